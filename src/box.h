@@ -1,0 +1,51 @@
+/* box: a box's identity on the host (paths, uid, cgroup name), its lock in
+ * the state dir, and the size-limited tmpfs root every run happens on. */
+#ifndef RUSTBOX_BOX_H
+#define RUSTBOX_BOX_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "context.h"
+
+#define RB_BOX_NAME_MAX 128
+#define RB_BOX_PATH_MAX 512
+
+struct rb_box {
+    long id;
+    char name[RB_BOX_NAME_MAX];       /* <prefix>-<id>: cgroup and dir name */
+    char dir[RB_BOX_PATH_MAX];        /* <work_root>/<name> */
+    char root[RB_BOX_PATH_MAX];       /* <dir>/root: the tmpfs mount point */
+    char workdir[RB_BOX_PATH_MAX];    /* <root>/box: /box inside */
+    char lock_dir[RB_BOX_PATH_MAX];   /* <state_dir>/boxes/<id> */
+    char lock_path[RB_BOX_PATH_MAX];  /* <lock_dir>/lock */
+    uid_t uid;
+    gid_t gid;
+    int lock_fd;                      /* -1 when not held */
+    bool persistent;
+};
+
+/* Fills the identity of box `id` (no I/O). -ERANGE if id is out of range. */
+int box_describe(const struct rb_ctx *ctx, long id, struct rb_box *box);
+
+/* Takes the box's lock (flock on the lock file), creating the file when
+ * `create`. -EBUSY if another live process holds it; -ENOENT if !create and
+ * the box was never initialised. */
+int box_lock(const struct rb_ctx *ctx, long id, bool create, struct rb_box *box);
+/* Allocates a free one-shot box without races between parallel callers. */
+int box_lock_free_id(const struct rb_ctx *ctx, struct rb_box *box);
+/* Records who holds the box (pid 0: idle persistent box). */
+int box_write_lock_info(const struct rb_box *box, pid_t holder);
+/* Reads the lock file's JSON (pid, persistent). */
+int box_read_lock_info(const char *lock_path, pid_t *holder, bool *persistent);
+/* Releases the lock; with `remove`, the lock file and dir go too. */
+int box_unlock(struct rb_box *box, bool remove);
+
+/* Creates <dir>, mounts the tmpfs root and makes the skeleton. Undoes its own
+ * steps on failure. */
+int box_create_root(const struct rb_ctx *ctx, const struct rb_box *box);
+bool box_root_mounted(const struct rb_box *box);
+/* Gives the work dir tree to uid:gid (isolate's hand-over before and after a run). */
+int box_chown_workdir(const struct rb_box *box, uid_t uid, gid_t gid);
+
+#endif

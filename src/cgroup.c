@@ -1,0 +1,113 @@
+/* Backend-independent half of the cgroup interface: selection, joining,
+ * killing and removal work the same on every hierarchy. */
+#include "cgroup.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "util.h"
+
+#define RB_CG_MAX_KILL_PIDS 4096
+
+const struct rb_cgroup_backend *cgroup_select(enum rb_cg_choice want, const char *root,
+                                              const char *parent, struct rb_cg_caps *caps)
+{
+    const struct rb_cgroup_backend *b;
+    if (want == RB_CG_AUTO) {
+        rb_cgroup_v2.probe(root, parent, caps);
+        b = &rb_cgroup_v2;
+        if (!(caps->usable && caps->memory && caps->pids && caps->cpu)) {
+            b = &rb_cgroup_v1;
+            b->probe(root, parent, caps);
+        }
+    } else {
+        b = want == RB_CG_V2 ? &rb_cgroup_v2 : &rb_cgroup_v1;
+        b->probe(root, parent, caps);
+    }
+    return caps->usable ? b : NULL;
+}
+
+void cgroup_init(struct rb_cgroup *cg, const struct rb_cgroup_backend *b)
+{
+    memset(cg, 0, sizeof(*cg));
+    cg->backend = b;
+    for (int i = 0; i < RB_CG_MAX_CTRL; i++)
+        cg->procs_fd[i] = -1;
+}
+
+int cgroup_open_procs(struct rb_cgroup *cg)
+{
+    for (int i = 0; i < cg->n_dirs; i++) {
+        char path[300];
+        snprintf(path, sizeof(path), "%s/cgroup.procs", cg->dirs[i]);
+        cg->procs_fd[i] = open(path, O_WRONLY | O_CLOEXEC);
+        if (cg->procs_fd[i] < 0) {
+            int r = -errno;
+            cgroup_close_procs(cg);
+            return r;
+        }
+    }
+    return 0;
+}
+
+int cgroup_join(struct rb_cgroup *cg)
+{
+    for (int i = 0; i < cg->n_dirs; i++) {
+        /* "0" moves the writer itself, so no pid needs to cross a pid namespace. */
+        if (cg->procs_fd[i] < 0 || write(cg->procs_fd[i], "0", 1) != 1)
+            return cg->procs_fd[i] < 0 ? -EBADF : -errno;
+    }
+    cgroup_close_procs(cg);
+    return 0;
+}
+
+void cgroup_close_procs(struct rb_cgroup *cg)
+{
+    for (int i = 0; i < RB_CG_MAX_CTRL; i++) {
+        if (cg->procs_fd[i] >= 0)
+            close(cg->procs_fd[i]);
+        cg->procs_fd[i] = -1;
+    }
+}
+
+int cgroup_kill_all(const struct rb_cgroup *cg)
+{
+    pid_t pids[RB_CG_MAX_KILL_PIDS];
+    int n = cg->backend->list_pids(cg, pids, (int)ARRAY_SIZE(pids));
+    if (n < 0)
+        return n == -ENOENT ? 0 : n;
+    int r = 0;
+    for (int i = 0; i < n; i++)
+        if (kill(pids[i], SIGKILL) < 0 && errno != ESRCH && r == 0)
+            r = -errno;
+    return r < 0 ? r : n;
+}
+
+int cgroup_remove(const struct rb_cgroup *cg, const char **failed_dir)
+{
+    int first = 0;
+    /* Every dir is tried even after a failure, so what can go does go. */
+    for (int i = cg->n_dirs - 1; i >= 0; i--) {
+        if (rmdir(cg->dirs[i]) < 0 && errno != ENOENT && first == 0) {
+            first = -errno;
+            if (failed_dir)
+                *failed_dir = cg->dirs[i];
+        }
+    }
+    return first;
+}
+
+int cgroup_count_existing(const struct rb_cgroup *cg)
+{
+    int n = 0;
+    struct stat st;
+    for (int i = 0; i < cg->n_dirs; i++)
+        if (stat(cg->dirs[i], &st) == 0)
+            n++;
+    return n;
+}

@@ -1,0 +1,71 @@
+/* cgroup: per-run resource control behind one interface for cgroup v1 and v2.
+ * A box's group is named <prefix>-<id> under the configured parent, and a
+ * fresh one is made for every run so peak and OOM counters are that run's. */
+#ifndef RUSTBOX_CGROUP_H
+#define RUSTBOX_CGROUP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "config.h"
+
+#define RB_CG_MAX_CTRL 4
+#define RB_CG_ROOT_DEFAULT "/sys/fs/cgroup"
+
+/* What a backend can enforce on this host. */
+struct rb_cg_caps {
+    bool usable;      /* the backend exists here at all */
+    bool memory;
+    bool pids;
+    bool cpu;         /* CPU time accounting */
+    char why[160];    /* when something is missing: what and why */
+};
+
+struct rb_cgroup {
+    const struct rb_cgroup_backend *backend;
+    int n_dirs;
+    char dirs[RB_CG_MAX_CTRL][256];  /* one per hierarchy (v1) or one (v2) */
+    int procs_fd[RB_CG_MAX_CTRL];    /* cgroup.procs, opened for the child to join */
+};
+
+struct rb_cg_usage {
+    uint64_t cpu_ns;
+    uint64_t memory_peak;
+    uint64_t oom_kills;
+};
+
+struct rb_cgroup_backend {
+    const char *name; /* "v1" or "v2" */
+    void (*probe)(const char *root, const char *parent, struct rb_cg_caps *caps);
+    /* Fills cg->dirs for the group `name`, creating nothing. */
+    int (*paths)(struct rb_cgroup *cg, const char *root, const char *parent, const char *name);
+    /* Creates the group(s) and applies the limits; fresh counters. */
+    int (*create)(struct rb_cgroup *cg, uint64_t memory, uint64_t pids);
+    int (*usage)(const struct rb_cgroup *cg, struct rb_cg_usage *u);
+    /* Fills pids (up to max) with the processes still in the group. */
+    int (*list_pids)(const struct rb_cgroup *cg, pid_t *pids, int max);
+};
+
+extern const struct rb_cgroup_backend rb_cgroup_v1;
+extern const struct rb_cgroup_backend rb_cgroup_v2;
+
+/* Picks the backend per SPEC §4 (auto: v2 on a pure cgroup2 host with cpu,
+ * memory and pids, else v1). Returns NULL and fills caps->why if none fits. */
+const struct rb_cgroup_backend *cgroup_select(enum rb_cg_choice want, const char *root,
+                                              const char *parent, struct rb_cg_caps *caps);
+
+void cgroup_init(struct rb_cgroup *cg, const struct rb_cgroup_backend *b);
+/* Opens cgroup.procs of every dir so the child can join with a write of "0". */
+int cgroup_open_procs(struct rb_cgroup *cg);
+/* Child side, before exec: moves the calling process into the group. */
+int cgroup_join(struct rb_cgroup *cg);
+void cgroup_close_procs(struct rb_cgroup *cg);
+/* Sends SIGKILL to every process in the group. */
+int cgroup_kill_all(const struct rb_cgroup *cg);
+/* rmdir of every dir that still exists: 0, or the first -errno (and *failed_dir). */
+int cgroup_remove(const struct rb_cgroup *cg, const char **failed_dir);
+/* How many of the dirs still exist. */
+int cgroup_count_existing(const struct rb_cgroup *cg);
+
+#endif

@@ -1,0 +1,185 @@
+/* cgroup v1 backend: one group per controller hierarchy (memory, pids, cpuacct). */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cgroup.h"
+#include "util.h"
+
+enum { V1_MEMORY, V1_PIDS, V1_CPUACCT, V1_COUNT };
+static const char *const v1_ctrl[V1_COUNT] = { "memory", "pids", "cpuacct" };
+
+static int v1_dir(char *buf, size_t len, const char *root, const char *ctrl, const char *parent,
+                  const char *name)
+{
+    int n = snprintf(buf, len, "%s/%s%s%s%s%s", root, ctrl, *parent ? "/" : "", parent,
+                     name ? "/" : "", name ? name : "");
+    return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
+/* A controller counts when the kernel lists it as bound to a v1 hierarchy
+ * (/proc/cgroups: non-zero hierarchy id, enabled) and that hierarchy is
+ * mounted where we look, with the configured parent present. */
+static bool v1_controller_present(const char *root, const char *ctrl, const char *parent)
+{
+    _cleanup_free_ char *table = NULL;
+    if (read_file("/proc/cgroups", &table, NULL) < 0)
+        return false;
+    bool bound = false;
+    for (char *line = strtok(table, "\n"); line; line = strtok(NULL, "\n")) {
+        char name[64];
+        unsigned hier, num, enabled;
+        if (sscanf(line, "%63s %u %u %u", name, &hier, &num, &enabled) == 4 &&
+            strcmp(name, ctrl) == 0)
+            bound = hier != 0 && enabled;
+    }
+    char dir[300], procs[320];
+    if (!bound || v1_dir(dir, sizeof(dir), root, ctrl, parent, NULL) < 0)
+        return false;
+    snprintf(procs, sizeof(procs), "%s/cgroup.procs", dir);
+    return access(procs, F_OK) == 0;
+}
+
+static void v1_probe(const char *root, const char *parent, struct rb_cg_caps *caps)
+{
+    memset(caps, 0, sizeof(*caps));
+    caps->memory = v1_controller_present(root, "memory", parent);
+    caps->pids = v1_controller_present(root, "pids", parent);
+    caps->cpu = v1_controller_present(root, "cpuacct", parent);
+    caps->usable = caps->memory || caps->pids || caps->cpu;
+    if (!caps->memory || !caps->pids || !caps->cpu)
+        snprintf(caps->why, sizeof(caps->why), "cgroup v1 controllers missing under %s:%s%s%s", root,
+                 caps->memory ? "" : " memory", caps->pids ? "" : " pids", caps->cpu ? "" : " cpuacct");
+}
+
+static int v1_paths(struct rb_cgroup *cg, const char *root, const char *parent, const char *name)
+{
+    struct rb_cg_caps caps;
+    v1_probe(root, parent, &caps);
+    bool have[V1_COUNT] = { caps.memory, caps.pids, caps.cpu };
+    cg->n_dirs = 0;
+    for (int i = 0; i < V1_COUNT; i++) {
+        if (!have[i])
+            continue;
+        int r = v1_dir(cg->dirs[cg->n_dirs], sizeof(cg->dirs[0]), root, v1_ctrl[i], parent, name);
+        if (r < 0)
+            return r;
+        cg->n_dirs++;
+    }
+    return 0;
+}
+
+/* Index into cg->dirs of a controller, or -1 when it is not in use. */
+static int v1_find(const struct rb_cgroup *cg, int ctrl)
+{
+    char needle[32];
+    snprintf(needle, sizeof(needle), "/%s/", v1_ctrl[ctrl]);
+    for (int i = 0; i < cg->n_dirs; i++)
+        if (strstr(cg->dirs[i], needle))
+            return i;
+    return -1;
+}
+
+static int v1_write(const char *dir, const char *file, uint64_t value)
+{
+    char path[400], buf[32];
+    snprintf(path, sizeof(path), "%s/%s", dir, file);
+    snprintf(buf, sizeof(buf), "%" PRIu64, value);
+    return write_file(path, buf, 0);
+}
+
+static int v1_create(struct rb_cgroup *cg, uint64_t memory, uint64_t pids)
+{
+    int r = 0;
+    int made = 0;
+    for (; made < cg->n_dirs; made++) {
+        if (mkdir(cg->dirs[made], 0755) < 0) {
+            r = -errno;
+            break;
+        }
+    }
+    int mem = v1_find(cg, V1_MEMORY), pid = v1_find(cg, V1_PIDS);
+    if (r == 0 && mem >= 0 && memory) {
+        r = v1_write(cg->dirs[mem], "memory.limit_in_bytes", memory);
+        char memsw[400];
+        snprintf(memsw, sizeof(memsw), "%s/memory.memsw.limit_in_bytes", cg->dirs[mem]);
+        /* Without swap accounting the file is absent and there is no swap to limit. */
+        if (r == 0 && access(memsw, F_OK) == 0)
+            r = v1_write(cg->dirs[mem], "memory.memsw.limit_in_bytes", memory);
+    }
+    if (r == 0 && pid >= 0 && pids)
+        r = v1_write(cg->dirs[pid], "pids.max", pids);
+    if (r < 0) {
+        /* Undo what this call made; a group that existed before is not ours to drop. */
+        for (int i = 0; i < made; i++)
+            rmdir(cg->dirs[i]);
+    }
+    return r;
+}
+
+static int v1_usage(const struct rb_cgroup *cg, struct rb_cg_usage *u)
+{
+    memset(u, 0, sizeof(*u));
+    char path[400];
+    int r = 0;
+    int i = v1_find(cg, V1_CPUACCT);
+    if (i >= 0) {
+        snprintf(path, sizeof(path), "%s/cpuacct.usage", cg->dirs[i]);
+        r = read_u64_file(path, &u->cpu_ns);
+    }
+    i = v1_find(cg, V1_MEMORY);
+    if (i >= 0 && r == 0) {
+        snprintf(path, sizeof(path), "%s/memory.max_usage_in_bytes", cg->dirs[i]);
+        r = read_u64_file(path, &u->memory_peak);
+        _cleanup_free_ char *oom = NULL;
+        snprintf(path, sizeof(path), "%s/memory.oom_control", cg->dirs[i]);
+        if (r == 0 && (r = read_file(path, &oom, NULL)) == 0) {
+            const char *k = strstr(oom, "oom_kill ");
+            u->oom_kills = k ? strtoull(k + strlen("oom_kill "), NULL, 10) : 0;
+        }
+    }
+    return r;
+}
+
+static int v1_list_pids(const struct rb_cgroup *cg, pid_t *pids, int max)
+{
+    int n = 0, missing = 0;
+    for (int i = 0; i < cg->n_dirs; i++) {
+        char path[400];
+        _cleanup_free_ char *text = NULL;
+        snprintf(path, sizeof(path), "%s/cgroup.procs", cg->dirs[i]);
+        int r = read_file(path, &text, NULL);
+        if (r == -ENOENT) {
+            missing++;
+            continue;
+        }
+        if (r < 0)
+            return r;
+        for (char *p = text; *p && n < max;) {
+            char *end;
+            long v = strtol(p, &end, 10);
+            if (end == p)
+                break;
+            bool seen = false;
+            for (int j = 0; j < n; j++)
+                seen = seen || pids[j] == (pid_t)v;
+            if (!seen)
+                pids[n++] = (pid_t)v;
+            p = end + (*end == '\n');
+        }
+    }
+    return missing == cg->n_dirs && n == 0 ? -ENOENT : n;
+}
+
+const struct rb_cgroup_backend rb_cgroup_v1 = {
+    .name = "v1",
+    .probe = v1_probe,
+    .paths = v1_paths,
+    .create = v1_create,
+    .usage = v1_usage,
+    .list_pids = v1_list_pids,
+};

@@ -1,0 +1,657 @@
+/* cli: rustbox's native command line (SPEC §1) and its usage texts. The
+ * --dir/--env rules, isolate's syntax, live in isolate_cli.c. The parser
+ * never prints; every error is one line in err and -EINVAL. */
+#include "cli.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "util.h"
+
+#define BOX_ID_MAX INT32_MAX
+#define COUNT_MAX INT32_MAX
+
+static int __attribute__((format(printf, 3, 4)))
+fail(char *err, size_t errlen, const char *fmt, ...)
+{
+    if (err && errlen) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(err, errlen, fmt, ap);
+        va_end(ap);
+    }
+    return -EINVAL;
+}
+
+/* ---- a small getopt: long (--opt=v, --opt v), short (-t1, -t 1, -vs) ---- */
+
+enum arg_kind { ARG_NONE, ARG_REQ, ARG_OPT };
+struct opt_def {
+    const char *lng;
+    char shrt;
+    enum arg_kind arg;
+    int id; /* 0 ends a table */
+};
+struct opt_iter {
+    int argc;
+    char **argv;
+    int i;
+    const char *cluster; /* rest of a short-option cluster such as "-vs" */
+};
+struct opt_hit {
+    const struct opt_def *def;
+    const char *val;
+    char name[40]; /* as the user spelled it: "--time" or "-t" */
+};
+enum { OPT_FOUND, OPT_POSITIONAL, OPT_DASHDASH, OPT_END };
+
+static bool all_digits(const char *s)
+{
+    if (!s || !*s)
+        return false;
+    for (; *s; s++)
+        if (*s < '0' || *s > '9')
+            return false;
+    return true;
+}
+
+/* An optional argument (only --processes has one) is taken from the next
+ * word when that word is a plain number, so "--processes 8" works while a
+ * bare "--processes" (isolate's "unlimited") does not eat the program. */
+static void take_optional(struct opt_iter *it, struct opt_hit *hit)
+{
+    if (it->i < it->argc && all_digits(it->argv[it->i]))
+        hit->val = it->argv[it->i++];
+}
+
+static int next_short(struct opt_iter *it, const struct opt_def *defs, const char *ctx,
+                      struct opt_hit *hit, char *err, size_t errlen)
+{
+    char c = *it->cluster++;
+    const struct opt_def *d;
+    for (d = defs; d->id; d++)
+        if (d->shrt && d->shrt == c)
+            break;
+    if (!d->id)
+        return fail(err, errlen, "unknown option '-%c'%s", c, ctx);
+    hit->def = d;
+    snprintf(hit->name, sizeof(hit->name), "-%c", c);
+    if (d->arg == ARG_NONE)
+        return OPT_FOUND;
+    if (*it->cluster) {
+        hit->val = it->cluster;
+        it->cluster = NULL;
+    } else if (d->arg == ARG_OPT) {
+        take_optional(it, hit);
+    } else if (it->i < it->argc) {
+        hit->val = it->argv[it->i++];
+    } else {
+        return fail(err, errlen, "%s needs a value", hit->name);
+    }
+    return OPT_FOUND;
+}
+
+static int opt_next(struct opt_iter *it, const struct opt_def *defs, const char *ctx,
+                    struct opt_hit *hit, char *err, size_t errlen)
+{
+    memset(hit, 0, sizeof(*hit));
+    if (it->cluster && *it->cluster)
+        return next_short(it, defs, ctx, hit, err, errlen);
+    it->cluster = NULL;
+    if (it->i >= it->argc || !it->argv[it->i])
+        return OPT_END;
+    const char *a = it->argv[it->i++];
+    if (!strcmp(a, "--"))
+        return OPT_DASHDASH;
+    if (a[0] != '-' || a[1] == '\0') {
+        hit->val = a;
+        return OPT_POSITIONAL;
+    }
+    if (a[1] != '-') {
+        it->cluster = a + 1;
+        return next_short(it, defs, ctx, hit, err, errlen);
+    }
+    const char *name = a + 2, *eq = strchr(name, '=');
+    size_t n = eq ? (size_t)(eq - name) : strlen(name);
+    const struct opt_def *d;
+    for (d = defs; d->id; d++)
+        if (d->lng && strlen(d->lng) == n && !strncmp(d->lng, name, n))
+            break;
+    if (!d->id)
+        return fail(err, errlen, "unknown option '--%.*s'%s", (int)n, name, ctx);
+    hit->def = d;
+    snprintf(hit->name, sizeof(hit->name), "--%s", d->lng);
+    if (d->arg == ARG_NONE && eq)
+        return fail(err, errlen, "%s takes no value", hit->name);
+    if (eq)
+        hit->val = eq + 1;
+    else if (d->arg == ARG_OPT)
+        take_optional(it, hit);
+    else if (d->arg == ARG_REQ && it->i < it->argc)
+        hit->val = it->argv[it->i++];
+    else if (d->arg == ARG_REQ)
+        return fail(err, errlen, "%s needs a value", hit->name);
+    return OPT_FOUND;
+}
+
+/* ---- values ---- */
+
+static int val_seconds(const struct opt_hit *h, double *dst, char *err, size_t errlen)
+{
+    int r = parse_seconds(h->val, dst);
+    if (r == -ERANGE)
+        return fail(err, errlen, "%s: time '%s' is too large", h->name, h->val);
+    if (r < 0)
+        return fail(err, errlen, "%s: invalid time '%s' (use seconds, e.g. 1.5)", h->name, h->val);
+    return 0;
+}
+
+static int val_size(const struct opt_hit *h, uint64_t *dst, char *err, size_t errlen)
+{
+    int r = parse_size(h->val, dst);
+    if (r == -ERANGE)
+        return fail(err, errlen, "%s: size '%s' is too large", h->name, h->val);
+    if (r < 0)
+        return fail(err, errlen, "%s: invalid size '%s' (use a number with an optional K, M or G suffix)",
+                    h->name, h->val);
+    return 0;
+}
+
+/* isolate's units: a plain number of KiB. */
+static int val_kib(const struct opt_hit *h, uint64_t *dst, char *err, size_t errlen)
+{
+    uint64_t v;
+    int r = parse_uint(h->val, UINT64_MAX / 1024, &v);
+    if (r == -ERANGE)
+        return fail(err, errlen, "%s: size '%s' is too large", h->name, h->val);
+    if (r < 0)
+        return fail(err, errlen, "%s: invalid size '%s' (use a number of KiB)", h->name, h->val);
+    *dst = v * 1024;
+    return 0;
+}
+
+static int val_count(const struct opt_hit *h, uint64_t *dst, char *err, size_t errlen)
+{
+    int r = parse_uint(h->val, COUNT_MAX, dst);
+    if (r == -ERANGE)
+        return fail(err, errlen, "%s: number '%s' is too large (at most %d)", h->name, h->val, COUNT_MAX);
+    if (r < 0)
+        return fail(err, errlen, "%s: invalid number '%s' (use a non-negative integer)", h->name, h->val);
+    return 0;
+}
+
+static int val_box_id(const struct opt_hit *h, long *dst, char *err, size_t errlen)
+{
+    uint64_t v;
+    if (parse_uint(h->val, BOX_ID_MAX, &v) < 0)
+        return fail(err, errlen, "%s: invalid box id '%s' (use a number from 0 to %d)", h->name, h->val,
+                    BOX_ID_MAX);
+    *dst = (long)v;
+    return 0;
+}
+
+static int val_nonempty(const struct opt_hit *h, char **dst, char *err, size_t errlen)
+{
+    if (!*h->val)
+        return fail(err, errlen, "%s: the value must not be empty", h->name);
+    *dst = (char *)h->val;
+    return 0;
+}
+
+void cli_apply_limits(struct rb_run_request *req, const struct rb_limits *def)
+{
+    struct rb_limits *l = &req->limits;
+    unsigned set = req->limits_set;
+    if (!(set & RB_LIM_CPU))
+        l->cpu_time_s = def->cpu_time_s;
+    if (!(set & RB_LIM_WALL))
+        l->wall_time_s = def->wall_time_s;
+    if (!(set & RB_LIM_EXTRA))
+        l->extra_time_s = def->extra_time_s;
+    if (!(set & RB_LIM_MEMORY))
+        l->memory = def->memory;
+    if (!(set & RB_LIM_PROCESSES))
+        l->processes = def->processes;
+    if (!(set & RB_LIM_FILE_SIZE))
+        l->file_size = def->file_size;
+    if (!(set & RB_LIM_OPEN_FILES))
+        l->open_files = def->open_files;
+    if (!(set & RB_LIM_STACK))
+        l->stack = def->stack;
+    if (!(set & RB_LIM_OUTPUT))
+        l->output_limit = def->output_limit;
+    /* Not settable on the command line: always the config's. */
+    l->box_size = def->box_size;
+    l->box_inodes = def->box_inodes;
+}
+
+/* ---- native commands ---- */
+
+enum {
+    O_CONFIG = 1, O_DRY_RUN, O_HELP, O_BOX_ID, O_TIME, O_WALL, O_EXTRA, O_MEMORY, O_MEM_KIB, O_CG_MEM,
+    O_PROCESSES, O_FILE_SIZE, O_FSIZE_KIB, O_OPEN_FILES, O_STACK, O_STACK_KIB, O_OUTPUT_LIMIT, O_STDIN,
+    O_STDOUT, O_STDERR, O_STDERR_TO_STDOUT, O_DIR, O_ENV, O_FULL_ENV, O_CHDIR, O_META, O_CODE, O_VERBOSE,
+    O_SILENT, O_IGNORED, O_CHECK, O_RECOVER, O_CLEANUP, O_VERIFY_CLEAN, O_QUARANTINE, O_UNQUARANTINE,
+    O_REASON, O_TEXTFILE, O_OUTPUT, O_LISTEN,
+};
+
+#define COMMON_OPTS                                                                                       \
+    { "config", 0, ARG_REQ, O_CONFIG }, { "dry-run", 0, ARG_NONE, O_DRY_RUN },                           \
+        { "help", 'h', ARG_NONE, O_HELP }, { "verbose", 'v', ARG_NONE, O_VERBOSE },                       \
+        { "silent", 's', ARG_NONE, O_SILENT }
+
+static const struct opt_def run_opts[] = {
+    COMMON_OPTS,
+    { "box-id", 'b', ARG_REQ, O_BOX_ID },         { "time", 't', ARG_REQ, O_TIME },
+    { "wall-time", 'w', ARG_REQ, O_WALL },        { "extra-time", 'x', ARG_REQ, O_EXTRA },
+    { "memory", 0, ARG_REQ, O_MEMORY },           { "mem", 'm', ARG_REQ, O_MEM_KIB },
+    { "cg-mem", 0, ARG_REQ, O_CG_MEM },           { "processes", 'p', ARG_OPT, O_PROCESSES },
+    { "file-size", 0, ARG_REQ, O_FILE_SIZE },     { "fsize", 'f', ARG_REQ, O_FSIZE_KIB },
+    { "open-files", 'n', ARG_REQ, O_OPEN_FILES }, { "stack", 0, ARG_REQ, O_STACK },
+    { NULL, 'k', ARG_REQ, O_STACK_KIB },          { "output-limit", 0, ARG_REQ, O_OUTPUT_LIMIT },
+    { "stdin", 'i', ARG_REQ, O_STDIN },           { "stdout", 'o', ARG_REQ, O_STDOUT },
+    { "stderr", 'r', ARG_REQ, O_STDERR },         { "stderr-to-stdout", 0, ARG_NONE, O_STDERR_TO_STDOUT },
+    { "dir", 'd', ARG_REQ, O_DIR },               { "env", 'E', ARG_REQ, O_ENV },
+    { "full-env", 'e', ARG_NONE, O_FULL_ENV },    { "chdir", 'c', ARG_REQ, O_CHDIR },
+    { "meta", 'M', ARG_REQ, O_META },             { "code", 0, ARG_REQ, O_CODE },
+    /* isolate's cgroup switches: rustbox always uses cgroups. */
+    { "cg", 0, ARG_NONE, O_IGNORED },             { "cg-timing", 0, ARG_NONE, O_IGNORED },
+    { NULL, 0, 0, 0 },
+};
+static const struct opt_def box_opts[] = { COMMON_OPTS, { "box-id", 'b', ARG_REQ, O_BOX_ID }, { NULL, 0, 0, 0 } };
+static const struct opt_def health_opts[] = {
+    COMMON_OPTS,
+    { "check", 0, ARG_NONE, O_CHECK },           { "recover", 0, ARG_NONE, O_RECOVER },
+    { "cleanup", 0, ARG_NONE, O_CLEANUP },       { "verify-clean", 0, ARG_NONE, O_VERIFY_CLEAN },
+    { "quarantine", 0, ARG_NONE, O_QUARANTINE }, { "unquarantine", 0, ARG_NONE, O_UNQUARANTINE },
+    { "reason", 0, ARG_REQ, O_REASON },          { NULL, 0, 0, 0 },
+};
+static const struct opt_def metrics_opts[] = { COMMON_OPTS, { "textfile", 0, ARG_REQ, O_TEXTFILE }, { NULL, 0, 0, 0 } };
+static const struct opt_def baseline_opts[] = { COMMON_OPTS, { "output", 0, ARG_REQ, O_OUTPUT }, { NULL, 0, 0, 0 } };
+static const struct opt_def serve_opts[] = { COMMON_OPTS, { "listen", 0, ARG_REQ, O_LISTEN }, { NULL, 0, 0, 0 } };
+static const struct opt_def plain_opts[] = { COMMON_OPTS, { NULL, 0, 0, 0 } };
+
+static const struct {
+    const char *name;
+    enum rb_command cmd;
+    const struct opt_def *opts;
+} commands[] = {
+    { "init", RB_CMD_INIT, box_opts },           { "run", RB_CMD_RUN, run_opts },
+    { "cleanup", RB_CMD_CLEANUP, box_opts },     { "health", RB_CMD_HEALTH, health_opts },
+    { "metrics", RB_CMD_METRICS, metrics_opts }, { "baseline", RB_CMD_BASELINE, baseline_opts },
+    { "audit", RB_CMD_AUDIT, plain_opts },       { "serve", RB_CMD_SERVE, serve_opts },
+    { "version", RB_CMD_VERSION, plain_opts },   { "help", RB_CMD_HELP, plain_opts },
+};
+
+static int command_index(const char *name)
+{
+    for (size_t i = 0; name && i < ARRAY_SIZE(commands); i++)
+        if (!strcmp(commands[i].name, name))
+            return (int)i;
+    return -1;
+}
+
+static const char *command_name(enum rb_command cmd)
+{
+    for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
+        if (commands[i].cmd == cmd)
+            return commands[i].name;
+    return "rustbox";
+}
+
+/* Limits and files of `run`; also the isolate short options it accepts. */
+static int run_option(struct rb_cli *cli, const struct opt_hit *h, bool *memory_explicit, char *err,
+                      size_t errlen)
+{
+    struct rb_run_request *req = &cli->run;
+    struct rb_limits *l = &req->limits;
+    uint64_t as_limit;
+    int r;
+    switch (h->def->id) {
+    case O_TIME: req->limits_set |= RB_LIM_CPU; return val_seconds(h, &l->cpu_time_s, err, errlen);
+    case O_WALL: req->limits_set |= RB_LIM_WALL; return val_seconds(h, &l->wall_time_s, err, errlen);
+    case O_EXTRA: req->limits_set |= RB_LIM_EXTRA; return val_seconds(h, &l->extra_time_s, err, errlen);
+    case O_MEMORY:
+    case O_CG_MEM:
+        *memory_explicit = true;
+        req->limits_set |= RB_LIM_MEMORY;
+        return h->def->id == O_MEMORY ? val_size(h, &l->memory, err, errlen) : val_kib(h, &l->memory, err, errlen);
+    case O_MEM_KIB:
+        /* isolate's address-space limit stands in for the memory limit
+         * unless an explicit one (--memory, --cg-mem) is given. */
+        if ((r = val_kib(h, &as_limit, err, errlen)) < 0 || *memory_explicit)
+            return r;
+        req->limits_set |= RB_LIM_MEMORY;
+        l->memory = as_limit;
+        return 0;
+    case O_PROCESSES:
+        req->limits_set |= RB_LIM_PROCESSES;
+        l->processes = 0; /* bare --processes: unlimited, as in isolate */
+        return h->val ? val_count(h, &l->processes, err, errlen) : 0;
+    case O_FILE_SIZE: req->limits_set |= RB_LIM_FILE_SIZE; return val_size(h, &l->file_size, err, errlen);
+    case O_FSIZE_KIB: req->limits_set |= RB_LIM_FILE_SIZE; return val_kib(h, &l->file_size, err, errlen);
+    case O_OPEN_FILES: req->limits_set |= RB_LIM_OPEN_FILES; return val_count(h, &l->open_files, err, errlen);
+    case O_STACK: req->limits_set |= RB_LIM_STACK; return val_size(h, &l->stack, err, errlen);
+    case O_STACK_KIB: req->limits_set |= RB_LIM_STACK; return val_kib(h, &l->stack, err, errlen);
+    case O_OUTPUT_LIMIT: req->limits_set |= RB_LIM_OUTPUT; return val_size(h, &l->output_limit, err, errlen);
+    case O_STDIN: return val_nonempty(h, &req->stdin_path, err, errlen);
+    case O_STDOUT: return val_nonempty(h, &req->stdout_path, err, errlen);
+    case O_STDERR:
+        req->stderr_to_stdout = false; /* the later of -r and --stderr-to-stdout wins, as in isolate */
+        return val_nonempty(h, &req->stderr_path, err, errlen);
+    case O_STDERR_TO_STDOUT:
+        req->stderr_to_stdout = true;
+        req->stderr_path = NULL;
+        return 0;
+    case O_DIR: return cli_add_dir(req, h->val, err, errlen);
+    case O_ENV: return cli_add_env(req, h->val, err, errlen);
+    case O_FULL_ENV: req->full_env = true; return 0;
+    case O_CHDIR: return val_nonempty(h, &req->chdir, err, errlen);
+    case O_META: return val_nonempty(h, &req->meta_path, err, errlen);
+    case O_CODE: return val_nonempty(h, &req->code, err, errlen);
+    case O_IGNORED: return 0;
+    }
+    return fail(err, errlen, "%s: not handled", h->name);
+}
+
+static int health_option(struct rb_cli *cli, const struct opt_hit *h, int *actions, char *err, size_t errlen)
+{
+    enum rb_health_action a;
+    switch (h->def->id) {
+    case O_CHECK: a = RB_HEALTH_CHECK; break;
+    case O_RECOVER: a = RB_HEALTH_RECOVER; break;
+    case O_VERIFY_CLEAN: a = RB_HEALTH_VERIFY_CLEAN; break;
+    case O_QUARANTINE: a = RB_HEALTH_QUARANTINE; break;
+    case O_UNQUARANTINE: a = RB_HEALTH_UNQUARANTINE; break;
+    case O_CLEANUP: cli->health_cleanup = true; return 0;
+    case O_REASON: return val_nonempty(h, &cli->reason, err, errlen);
+    default: return fail(err, errlen, "%s: not handled", h->name);
+    }
+    if (*actions && cli->health_action != a)
+        return fail(err, errlen,
+                    "health: give only one of --check, --recover, --verify-clean, --quarantine, --unquarantine");
+    (*actions)++;
+    cli->health_action = a;
+    return 0;
+}
+
+static int check_command(struct rb_cli *cli, bool have_positional_file, char *err, size_t errlen)
+{
+    switch (cli->cmd) {
+    case RB_CMD_INIT:
+    case RB_CMD_CLEANUP:
+        if (cli->box_id < 0)
+            return fail(err, errlen, "%s: --box-id N is required", command_name(cli->cmd));
+        return 0;
+    case RB_CMD_RUN:
+        if (!cli->run.argv == !cli->run.code)
+            return fail(err, errlen, "run: give a program after -- or --code");
+        return 0;
+    case RB_CMD_HEALTH:
+        if (cli->health_action == RB_HEALTH_QUARANTINE && !cli->reason)
+            return fail(err, errlen, "health: --quarantine needs --reason R");
+        if (cli->reason && cli->health_action != RB_HEALTH_QUARANTINE &&
+            cli->health_action != RB_HEALTH_UNQUARANTINE)
+            return fail(err, errlen, "health: --reason only goes with --quarantine or --unquarantine");
+        if (cli->health_cleanup && cli->health_action != RB_HEALTH_RECOVER)
+            return fail(err, errlen, "health: --cleanup only goes with --recover");
+        return 0;
+    case RB_CMD_BASELINE:
+        if (!cli->baseline_diff)
+            return 0;
+        if (cli->baseline_file && !have_positional_file)
+            return fail(err, errlen, "baseline: --output only goes with 'capture'");
+        if (!cli->baseline_file)
+            return fail(err, errlen, "baseline diff: give the baseline FILE to compare with");
+        return 0;
+    default:
+        return 0;
+    }
+}
+
+static int parse_command(struct opt_iter *it, const struct opt_def *opts, struct rb_cli *cli, char *err,
+                         size_t errlen)
+{
+    const char *name = command_name(cli->cmd);
+    char ctx[32];
+    snprintf(ctx, sizeof(ctx), " for %s", name);
+    bool memory_explicit = false, subcommand = false, positional_file = false;
+    int actions = 0;
+    for (;;) {
+        struct opt_hit h;
+        int r = opt_next(it, opts, ctx, &h, err, errlen);
+        if (r < 0)
+            return r;
+        if (r == OPT_END)
+            break;
+        if (r == OPT_DASHDASH) {
+            if (cli->cmd != RB_CMD_RUN)
+                return fail(err, errlen, "%s: unexpected '--'", name);
+            if (it->i < it->argc && it->argv[it->i])
+                cli->run.argv = &it->argv[it->i];
+            break;
+        }
+        if (r == OPT_POSITIONAL) {
+            if (cli->cmd == RB_CMD_BASELINE && !subcommand) {
+                subcommand = true;
+                if (!strcmp(h.val, "diff"))
+                    cli->baseline_diff = true;
+                else if (strcmp(h.val, "capture"))
+                    return fail(err, errlen, "baseline: unknown action '%s' (use 'capture' or 'diff FILE')",
+                                h.val);
+                continue;
+            }
+            if (cli->cmd == RB_CMD_BASELINE && cli->baseline_diff && !positional_file) {
+                positional_file = true;
+                cli->baseline_file = (char *)h.val;
+                continue;
+            }
+            if (cli->cmd == RB_CMD_RUN)
+                return fail(err, errlen, "run: unexpected argument '%s' (put the program after --)", h.val);
+            return fail(err, errlen, "%s: unexpected argument '%s'", name, h.val);
+        }
+        switch (h.def->id) {
+        case O_CONFIG: r = val_nonempty(&h, &cli->config_path, err, errlen); break;
+        case O_DRY_RUN: cli->dry_run = true; break;
+        case O_HELP: break; /* found by the pre-scan in cli_parse */
+        case O_VERBOSE: cli->verbose = true; break;
+        case O_SILENT: cli->silent = true; break;
+        case O_TEXTFILE: r = val_nonempty(&h, &cli->textfile_dir, err, errlen); break;
+        case O_LISTEN: r = val_nonempty(&h, &cli->listen, err, errlen); break;
+        case O_OUTPUT: r = val_nonempty(&h, &cli->baseline_file, err, errlen); break;
+        case O_BOX_ID: r = val_box_id(&h, &cli->box_id, err, errlen); break;
+        default:
+            r = cli->cmd == RB_CMD_HEALTH ? health_option(cli, &h, &actions, err, errlen)
+                                          : run_option(cli, &h, &memory_explicit, err, errlen);
+        }
+        if (r < 0)
+            return r;
+    }
+    cli->run.box_id = cli->box_id;
+    if (cli->cmd == RB_CMD_BASELINE && !subcommand)
+        return fail(err, errlen, "baseline: give 'capture [--output FILE]' or 'diff FILE'");
+    return check_command(cli, positional_file, err, errlen);
+}
+
+static bool is_help(const char *a)
+{
+    return !strcmp(a, "--help") || !strcmp(a, "-h");
+}
+
+int cli_parse(int argc, char **argv, struct rb_cli *cli, char *err, size_t errlen)
+{
+    if (err && errlen)
+        err[0] = '\0';
+    if (isolate_mode_requested(argc, argv))
+        return isolate_parse(argc, argv, cli, err, errlen);
+    memset(cli, 0, sizeof(*cli));
+    cli->box_id = cli->run.box_id = -1;
+
+    int i = 1;
+    while (i < argc && argv[i]) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--config") || !strncmp(a, "--config=", 9)) {
+            const char *v = a[8] == '=' ? a + 9 : (i + 1 < argc ? argv[++i] : NULL);
+            if (!v || !*v)
+                return fail(err, errlen, "--config needs a FILE");
+            cli->config_path = (char *)v;
+        } else if (!strcmp(a, "--dry-run")) {
+            cli->dry_run = true;
+        } else if (is_help(a)) {
+            cli->cmd = RB_CMD_HELP;
+            return 0;
+        } else if (!strcmp(a, "--version")) {
+            cli->cmd = RB_CMD_VERSION;
+            return 0;
+        } else if (a[0] == '-') {
+            return fail(err, errlen, "unknown option '%s' (before the command, only --config FILE and --dry-run are allowed)", a);
+        } else {
+            break;
+        }
+        i++;
+    }
+    if (i >= argc || !argv[i])
+        return fail(err, errlen, "missing command (see 'rustbox --help')");
+    int ci = command_index(argv[i]);
+    if (ci < 0)
+        return fail(err, errlen, "unknown command '%s' (see 'rustbox --help')", argv[i]);
+    enum rb_command cmd = commands[ci].cmd;
+
+    if (cmd == RB_CMD_HELP) {
+        cli->cmd = RB_CMD_HELP;
+        if (i + 1 < argc && argv[i + 1] && !is_help(argv[i + 1])) {
+            int hi = command_index(argv[i + 1]);
+            if (hi < 0)
+                return fail(err, errlen, "help: unknown command '%s'", argv[i + 1]);
+            cli->help_for = commands[hi].cmd == RB_CMD_HELP ? RB_CMD_NONE : commands[hi].cmd;
+        }
+        return 0;
+    }
+    /* --help anywhere before the program wins over every other mistake. */
+    for (int j = i + 1; j < argc && argv[j] && strcmp(argv[j], "--"); j++) {
+        if (is_help(argv[j])) {
+            cli->cmd = RB_CMD_HELP;
+            cli->help_for = cmd;
+            return 0;
+        }
+    }
+    cli->cmd = cmd;
+    struct opt_iter it = { .argc = argc, .argv = argv, .i = i + 1 };
+    int r = parse_command(&it, commands[ci].opts, cli, err, errlen);
+    if (r < 0)
+        cli_free(cli);
+    return r;
+}
+
+/* ---- usage ---- */
+
+static const char usage_global[] =
+    "usage: rustbox [--config FILE] [--dry-run] COMMAND ...\n"
+    "\n"
+    "commands:\n"
+    "  init     --box-id N                          create box N (persistent)\n"
+    "  run      [--box-id N] [LIMITS] -- PROG ARGS  run PROG in box N, or in a one-shot box\n"
+    "  run      [--box-id N] [LIMITS] --code 'SH'   same, with /bin/sh -c 'SH'\n"
+    "  cleanup  --box-id N                          tear box N down, verify, release it\n"
+    "  health   [--check | --recover [--cleanup] | --verify-clean |\n"
+    "            --quarantine --reason R | --unquarantine [--reason R]]\n"
+    "  metrics  [--textfile DIR]                    Prometheus text exposition\n"
+    "  baseline capture [--output FILE] | diff FILE\n"
+    "  audit                                        leftover resources and health history\n"
+    "  serve    [--listen ADDR]                     /metrics and /health over HTTP\n"
+    "  version\n"
+    "\n"
+    "global options:\n"
+    "  --config FILE  configuration (default: $RUSTBOX_CONFIG, then " RB_DEFAULT_CONFIG_PATH ")\n"
+    "  --dry-run      print the capability report as JSON and run nothing\n"
+    "\n"
+    "Invoked as 'isolate', or with --init, --run or --cleanup, rustbox accepts isolate's syntax.\n"
+    "'rustbox COMMAND --help' describes one command.\n";
+
+static const char usage_run[] =
+    "usage: rustbox run [--box-id N] [LIMITS] -- PROG [ARGS...]\n"
+    "       rustbox run [--box-id N] [LIMITS] --code 'SH'\n"
+    "\n"
+    "Without --box-id the run uses a one-shot box that is cleaned up afterwards.\n"
+    "\n"
+    "limits (SIZE takes a K, M or G suffix; unset ones come from the config):\n"
+    "  -t, --time S            CPU time limit in seconds\n"
+    "  -w, --wall-time S       wall-clock limit in seconds\n"
+    "  -x, --extra-time S      grace time before a program over its limit is killed\n"
+    "      --memory SIZE       memory of the whole box (cgroup)\n"
+    "  -m, --mem KIB           the same in KiB (isolate units)\n"
+    "  -p, --processes[=N]     processes and threads; a bare -p means unlimited\n"
+    "      --file-size SIZE    largest file the program may write (-f KIB)\n"
+    "  -n, --open-files N      open file descriptors\n"
+    "      --stack SIZE        stack size (-k KIB)\n"
+    "      --output-limit SIZE stdout+stderr captured in the result\n"
+    "\n"
+    "files and environment:\n"
+    "  -i, --stdin F   -o, --stdout F   -r, --stderr F   --stderr-to-stdout\n"
+    "  -d, --dir BOX[=HOST][:rw|:noexec|:tmp|:maybe|:dev]   (BOX= removes a rule)\n"
+    "  -E, --env VAR[=VAL]   -e, --full-env   -c, --chdir DIR\n"
+    "  -M, --meta FILE       isolate-style meta file\n";
+
+static const char usage_health[] =
+    "usage: rustbox health [--check | --recover [--cleanup] | --verify-clean |\n"
+    "                       --quarantine --reason R | --unquarantine [--reason R]]\n"
+    "\n"
+    "Without an action, prints the worker's health state as JSON.\n"
+    "  --check          re-evaluate resources and leftovers\n"
+    "  --recover        clean leftovers of dead boxes and lift an automatic quarantine\n"
+    "  --cleanup        with --recover: also clean every box no live process holds\n"
+    "  --verify-clean   count leftovers that belong to no live box (exit 1 if any)\n"
+    "  --quarantine --reason R      stop accepting runs\n"
+    "  --unquarantine [--reason R]  accept runs again (only if verify-clean passes)\n";
+
+void cli_usage(enum rb_command cmd, bool isolate_mode)
+{
+    if (isolate_mode) {
+        fputs("usage: isolate [OPTIONS] --init | --run -- PROG [ARGS...] | --cleanup\n"
+              "\n"
+              "  -b, --box-id=N        box number (default 0)\n"
+              "  -t, --time=S          CPU time limit       -w, --wall-time=S   wall-clock limit\n"
+              "  -x, --extra-time=S    grace time           -m, --mem=KIB       memory limit\n"
+              "      --cg-mem=KIB      memory limit of the box (wins over --mem)\n"
+              "  -k, --stack=KIB       stack size           -f, --fsize=KIB     largest file\n"
+              "  -p, --processes[=N]   processes (bare: unlimited, default 1)\n"
+              "  -n, --open-files=N    open files (default 64)\n"
+              "  -i, --stdin=F  -o, --stdout=F  -r, --stderr=F  --stderr-to-stdout\n"
+              "  -c, --chdir=DIR       working directory in the box\n"
+              "  -d, --dir=IN[=OUT][:rw|:noexec|:maybe|:dev|:tmp]   -D, --no-default-dirs\n"
+              "  -E, --env=VAR[=VAL]   -e, --full-env\n"
+              "  -M, --meta=FILE       write isolate's meta file\n"
+              "  -v, --verbose         -s, --silent         --cg, --cg-timing (always on)\n"
+              "      --version\n",
+              stdout);
+        return;
+    }
+    static const struct { enum rb_command cmd; const char *text; } texts[] = {
+        { RB_CMD_RUN, usage_run },
+        { RB_CMD_HEALTH, usage_health },
+        { RB_CMD_INIT, "usage: rustbox init --box-id N\n\n"
+                       "Creates box N; files in its box/ directory persist until cleanup.\n" },
+        { RB_CMD_CLEANUP, "usage: rustbox cleanup --box-id N\n\n"
+                          "Tears box N down, verifies the host is back to baseline, and releases it.\n" },
+        { RB_CMD_METRICS, "usage: rustbox metrics [--textfile DIR]\n\n"
+                          "Prints the Prometheus metrics; with --textfile also writes DIR/rustbox.prom.\n" },
+        { RB_CMD_BASELINE, "usage: rustbox baseline capture [--output FILE]\n"
+                           "       rustbox baseline diff FILE\n\n"
+                           "Captures the host's mounts, cgroups, processes and temp dirs, or compares with FILE.\n" },
+        { RB_CMD_AUDIT, "usage: rustbox audit\n\nReports leftover resources and the health history.\n" },
+        { RB_CMD_SERVE, "usage: rustbox serve [--listen ADDR]\n\n"
+                        "Serves /metrics and /health over HTTP (default " RB_DEFAULT_LISTEN ").\n" },
+        { RB_CMD_VERSION, "usage: rustbox version\n" },
+    };
+    for (size_t i = 0; i < ARRAY_SIZE(texts); i++) {
+        if (texts[i].cmd == cmd) {
+            fputs(texts[i].text, stdout);
+            return;
+        }
+    }
+    fputs(usage_global, stdout);
+}

@@ -1,0 +1,88 @@
+/* config: the JSON configuration of SPEC §8, with named defaults for every key. */
+#ifndef RUSTBOX_CONFIG_H
+#define RUSTBOX_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define RB_DEFAULT_CONFIG_PATH "/etc/rustbox/config.json"
+#define RB_DEFAULT_STATE_DIR "/var/lib/rustbox"
+#define RB_DEFAULT_WORK_ROOT "/tmp"
+#define RB_DEFAULT_NAME_PREFIX "rustbox"
+#define RB_DEFAULT_FIRST_UID 60000
+#define RB_DEFAULT_FIRST_GID 60000
+#define RB_DEFAULT_NUM_BOXES 1000
+#define RB_DEFAULT_CLEANUP_TIMEOUT_S 5.0
+#define RB_DEFAULT_MAX_CLEANUP_FAILURES 3
+#define RB_DEFAULT_CPU_TIME_S 1.0
+#define RB_DEFAULT_WALL_TIME_S 3.0
+#define RB_DEFAULT_EXTRA_TIME_S 0.5
+#define RB_DEFAULT_MEMORY (256ULL << 20)
+#define RB_DEFAULT_PROCESSES 64
+#define RB_DEFAULT_FILE_SIZE (64ULL << 20)
+#define RB_DEFAULT_OPEN_FILES 64
+#define RB_DEFAULT_STACK (64ULL << 20)
+#define RB_DEFAULT_OUTPUT_LIMIT (64ULL << 20)
+#define RB_DEFAULT_BOX_SIZE (256ULL << 20)
+#define RB_DEFAULT_BOX_INODES 16384
+#define RB_DEFAULT_DISK_FREE (1ULL << 30)
+#define RB_DEFAULT_INODES_FREE 10000
+#define RB_DEFAULT_FDS_FREE_RATIO 0.2
+#define RB_DEFAULT_MEM_AVAILABLE (512ULL << 20)
+#define RB_DEFAULT_LISTEN "127.0.0.1:9090"
+
+enum rb_cg_choice { RB_CG_AUTO, RB_CG_V1, RB_CG_V2 };
+
+struct rb_limits {
+    double cpu_time_s;
+    double wall_time_s;
+    double extra_time_s;
+    uint64_t memory;       /* bytes, whole box (cgroup); 0 = unlimited */
+    uint64_t processes;    /* 0 = unlimited */
+    uint64_t file_size;    /* bytes, RLIMIT_FSIZE */
+    uint64_t open_files;   /* RLIMIT_NOFILE */
+    uint64_t stack;        /* bytes, RLIMIT_STACK; 0 = unlimited */
+    uint64_t output_limit; /* bytes of stdout+stderr captured */
+    uint64_t box_size;     /* bytes of the box's root tmpfs */
+    uint64_t box_inodes;   /* inodes of the box's root tmpfs */
+};
+
+struct rb_floors {
+    uint64_t disk_free;
+    uint64_t inodes_free;
+    double fds_free_ratio;
+    uint64_t mem_available;
+};
+
+struct rb_config {
+    char *state_dir;
+    char *work_root;
+    char *name_prefix;
+    enum rb_cg_choice cgroup_backend;
+    char *cgroup_parent;
+    bool strict;
+    uint32_t first_uid;
+    uint32_t first_gid;
+    uint32_t num_boxes;
+    double cleanup_timeout_s;
+    uint32_t max_cleanup_failures;
+    struct rb_limits limits;
+    struct rb_floors floors;
+    char *metrics_listen;
+    char *metrics_textfile_dir;
+    bool metrics_allow_remote; /* serve on a non-loopback address */
+};
+
+/* Fills cfg with the built-in defaults. */
+int config_defaults(struct rb_config *cfg);
+/* Picks the file per SPEC §8 (explicit path, $RUSTBOX_CONFIG, the default path,
+ * or none) and overlays it on the defaults. On a bad file returns -EINVAL and
+ * writes one line naming the key and why into err. */
+int config_load(struct rb_config *cfg, const char *explicit_path, char *err, size_t errlen);
+/* Parses a JSON text (for tests and fuzzing); same contract as config_load. */
+int config_parse(struct rb_config *cfg, const char *json, const char *origin, char *err, size_t errlen);
+void config_free(struct rb_config *cfg);
+const char *cgroup_backend_name(enum rb_cg_choice b);
+
+#endif

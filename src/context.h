@@ -1,0 +1,19 @@
+/* context: the one explicit piece of state a rustbox command carries around. */
+#ifndef RUSTBOX_CONTEXT_H
+#define RUSTBOX_CONTEXT_H
+
+#include "cgroup.h"
+#include "cli.h"
+#include "config.h"
+#include "log.h"
+
+struct rb_ctx {
+    struct rb_config cfg;
+    struct rb_cli cli;
+    struct rb_log log;
+    const struct rb_cgroup_backend *cg; /* selected at start-up; NULL if none usable */
+    struct rb_cg_caps cg_caps;          /* what the selected backend can enforce */
+    const char *cg_root;                /* where the hierarchies are mounted */
+};
+
+#endif

@@ -1,0 +1,102 @@
+/* result: the outcome of one run, its verdict, and its two renderings
+ * (the rustbox.result/1 JSON of SPEC §2 and isolate's meta file). */
+#ifndef RUSTBOX_RESULT_H
+#define RUSTBOX_RESULT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+
+enum rb_verdict { RB_OK, RB_RE, RB_SIG, RB_TLE, RB_MLE, RB_OLE, RB_SV, RB_IE, RB_VERDICT_COUNT };
+
+/* Controls a run can apply (SPEC §2 "controls"). */
+enum rb_control {
+    RB_CTL_PID_NS,
+    RB_CTL_MOUNT_NS,
+    RB_CTL_NET_NS,
+    RB_CTL_IPC_NS,
+    RB_CTL_UTS_NS,
+    RB_CTL_CGROUP,
+    RB_CTL_SECCOMP,
+    RB_CTL_CAPS_DROPPED,
+    RB_CTL_NO_NEW_PRIVS,
+    RB_CTL_RLIMITS,
+    RB_CTL_COUNT,
+};
+
+enum rb_cleanup_outcome { RB_CLEANUP_SUCCESS, RB_CLEANUP_PARTIAL, RB_CLEANUP_FAILURE };
+
+enum rb_cleanup_error_kind {
+    RB_ERR_MOUNT_UNMOUNT_FAILED,
+    RB_ERR_CGROUP_REMOVAL_FAILED,
+    RB_ERR_PROCESS_REAP_FAILED,
+    RB_ERR_TEMPDIR_REMOVAL_FAILED,
+    RB_ERR_CLEANUP_TIMEOUT,
+    RB_ERR_BASELINE_EQUIVALENCE_FAILED,
+    RB_ERR_KIND_COUNT,
+};
+
+#define RB_MAX_CLEANUP_ERRORS 16
+
+struct rb_cleanup_error {
+    enum rb_cleanup_error_kind kind;
+    char detail[256]; /* path or resource, and errno text */
+};
+
+struct rb_cleanup_report {
+    enum rb_cleanup_outcome outcome;
+    double duration_s;
+    bool used_fallback;
+    size_t n_errors;
+    struct rb_cleanup_error errors[RB_MAX_CLEANUP_ERRORS];
+};
+
+struct rb_result {
+    long box_id;
+    enum rb_verdict verdict;
+    const char *reason; /* static text or points into reason_buf */
+    char reason_buf[256];
+    bool exited;  /* exit_code valid */
+    int exit_code;
+    int signal;   /* 0: none */
+    double cpu_time_s;
+    double wall_time_s;
+    uint64_t memory_peak_kib;
+    bool oom_killed;
+    char *out;
+    size_t out_len;
+    char *err;
+    size_t err_len;
+    bool output_truncated;
+    struct rb_limits limits;
+    unsigned controls_applied; /* bit per rb_control */
+    unsigned controls_missing;
+    const char *cgroup_backend;
+    bool strict;
+    struct rb_cleanup_report cleanup;
+    bool cleanup_ran;
+};
+
+const char *verdict_name(enum rb_verdict v);
+const char *control_name(enum rb_control c);
+const char *cleanup_outcome_name(enum rb_cleanup_outcome o);
+const char *cleanup_error_kind_name(enum rb_cleanup_error_kind k);
+
+/* Appends an error to the report (dropped, not overflowed, past the cap). */
+void cleanup_report_add(struct rb_cleanup_report *rep, enum rb_cleanup_error_kind kind,
+                        const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* Marks the run IE because cleanup failed, keeping the program's outcome in reason. */
+void result_mark_cleanup_failed(struct rb_result *res);
+
+/* The rustbox.result/1 JSON (caller frees). */
+char *result_to_json(const struct rb_result *res);
+/* isolate's meta file text: time:, time-wall:, max-rss:, cg-mem:, ... */
+char *result_to_meta(const struct rb_result *res, bool cgroup_mode);
+/* Exit status of `run` for a verdict; isolate_mode uses isolate's 0/1/2. */
+int result_exit_status(const struct rb_result *res, bool isolate_mode);
+void result_free(struct rb_result *res);
+
+#endif

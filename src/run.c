@@ -1,0 +1,400 @@
+#include "run.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "sandbox.h"
+#include "seccomp_policy.h"
+#include "util.h"
+
+extern char **environ;
+
+enum kill_reason { KILL_NONE, KILL_CPU, KILL_WALL, KILL_OUTPUT };
+
+struct capture {
+    int fd;
+    char *buf;
+    size_t len, cap;
+};
+
+struct supervisor {
+    const struct rb_run_request *req;
+    struct rb_cgroup cg;
+    bool have_cg;
+    pid_t proxy;
+    int pidfd;
+    int report_fd;
+    struct capture out, err;
+    size_t captured;
+    bool truncated;
+    enum kill_reason killed;
+    double started;
+    struct rb_report setup_error;
+    bool have_setup_error;
+    bool have_status;
+    int status;
+};
+
+void run_controls(const struct rb_ctx *ctx, unsigned *applied, unsigned *missing)
+{
+    *applied = *missing = 0;
+    for (int c = 0; c < RB_CTL_COUNT; c++)
+        *applied |= 1u << c;
+    const struct rb_cg_caps *caps = &ctx->cg_caps;
+    if (!ctx->cg || !caps->memory || !caps->pids || !caps->cpu) {
+        *applied &= ~(1u << RB_CTL_CGROUP);
+        *missing |= 1u << RB_CTL_CGROUP;
+    }
+}
+
+static pid_t clone_proxy(int *pidfd)
+{
+    /* Fork-like clone (no new stack) that also hands back a pidfd, so waiting
+     * and killing can never hit a recycled pid. */
+    *pidfd = -1;
+    long r = syscall(SYS_clone, (unsigned long)(RB_SANDBOX_CLONE_FLAGS | CLONE_PIDFD | SIGCHLD), NULL,
+                     pidfd, NULL, NULL);
+    return (pid_t)r;
+}
+
+static int capture_read(struct supervisor *sv, struct capture *c, uint64_t limit)
+{
+    for (;;) {
+        char chunk[65536];
+        ssize_t n = read(c->fd, chunk, sizeof(chunk));
+        if (n < 0)
+            return errno == EINTR ? 0 : errno == EAGAIN ? 1 : -errno;
+        if (n == 0) {
+            close(c->fd);
+            c->fd = -1;
+            return 0;
+        }
+        size_t keep = (size_t)n;
+        if (limit && sv->captured + keep > limit) {
+            keep = (size_t)(limit - sv->captured);
+            sv->truncated = true;
+        }
+        if (c->len + keep > c->cap) {
+            size_t ncap = c->cap ? c->cap : 4096;
+            while (ncap < c->len + keep)
+                ncap *= 2;
+            char *nb = realloc(c->buf, ncap);
+            if (!nb)
+                return -ENOMEM;
+            c->buf = nb;
+            c->cap = ncap;
+        }
+        memcpy(c->buf + c->len, chunk, keep);
+        c->len += keep;
+        sv->captured += keep;
+    }
+}
+
+static void kill_box(struct supervisor *sv, enum kill_reason why)
+{
+    if (sv->killed == KILL_NONE)
+        sv->killed = why;
+    /* SIGKILL to the namespace's pid 1 kills every process in it. */
+    syscall(SYS_pidfd_send_signal, sv->pidfd, SIGKILL, NULL, 0);
+}
+
+static uint64_t cpu_used_ns(const struct supervisor *sv)
+{
+    struct rb_cg_usage u;
+    if (!sv->have_cg || sv->cg.backend->usage(&sv->cg, &u) < 0)
+        return 0;
+    return u.cpu_ns;
+}
+
+static double next_wait(const struct supervisor *sv, const struct rb_limits *l, double ncpu)
+{
+    double wait = RB_RUN_POLL_MAX_S;
+    double elapsed = monotonic_s() - sv->started;
+    if (l->wall_time_s > 0)
+        wait = fmin(wait, l->wall_time_s - elapsed);
+    if (l->cpu_time_s > 0 && sv->have_cg) {
+        /* CPU time grows at most ncpu seconds per second of sleep. */
+        double left = l->cpu_time_s + l->extra_time_s - (double)cpu_used_ns(sv) / 1e9;
+        wait = fmin(wait, left / ncpu);
+    }
+    return fmax(wait, RB_RUN_POLL_MIN_S);
+}
+
+static void check_limits(struct supervisor *sv, const struct rb_limits *l)
+{
+    if (l->cpu_time_s > 0 && sv->have_cg &&
+        (double)cpu_used_ns(sv) / 1e9 > l->cpu_time_s + l->extra_time_s)
+        kill_box(sv, KILL_CPU);
+    if (l->wall_time_s > 0 && monotonic_s() - sv->started > l->wall_time_s)
+        kill_box(sv, KILL_WALL);
+    if (sv->truncated)
+        kill_box(sv, KILL_OUTPUT);
+}
+
+static int supervise(struct supervisor *sv, const struct rb_limits *l)
+{
+    double ncpu = (double)sysconf(_SC_NPROCESSORS_ONLN);
+    if (ncpu < 1)
+        ncpu = 1;
+    bool proxy_done = false;
+    while (!proxy_done) {
+        struct pollfd pfd[3] = {
+            { sv->pidfd, POLLIN, 0 },
+            { sv->out.fd, POLLIN, 0 },
+            { sv->err.fd, POLLIN, 0 },
+        };
+        double wait = next_wait(sv, l, ncpu);
+        struct timespec ts = { (time_t)wait, (long)((wait - floor(wait)) * 1e9) };
+        int n = ppoll(pfd, 3, &ts, NULL);
+        if (n < 0 && errno != EINTR)
+            return -errno;
+        for (int i = 1; i < 3; i++)
+            if (pfd[i].fd >= 0 && pfd[i].revents) {
+                int r = capture_read(sv, i == 1 ? &sv->out : &sv->err, l->output_limit);
+                if (r < 0)
+                    return r;
+            }
+        proxy_done = n > 0 && (pfd[0].revents & POLLIN);
+        if (!proxy_done)
+            check_limits(sv, l);
+    }
+    return 0;
+}
+
+/* Once the namespace is gone every writer is gone: read to EOF. */
+static void drain(struct supervisor *sv, const struct rb_limits *l)
+{
+    double until = monotonic_s() + RB_RUN_DRAIN_S;
+    while ((sv->out.fd >= 0 || sv->err.fd >= 0) && monotonic_s() < until) {
+        struct pollfd pfd[2] = { { sv->out.fd, POLLIN, 0 }, { sv->err.fd, POLLIN, 0 } };
+        if (poll(pfd, 2, 100) <= 0)
+            continue;
+        for (int i = 0; i < 2; i++)
+            if (pfd[i].fd >= 0 && pfd[i].revents)
+                (void)capture_read(sv, i == 0 ? &sv->out : &sv->err, l->output_limit);
+    }
+}
+
+static void read_reports(struct supervisor *sv)
+{
+    struct rb_report rep;
+    while (read(sv->report_fd, &rep, sizeof(rep)) == (ssize_t)sizeof(rep)) {
+        if (rep.type == RB_REPORT_SETUP_ERROR && !sv->have_setup_error) {
+            sv->setup_error = rep;
+            sv->have_setup_error = true;
+        } else if (rep.type == RB_REPORT_STATUS) {
+            sv->status = rep.value;
+            sv->have_status = true;
+        }
+    }
+}
+
+static void set_reason(struct rb_result *res, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void set_reason(struct rb_result *res, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(res->reason_buf, sizeof(res->reason_buf), fmt, ap);
+    va_end(ap);
+    res->reason = res->reason_buf;
+}
+
+static void classify(const struct supervisor *sv, const struct rb_cg_usage *u, struct rb_result *res)
+{
+    const struct rb_limits *l = &res->limits;
+    if (sv->have_setup_error) {
+        res->verdict = RB_IE;
+        set_reason(res, "setup failed: %s: %s", sv->setup_error.what, strerror(sv->setup_error.value));
+        return;
+    }
+    if (sv->have_status) {
+        res->exited = WIFEXITED(sv->status);
+        res->exit_code = res->exited ? WEXITSTATUS(sv->status) : 0;
+        res->signal = WIFSIGNALED(sv->status) ? WTERMSIG(sv->status) : 0;
+    }
+    if (sv->killed == KILL_CPU || (l->cpu_time_s > 0 && res->cpu_time_s > l->cpu_time_s)) {
+        res->verdict = RB_TLE;
+        res->reason = "cpu_time";
+    } else if (sv->killed == KILL_WALL || (l->wall_time_s > 0 && res->wall_time_s > l->wall_time_s)) {
+        res->verdict = RB_TLE;
+        res->reason = "wall_time";
+    } else if (sv->killed == KILL_OUTPUT) {
+        res->verdict = RB_OLE;
+        res->reason = "output_limit";
+    } else if (!sv->have_status) {
+        res->verdict = RB_IE;
+        res->reason = "the sandbox ended without reporting the program's status";
+    } else if (res->signal == SIGXFSZ) {
+        res->verdict = RB_OLE;
+        res->reason = "file_size";
+    } else if (res->signal == SIGSYS) {
+        res->verdict = RB_SV;
+        res->reason = "seccomp";
+    } else if (u->oom_kills > 0 && !(res->exited && res->exit_code == 0)) {
+        res->verdict = RB_MLE;
+        res->reason = "memory";
+    } else if (res->signal == SIGXCPU) {
+        res->verdict = RB_TLE;
+        res->reason = "cpu_time";
+    } else if (res->signal) {
+        res->verdict = RB_SIG;
+    } else {
+        res->verdict = res->exit_code == 0 ? RB_OK : RB_RE;
+    }
+}
+
+static int open_pipes(struct supervisor *sv, int report[2], int out[2], int err[2], bool capture_out,
+                      bool capture_err)
+{
+    report[0] = report[1] = out[0] = out[1] = err[0] = err[1] = -1;
+    if (pipe2(report, O_CLOEXEC) < 0)
+        return -errno;
+    if (capture_out && pipe2(out, O_CLOEXEC) < 0)
+        return -errno;
+    if (capture_err && pipe2(err, O_CLOEXEC) < 0)
+        return -errno;
+    for (int i = 0; i < 2; i++) {
+        int fd = i == 0 ? out[0] : err[0];
+        if (fd >= 0)
+            fcntl(fd, F_SETFL, O_NONBLOCK);
+    }
+    sv->report_fd = report[0];
+    sv->out.fd = out[0];
+    sv->err.fd = err[0];
+    return 0;
+}
+
+/* A group of this name left by an earlier run would carry its counters. */
+static int fresh_cgroup(const struct rb_ctx *ctx, const struct rb_box *box, const struct rb_limits *l,
+                        struct rb_cgroup *cg)
+{
+    cgroup_init(cg, ctx->cg);
+    int r = ctx->cg->paths(cg, ctx->cg_root, ctx->cfg.cgroup_parent, box->name);
+    if (r < 0)
+        return r;
+    const char *failed = NULL;
+    r = cgroup_remove(cg, &failed);
+    if (r < 0)
+        return r;
+    r = ctx->cg->create(cg, l->memory, l->processes);
+    if (r < 0)
+        return r;
+    r = cgroup_open_procs(cg);
+    if (r < 0)
+        (void)cgroup_remove(cg, NULL);
+    return r;
+}
+
+int run_in_box(struct rb_ctx *ctx, struct rb_box *box, const struct rb_run_request *req,
+               struct rb_result *res)
+{
+    memset(res, 0, sizeof(*res));
+    res->box_id = box->id;
+    res->limits = req->limits;
+    res->strict = ctx->cfg.strict;
+    res->cgroup_backend = ctx->cg ? ctx->cg->name : "none";
+    run_controls(ctx, &res->controls_applied, &res->controls_missing);
+
+    struct supervisor sv = { .req = req, .pidfd = -1, .report_fd = -1 };
+    sv.out.fd = sv.err.fd = -1;
+    cgroup_init(&sv.cg, ctx->cg);
+    int report[2] = { -1, -1 }, out[2] = { -1, -1 }, err[2] = { -1, -1 };
+    bool isolate = ctx->cli.isolate_mode;
+    int r = 0;
+    scmp_filter_ctx filter = NULL;
+    char **envp = NULL;
+
+    if (ctx->cg && (r = fresh_cgroup(ctx, box, &req->limits, &sv.cg)) < 0) {
+        res->verdict = RB_IE;
+        set_reason(res, "cannot create cgroup %s: %s", box->name, strerror(-r));
+        return 0;
+    }
+    sv.have_cg = ctx->cg != NULL;
+    if ((r = open_pipes(&sv, report, out, err, !isolate && !req->stdout_path,
+                        !isolate && !req->stderr_path && !req->stderr_to_stdout)) < 0 ||
+        !(filter = seccomp_policy_build(&r)) || !(envp = sandbox_build_env(req, environ))) {
+        res->verdict = RB_IE;
+        set_reason(res, "cannot prepare the run: %s", strerror(r ? -r : ENOMEM));
+        goto out;
+    }
+
+    struct rb_sandbox_spec spec = {
+        .cfg = &ctx->cfg, .box = box, .req = req, .cg = &sv.cg, .seccomp = filter, .envp = envp,
+        .stdin_fd = isolate ? STDIN_FILENO : -1,
+        .stdout_fd = isolate ? STDOUT_FILENO : out[1],
+        .stderr_fd = isolate ? STDERR_FILENO : err[1],
+        .report_fd = report[1],
+    };
+    sv.started = monotonic_s();
+    sv.proxy = clone_proxy(&sv.pidfd);
+    if (sv.proxy == 0)
+        sandbox_proxy_main(&spec);
+    if (sv.proxy < 0) {
+        res->verdict = RB_IE;
+        set_reason(res, "cannot create the box's namespaces: %s", strerror(errno));
+        goto out;
+    }
+    /* Only the box may hold the write ends, so EOF means the box is gone. */
+    close(report[1]);
+    report[1] = -1;
+    if (out[1] >= 0) close(out[1]);
+    if (err[1] >= 0) close(err[1]);
+    out[1] = err[1] = -1;
+    cgroup_close_procs(&sv.cg);
+
+    r = supervise(&sv, &req->limits);
+    if (r < 0)
+        kill_box(&sv, sv.killed);
+    siginfo_t si;
+    while (waitid(P_PIDFD, (id_t)sv.pidfd, &si, WEXITED) < 0 && errno == EINTR)
+        ;
+    res->wall_time_s = monotonic_s() - sv.started;
+    drain(&sv, &req->limits);
+    read_reports(&sv);
+
+    struct rb_cg_usage u = { 0 };
+    if (sv.have_cg)
+        (void)sv.cg.backend->usage(&sv.cg, &u);
+    res->cpu_time_s = (double)u.cpu_ns / 1e9;
+    res->memory_peak_kib = u.memory_peak / 1024;
+    res->oom_killed = u.oom_kills > 0;
+    classify(&sv, &u, res);
+    if (r < 0 && res->verdict != RB_IE) {
+        res->verdict = RB_IE;
+        set_reason(res, "supervising the run failed: %s", strerror(-r));
+    }
+    res->out = sv.out.buf;
+    res->out_len = sv.out.len;
+    res->err = sv.err.buf;
+    res->err_len = sv.err.len;
+    sv.out.buf = sv.err.buf = NULL;
+    res->output_truncated = sv.truncated;
+out:
+    for (size_t i = 0; i < 3; i++) {
+        int fds[] = { report[1], out[1], err[1], sv.report_fd, sv.out.fd, sv.err.fd };
+        if (fds[i] >= 0)
+            close(fds[i]);
+        if (fds[i + 3] >= 0)
+            close(fds[i + 3]);
+    }
+    if (sv.pidfd >= 0)
+        close(sv.pidfd);
+    cgroup_close_procs(&sv.cg);
+    free(sv.out.buf);
+    free(sv.err.buf);
+    seccomp_policy_free(filter);
+    sandbox_free_env(envp);
+    return 0;
+}

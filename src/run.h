@@ -1,0 +1,25 @@
+/* run: the supervisor of one run — starts the sandbox, enforces CPU, wall
+ * and output limits while it runs, and turns what happened into a verdict. */
+#ifndef RUSTBOX_RUN_H
+#define RUSTBOX_RUN_H
+
+#include "box.h"
+#include "result.h"
+
+/* Longest the supervisor sleeps between limit checks. */
+#define RB_RUN_POLL_MAX_S 0.1
+/* Shortest sleep when a limit is close: the overshoot's lower bound. */
+#define RB_RUN_POLL_MIN_S 0.001
+/* How long to wait for output pipes to reach EOF once the box is dead. */
+#define RB_RUN_DRAIN_S 1.0
+
+/* Runs req in the (locked, rooted) box and fills res. Always leaves the box's
+ * processes dead; the caller runs cleanup. Setup failures become verdict IE;
+ * -errno only when res could not be filled at all. */
+int run_in_box(struct rb_ctx *ctx, struct rb_box *box, const struct rb_run_request *req,
+               struct rb_result *res);
+
+/* Which controls a run would apply and which are missing on this host. */
+void run_controls(const struct rb_ctx *ctx, unsigned *applied, unsigned *missing);
+
+#endif

@@ -1,0 +1,526 @@
+#include "sandbox.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <net/if.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/capability.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <linux/close_range.h>
+
+#include "seccomp_policy.h"
+#include "util.h"
+
+#define MOUNT_PATH_MAX 1024
+#define MAX_RULES 64
+
+static const char *const dev_nodes[] = { "null", "zero", "full", "random", "urandom" };
+static const char *const dev_links[][2] = {
+    { "fd", "/proc/self/fd" },
+    { "stdin", "/proc/self/fd/0" },
+    { "stdout", "/proc/self/fd/1" },
+    { "stderr", "/proc/self/fd/2" },
+};
+
+/* isolate's default directory rules; --dir may replace or remove any. */
+static const struct rb_dir_rule default_rules[] = {
+    { "/bin", "/bin", 0 },
+    { "/lib", "/lib", 0 },
+    { "/lib64", "/lib64", RB_DIR_MAYBE },
+    { "/usr", "/usr", 0 },
+    { "/tmp", NULL, RB_DIR_TMP | RB_DIR_RW | RB_DIR_NOEXEC },
+    { "/dev/shm", NULL, RB_DIR_TMP | RB_DIR_RW | RB_DIR_NOEXEC },
+};
+
+__attribute__((noreturn)) static void report_fail(int fd, int err, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+__attribute__((noreturn)) static void report_fail(int fd, int err, const char *fmt, ...)
+{
+    struct rb_report rep = { .type = RB_REPORT_SETUP_ERROR, .value = err < 0 ? -err : err };
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(rep.what, sizeof(rep.what), fmt, ap);
+    va_end(ap);
+    if (write(fd, &rep, sizeof(rep)) < 0) {
+        /* Nobody left to tell; the exit status still says setup failed. */
+    }
+    _exit(127);
+}
+
+/* Opens (creating as needed) the directory `inside` below `rootfd` without
+ * following any symlink, so a link planted by an earlier run in a persistent
+ * box cannot redirect a mount onto the host. Returns an O_PATH fd. */
+static int open_mountpoint(int rootfd, const char *inside, bool as_file)
+{
+    char buf[MOUNT_PATH_MAX];
+    snprintf(buf, sizeof(buf), "%s", inside);
+    int fd = dup(rootfd);
+    if (fd < 0)
+        return -errno;
+    char *save = NULL;
+    char *next;
+    for (char *comp = strtok_r(buf, "/", &save); comp; comp = next) {
+        next = strtok_r(NULL, "/", &save);
+        if (!strcmp(comp, "..") || !strcmp(comp, ".")) {
+            close(fd);
+            return -EINVAL;
+        }
+        int nfd;
+        if (!next && as_file) {
+            nfd = openat(fd, comp, O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
+        } else {
+            if (mkdirat(fd, comp, 0755) < 0 && errno != EEXIST) {
+                int e = -errno;
+                close(fd);
+                return e;
+            }
+            nfd = openat(fd, comp, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        }
+        int e = -errno;
+        close(fd);
+        if (nfd < 0)
+            return e;
+        fd = nfd;
+    }
+    return fd;
+}
+
+static void fd_path(char *buf, size_t len, int fd)
+{
+    snprintf(buf, len, "/proc/self/fd/%d", fd);
+}
+
+static unsigned rule_depth(const char *p)
+{
+    unsigned n = 0;
+    for (; *p; p++)
+        n += *p == '/';
+    return n;
+}
+
+/* Defaults overlaid with --dir (a later rule for the same path replaces an
+ * earlier one; "BOX=" removes it), parents mounted before children. */
+static size_t merge_rules(const struct rb_run_request *req, struct rb_dir_rule *out)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < ARRAY_SIZE(default_rules); i++)
+        out[n++] = default_rules[i];
+    for (size_t i = 0; i < req->n_dirs; i++) {
+        size_t j = 0;
+        while (j < n && strcmp(out[j].inside, req->dirs[i].inside))
+            j++;
+        if (req->dirs[i].flags & RB_DIR_REMOVE) {
+            if (j < n)
+                out[j] = out[--n];
+            continue;
+        }
+        if (j == n && n < MAX_RULES)
+            n++;
+        out[j] = req->dirs[i];
+    }
+    for (size_t i = 1; i < n; i++)
+        for (size_t j = i; j > 0 && rule_depth(out[j].inside) < rule_depth(out[j - 1].inside); j--) {
+            struct rb_dir_rule t = out[j];
+            out[j] = out[j - 1];
+            out[j - 1] = t;
+        }
+    return n;
+}
+
+static int mount_tmpfs(const char *target, const struct rb_config *cfg, unsigned long flags)
+{
+    char opts[128];
+    snprintf(opts, sizeof(opts), "size=%llu,nr_inodes=%llu,mode=1777",
+             (unsigned long long)cfg->limits.box_size, (unsigned long long)cfg->limits.box_inodes);
+    return mount("tmpfs", target, "tmpfs", flags, opts) < 0 ? -errno : 0;
+}
+
+static void mount_rule(const struct rb_sandbox_spec *s, int rootfd, const struct rb_dir_rule *rule)
+{
+    struct stat st;
+    bool is_file = false;
+    if (!(rule->flags & RB_DIR_TMP)) {
+        if (stat(rule->outside, &st) < 0) {
+            if (rule->flags & RB_DIR_MAYBE)
+                return;
+            report_fail(s->report_fd, errno, "--dir %s: host path %s", rule->inside, rule->outside);
+        }
+        is_file = !S_ISDIR(st.st_mode);
+    }
+    int fd = open_mountpoint(rootfd, rule->inside, is_file);
+    if (fd < 0)
+        report_fail(s->report_fd, fd, "mount point %s in the box", rule->inside);
+    char target[64];
+    fd_path(target, sizeof(target), fd);
+    unsigned long flags = MS_NOSUID;
+    if (!(rule->flags & RB_DIR_DEV))
+        flags |= MS_NODEV;
+    if (rule->flags & RB_DIR_NOEXEC)
+        flags |= MS_NOEXEC;
+    if (rule->flags & RB_DIR_TMP) {
+        int r = mount_tmpfs(target, s->cfg, flags);
+        if (r < 0)
+            report_fail(s->report_fd, r, "tmpfs on %s", rule->inside);
+    } else {
+        if (mount(rule->outside, target, NULL, MS_BIND | MS_REC, NULL) < 0)
+            report_fail(s->report_fd, errno, "bind %s on %s", rule->outside, rule->inside);
+        if (!(rule->flags & RB_DIR_RW))
+            flags |= MS_RDONLY;
+        /* The old fd still names the covered directory; the remount must
+         * reach the new mount, so resolve the path again. */
+        close(fd);
+        fd = open_mountpoint(rootfd, rule->inside, is_file);
+        fd_path(target, sizeof(target), fd);
+        if (fd < 0 || mount(NULL, target, NULL, MS_REMOUNT | MS_BIND | flags, NULL) < 0)
+            report_fail(s->report_fd, fd < 0 ? -fd : errno, "remount %s", rule->inside);
+    }
+    close(fd);
+}
+
+static void mount_dev(const struct rb_sandbox_spec *s, int rootfd)
+{
+    int fd = open_mountpoint(rootfd, "/dev", false);
+    if (fd < 0)
+        report_fail(s->report_fd, fd, "mount point /dev in the box");
+    char target[64];
+    fd_path(target, sizeof(target), fd);
+    if (mount("tmpfs", target, "tmpfs", MS_NOSUID | MS_NOEXEC, "size=" RB_SANDBOX_DEV_SIZE ",mode=0755") < 0)
+        report_fail(s->report_fd, errno, "tmpfs on /dev");
+    close(fd);
+    int devfd = openat(rootfd, "dev", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (devfd < 0)
+        report_fail(s->report_fd, errno, "open /dev in the box");
+    for (size_t i = 0; i < ARRAY_SIZE(dev_nodes); i++) {
+        char host[32], node[64];
+        snprintf(host, sizeof(host), "/dev/%s", dev_nodes[i]);
+        int nfd = openat(devfd, dev_nodes[i], O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0666);
+        if (nfd < 0)
+            report_fail(s->report_fd, errno, "create /dev/%s", dev_nodes[i]);
+        fd_path(node, sizeof(node), nfd);
+        if (mount(host, node, NULL, MS_BIND, NULL) < 0)
+            report_fail(s->report_fd, errno, "bind %s", host);
+        close(nfd);
+        nfd = openat(devfd, dev_nodes[i], O_PATH | O_NOFOLLOW | O_CLOEXEC);
+        fd_path(node, sizeof(node), nfd);
+        if (nfd < 0 || mount(NULL, node, NULL, MS_REMOUNT | MS_BIND | MS_NOSUID | MS_NOEXEC, NULL) < 0)
+            report_fail(s->report_fd, errno, "remount %s", host);
+        close(nfd);
+    }
+    for (size_t i = 0; i < ARRAY_SIZE(dev_links); i++)
+        if (symlinkat(dev_links[i][1], devfd, dev_links[i][0]) < 0)
+            report_fail(s->report_fd, errno, "symlink /dev/%s", dev_links[i][0]);
+    if (mkdirat(devfd, "shm", 0755) < 0)
+        report_fail(s->report_fd, errno, "mkdir /dev/shm");
+    close(devfd);
+}
+
+static void mount_proc(const struct rb_sandbox_spec *s, int rootfd)
+{
+    int fd = open_mountpoint(rootfd, "/proc", false);
+    if (fd < 0)
+        report_fail(s->report_fd, fd, "mount point /proc in the box");
+    char target[64];
+    fd_path(target, sizeof(target), fd);
+    unsigned long flags = MS_NOSUID | MS_NODEV | MS_NOEXEC;
+    /* subset=pid hides host-wide files (cpuinfo, meminfo, sys); kernels
+     * before 5.8 lack it and fall back to hidepid alone. */
+    if (mount("proc", target, "proc", flags, "subset=pid,hidepid=invisible") < 0 &&
+        mount("proc", target, "proc", flags, "hidepid=2") < 0)
+        report_fail(s->report_fd, errno, "mount /proc");
+    close(fd);
+}
+
+/* The dev tmpfs is finished once its nodes and /dev/shm are in place. */
+static void seal_dev(const struct rb_sandbox_spec *s, const char *root)
+{
+    char dev[MOUNT_PATH_MAX];
+    snprintf(dev, sizeof(dev), "%s/dev", root);
+    if (mount(NULL, dev, NULL, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NOEXEC, NULL) < 0)
+        report_fail(s->report_fd, errno, "remount /dev read-only");
+}
+
+static void build_root(const struct rb_sandbox_spec *s)
+{
+    const char *root = s->box->root;
+    /* Nothing we mount may leak back to the host's namespace. */
+    if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+        report_fail(s->report_fd, errno, "make mounts private");
+    int rootfd = open(root, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (rootfd < 0)
+        report_fail(s->report_fd, errno, "open box root %s", root);
+    mount_proc(s, rootfd);
+    mount_dev(s, rootfd);
+    struct rb_dir_rule rules[MAX_RULES];
+    size_t n = merge_rules(s->req, rules);
+    for (size_t i = 0; i < n; i++)
+        mount_rule(s, rootfd, &rules[i]);
+    seal_dev(s, root);
+    close(rootfd);
+    if (chdir(root) < 0 || syscall(SYS_pivot_root, ".", ".") < 0)
+        report_fail(s->report_fd, errno, "pivot_root into %s", root);
+    /* The old root now sits on top of the new one: drop it from this namespace. */
+    if (umount2(".", MNT_DETACH) < 0 || chdir("/") < 0)
+        report_fail(s->report_fd, errno, "detach the host root");
+}
+
+static void bring_up_loopback(const struct rb_sandbox_spec *s)
+{
+    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        report_fail(s->report_fd, errno, "socket for loopback");
+    struct ifreq ifr = { 0 };
+    snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
+    ifr.ifr_flags = IFF_UP | IFF_LOOPBACK | IFF_RUNNING;
+    if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
+        report_fail(s->report_fd, errno, "bring up lo");
+    close(fd);
+}
+
+static void set_rlimits(const struct rb_sandbox_spec *s)
+{
+    const struct rb_limits *l = &s->req->limits;
+    struct {
+        int res;
+        rlim_t value;
+    } lims[] = {
+        { RLIMIT_FSIZE, l->file_size ? (rlim_t)l->file_size : RLIM_INFINITY },
+        { RLIMIT_NOFILE, l->open_files ? (rlim_t)l->open_files : RLIM_INFINITY },
+        { RLIMIT_STACK, l->stack ? (rlim_t)l->stack : RLIM_INFINITY },
+        { RLIMIT_CORE, 0 },
+        { RLIMIT_MEMLOCK, 0 },
+        { RLIMIT_MSGQUEUE, 0 },
+    };
+    for (size_t i = 0; i < ARRAY_SIZE(lims); i++) {
+        struct rlimit rl = { lims[i].value, lims[i].value };
+        if (setrlimit(lims[i].res, &rl) < 0)
+            report_fail(s->report_fd, errno, "setrlimit %d", lims[i].res);
+    }
+    if (l->cpu_time_s > 0) {
+        /* A backstop only: the supervisor enforces CPU time far more
+         * precisely through the cgroup, one second is RLIMIT_CPU's grain. */
+        rlim_t secs = (rlim_t)(l->cpu_time_s + l->extra_time_s) + 2;
+        struct rlimit rl = { secs, secs + 1 };
+        if (setrlimit(RLIMIT_CPU, &rl) < 0)
+            report_fail(s->report_fd, errno, "setrlimit cpu");
+    }
+}
+
+static void drop_privileges(const struct rb_sandbox_spec *s)
+{
+    if (setgroups(0, NULL) < 0 || setresgid(s->box->gid, s->box->gid, s->box->gid) < 0)
+        report_fail(s->report_fd, errno, "set gid %u", (unsigned)s->box->gid);
+    for (cap_value_t c = 0; c <= CAP_LAST_CAP; c++)
+        if (cap_drop_bound(c) < 0 && errno != EINVAL)
+            report_fail(s->report_fd, errno, "drop capability %d from the bounding set", c);
+    if (setresuid(s->box->uid, s->box->uid, s->box->uid) < 0)
+        report_fail(s->report_fd, errno, "set uid %u", (unsigned)s->box->uid);
+    cap_t none = cap_init();
+    if (!none || cap_set_proc(none) < 0)
+        report_fail(s->report_fd, errno, "clear capabilities");
+    cap_free(none);
+    if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
+        report_fail(s->report_fd, errno, "clear ambient capabilities");
+}
+
+static void redirect(const struct rb_sandbox_spec *s, int target, const char *path, int fd, int flags)
+{
+    if (path) {
+        fd = open(path, flags | O_CLOEXEC, 0666);
+        if (fd < 0)
+            report_fail(s->report_fd, errno, "open %s", path);
+    }
+    if (fd >= 0 && fd != target && dup2(fd, target) < 0)
+        report_fail(s->report_fd, errno, "redirect fd %d", target);
+}
+
+static void setup_stdio(const struct rb_sandbox_spec *s)
+{
+    const struct rb_run_request *req = s->req;
+    int in = s->stdin_fd;
+    const char *in_path = req->stdin_path ? req->stdin_path : in < 0 ? "/dev/null" : NULL;
+    redirect(s, STDIN_FILENO, in_path, in, O_RDONLY);
+    redirect(s, STDOUT_FILENO, req->stdout_path, s->stdout_fd, O_WRONLY | O_CREAT | O_TRUNC);
+    if (req->stderr_to_stdout)
+        redirect(s, STDERR_FILENO, NULL, STDOUT_FILENO, 0);
+    else
+        redirect(s, STDERR_FILENO, req->stderr_path, s->stderr_fd, O_WRONLY | O_CREAT | O_TRUNC);
+}
+
+static const char *env_lookup(char **envp, const char *name)
+{
+    size_t n = strlen(name);
+    for (char **e = envp; *e; e++)
+        if (!strncmp(*e, name, n) && (*e)[n] == '=')
+            return *e + n + 1;
+    return NULL;
+}
+
+/* execvpe would search the caller's PATH; the box's own PATH is what counts. */
+static void exec_program(const struct rb_sandbox_spec *s, char *const argv[])
+{
+    if (strchr(argv[0], '/')) {
+        execve(argv[0], argv, s->envp);
+        report_fail(s->report_fd, errno, "exec %s", argv[0]);
+    }
+    const char *path = env_lookup(s->envp, "PATH");
+    int err = ENOENT;
+    char buf[MOUNT_PATH_MAX];
+    for (const char *p = path ? path : RB_SANDBOX_PATH; *p;) {
+        const char *end = strchrnul(p, ':');
+        snprintf(buf, sizeof(buf), "%.*s/%s", (int)(end - p), p, argv[0]);
+        execve(buf, argv, s->envp);
+        if (errno != ENOENT)
+            err = errno;
+        p = *end ? end + 1 : end;
+    }
+    report_fail(s->report_fd, err, "exec %s", argv[0]);
+}
+
+__attribute__((noreturn)) static void payload_main(const struct rb_sandbox_spec *s)
+{
+    const struct rb_run_request *req = s->req;
+    int r = cgroup_join(s->cg);
+    if (r < 0)
+        report_fail(s->report_fd, r, "join cgroup %s", s->box->name);
+    if (setsid() < 0)
+        report_fail(s->report_fd, errno, "setsid");
+    set_rlimits(s);
+    const char *dir = req->chdir ? req->chdir : RB_SANDBOX_HOME;
+    drop_privileges(s);
+    if (chdir(dir) < 0)
+        report_fail(s->report_fd, errno, "chdir %s", dir);
+    /* Opened after the uid change, as isolate does: the program's files are
+     * reachable only if the box user could reach them. */
+    setup_stdio(s);
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+        report_fail(s->report_fd, errno, "prctl");
+    if (syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
+        report_fail(s->report_fd, errno, "close inherited fds");
+    r = seccomp_policy_load(s->seccomp);
+    if (r < 0)
+        report_fail(s->report_fd, r, "load seccomp policy");
+    static char *const sh_argv[] = { "/bin/sh", "-c", NULL, NULL };
+    if (req->code) {
+        char *argv[] = { sh_argv[0], sh_argv[1], req->code, NULL };
+        exec_program(s, argv);
+    }
+    exec_program(s, req->argv);
+    _exit(127);
+}
+
+void sandbox_proxy_main(const struct rb_sandbox_spec *s)
+{
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
+        report_fail(s->report_fd, errno, "prctl pdeathsig");
+    build_root(s);
+    if (sethostname(RB_SANDBOX_HOSTNAME, strlen(RB_SANDBOX_HOSTNAME)) < 0)
+        report_fail(s->report_fd, errno, "sethostname");
+    bring_up_loopback(s);
+
+    pid_t child = fork();
+    if (child < 0)
+        report_fail(s->report_fd, errno, "fork the program");
+    if (child == 0)
+        payload_main(s);
+    if (s->stdout_fd >= 0)
+        close(s->stdout_fd);
+    if (s->stderr_fd >= 0)
+        close(s->stderr_fd);
+    cgroup_close_procs(s->cg);
+    /* As pid 1, orphans re-parent to us: reap them until the program itself
+     * ends, then leave; our exit takes the rest of the namespace with us. */
+    for (;;) {
+        int status;
+        pid_t p = waitpid(-1, &status, 0);
+        if (p < 0 && errno == EINTR)
+            continue;
+        if (p < 0)
+            report_fail(s->report_fd, errno, "wait for the program");
+        if (p == child) {
+            struct rb_report rep = { .type = RB_REPORT_STATUS, .value = status };
+            if (write(s->report_fd, &rep, sizeof(rep)) < 0)
+                _exit(126);
+            _exit(0);
+        }
+    }
+}
+
+struct env_builder {
+    char **env;
+    size_t n;
+    bool ok;
+};
+
+/* Later entries override earlier ones with the same name. */
+static void env_set(struct env_builder *b, const char *entry)
+{
+    size_t name_len = strcspn(entry, "=");
+    char *copy = strdup(entry);
+    b->ok = b->ok && copy;
+    for (size_t i = 0; i < b->n; i++)
+        if (!strncmp(b->env[i], entry, name_len) && b->env[i][name_len] == '=') {
+            free(b->env[i]);
+            b->env[i] = copy;
+            return;
+        }
+    b->env[b->n++] = copy;
+}
+
+char **sandbox_build_env(const struct rb_run_request *req, char **caller_env)
+{
+    size_t cap = req->n_env + 4;
+    if (req->full_env)
+        for (char **e = caller_env; *e; e++)
+            cap++;
+    struct env_builder b = { calloc(cap, sizeof(char *)), 0, true };
+    if (!b.env)
+        return NULL;
+    if (req->full_env)
+        for (char **e = caller_env; *e; e++)
+            env_set(&b, *e);
+    env_set(&b, "LIBC_FATAL_STDERR_=1");
+    env_set(&b, "PATH=" RB_SANDBOX_PATH);
+    env_set(&b, "HOME=" RB_SANDBOX_HOME);
+    for (size_t i = 0; i < req->n_env; i++) {
+        const char *spec = req->env[i];
+        if (strchr(spec, '=')) {
+            env_set(&b, spec);
+            continue;
+        }
+        /* A bare name passes the caller's value through, as isolate's -E does. */
+        const char *v = env_lookup(caller_env, spec);
+        if (v) {
+            _cleanup_free_ char *entry = strdup_printf("%s=%s", spec, v);
+            b.ok = b.ok && entry;
+            if (entry)
+                env_set(&b, entry);
+        }
+    }
+    if (!b.ok) {
+        sandbox_free_env(b.env);
+        return NULL;
+    }
+    return b.env;
+}
+
+void sandbox_free_env(char **envp)
+{
+    if (!envp)
+        return;
+    for (char **e = envp; *e; e++)
+        free(*e);
+    free(envp);
+}

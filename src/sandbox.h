@@ -1,0 +1,55 @@
+/* sandbox: what happens inside the box's namespaces. The supervisor clones a
+ * proxy (pid 1 of a fresh pid namespace) that builds the box's filesystem,
+ * forks the payload and reports how it ended; the payload drops every
+ * privilege and execs the program. When the proxy exits the kernel kills
+ * whatever is left in the namespace, double-forked or setsid'd alike. */
+#ifndef RUSTBOX_SANDBOX_H
+#define RUSTBOX_SANDBOX_H
+
+#include <seccomp.h>
+
+#include "box.h"
+#include "cgroup.h"
+#include "cli.h"
+
+#define RB_SANDBOX_HOSTNAME "rustbox-sandbox"
+#define RB_SANDBOX_PATH "/usr/local/bin:/usr/bin:/bin"
+#define RB_SANDBOX_HOME "/box"
+#define RB_SANDBOX_DEV_SIZE "64k"
+
+/* Clone flags of the proxy; the controls they stand for are reported. */
+#define RB_SANDBOX_CLONE_FLAGS \
+    (CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS)
+
+enum rb_report_type { RB_REPORT_SETUP_ERROR = 1, RB_REPORT_STATUS = 2 };
+
+/* One record on the report pipe; small enough that a write is atomic. */
+struct rb_report {
+    int type;
+    int value; /* errno for SETUP_ERROR, wait status for STATUS */
+    char what[200];
+};
+
+struct rb_sandbox_spec {
+    const struct rb_config *cfg;
+    const struct rb_box *box;
+    const struct rb_run_request *req;
+    struct rb_cgroup *cg;
+    scmp_filter_ctx seccomp;
+    char **envp;
+    int stdin_fd;  /* -1: /dev/null unless req->stdin_path */
+    int stdout_fd; /* capture pipe or inherited; req->stdout_path wins */
+    int stderr_fd;
+    int report_fd;
+};
+
+/* Runs in the cloned proxy; never returns. */
+__attribute__((noreturn)) void sandbox_proxy_main(const struct rb_sandbox_spec *spec);
+
+/* The environment of SPEC §3: fixed PATH/HOME plus what --env passes
+ * (or the caller's whole environment with --full-env). Caller frees with
+ * sandbox_free_env. */
+char **sandbox_build_env(const struct rb_run_request *req, char **caller_env);
+void sandbox_free_env(char **envp);
+
+#endif

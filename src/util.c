@@ -1,0 +1,316 @@
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <math.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <dirent.h>
+#include <sys/stat.h>
+#include <time.h>
+
+/* strtoull would skip leading whitespace and take a sign, so the first
+ * character is checked by hand: " 5", "\t5", "+5" and "-5" are all junk. */
+static bool starts_with_digit(const char *s)
+{
+    return s && *s >= '0' && *s <= '9';
+}
+
+int parse_uint(const char *s, uint64_t max, uint64_t *out)
+{
+    if (!starts_with_digit(s))
+        return -EINVAL;
+    errno = 0;
+    char *end;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (*end)
+        return -EINVAL;
+    if (errno == ERANGE || v > max)
+        return -ERANGE;
+    *out = v;
+    return 0;
+}
+
+int parse_size(const char *s, uint64_t *out)
+{
+    if (!starts_with_digit(s))
+        return -EINVAL;
+    errno = 0;
+    char *end;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (end == s || errno == ERANGE)
+        return end == s ? -EINVAL : -ERANGE;
+    unsigned shift = 0;
+    switch (*end) {
+    case '\0': break;
+    case 'k': case 'K': shift = 10; end++; break;
+    case 'm': case 'M': shift = 20; end++; break;
+    case 'g': case 'G': shift = 30; end++; break;
+    default: return -EINVAL;
+    }
+    if (shift && (*end == 'B' || *end == 'b'))
+        end++;
+    if (*end)
+        return -EINVAL;
+    if (shift && v > (UINT64_MAX >> shift))
+        return -ERANGE;
+    *out = (uint64_t)v << shift;
+    return 0;
+}
+
+int parse_seconds(const char *s, double *out)
+{
+    if (!s || !*s || *s == '-' || *s == '+' || *s == ' ')
+        return -EINVAL;
+    for (const char *p = s; *p; p++)
+        if (!((*p >= '0' && *p <= '9') || *p == '.'))
+            return -EINVAL;
+    errno = 0;
+    char *end;
+    double v = strtod(s, &end);
+    if (end == s || *end || !isfinite(v) || v < 0)
+        return -EINVAL;
+    if (errno == ERANGE || v > 1e9)
+        return -ERANGE;
+    *out = v;
+    return 0;
+}
+
+int read_file(const char *path, char **out, size_t *len)
+{
+    _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -errno;
+    size_t cap = 4096, n = 0;
+    char *buf = malloc(cap);
+    if (!buf)
+        return -ENOMEM;
+    for (;;) {
+        if (n + 1 >= cap) {
+            char *nb = realloc(buf, cap * 2);
+            if (!nb) {
+                free(buf);
+                return -ENOMEM;
+            }
+            buf = nb;
+            cap *= 2;
+        }
+        ssize_t r = read(fd, buf + n, cap - n - 1);
+        if (r < 0) {
+            if (errno == EINTR)
+                continue;
+            int e = -errno;
+            free(buf);
+            return e;
+        }
+        if (r == 0)
+            break;
+        n += (size_t)r;
+    }
+    buf[n] = '\0';
+    *out = buf;
+    if (len)
+        *len = n;
+    return 0;
+}
+
+static int write_all(int fd, const char *data, size_t len)
+{
+    while (len) {
+        ssize_t w = write(fd, data, len);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            return -errno;
+        }
+        data += w;
+        len -= (size_t)w;
+    }
+    return 0;
+}
+
+int write_file(const char *path, const char *data, int flags)
+{
+    _cleanup_close_ int fd = open(path, O_WRONLY | O_CLOEXEC | flags, 0644);
+    if (fd < 0)
+        return -errno;
+    return write_all(fd, data, strlen(data));
+}
+
+/* The temp name is unique (mkostemp, O_EXCL) rather than derived from the
+ * pid, so a planted symlink or a second writer in the same process cannot
+ * redirect or interleave the write. fchmod gives the file exactly `mode`. */
+int write_file_atomic(const char *path, const char *data, mode_t mode)
+{
+    _cleanup_free_ char *tmp = strdup_printf("%s.tmp.XXXXXX", path);
+    if (!tmp)
+        return -ENOMEM;
+    int fd = mkostemp(tmp, O_CLOEXEC);
+    if (fd < 0)
+        return -errno;
+    int r = 0;
+    if (fchmod(fd, mode) < 0)
+        r = -errno;
+    if (r == 0)
+        r = write_all(fd, data, strlen(data));
+    if (r == 0 && fsync(fd) < 0)
+        r = -errno;
+    if (close(fd) < 0 && r == 0)
+        r = -errno;
+    if (r == 0 && rename(tmp, path) < 0)
+        r = -errno;
+    if (r < 0) {
+        unlink(tmp);
+        return r;
+    }
+    /* The rename is only durable once the directory holding it is synced. */
+    _cleanup_free_ char *dir = strdup(path);
+    if (!dir)
+        return -ENOMEM;
+    char *slash = strrchr(dir, '/');
+    const char *dirpath = dir;
+    if (!slash)
+        dirpath = ".";
+    else if (slash == dir)
+        dirpath = "/";
+    else
+        *slash = '\0';
+    _cleanup_close_ int dfd = open(dirpath, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd >= 0)
+        (void)fsync(dfd);
+    return 0;
+}
+
+int mkdir_p(const char *path, mode_t mode)
+{
+    _cleanup_free_ char *p = strdup(path);
+    if (!p)
+        return -ENOMEM;
+    for (char *s = p + 1; *s; s++) {
+        if (*s != '/')
+            continue;
+        *s = '\0';
+        if (mkdir(p, mode) < 0 && errno != EEXIST)
+            return -errno;
+        *s = '/';
+    }
+    if (mkdir(p, mode) < 0 && errno != EEXIST)
+        return -errno;
+    return 0;
+}
+
+int read_u64_file(const char *path, uint64_t *out)
+{
+    char buf[64];
+    _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -errno;
+    ssize_t n = read(fd, buf, sizeof(buf) - 1);
+    if (n < 0)
+        return -errno;
+    buf[n] = '\0';
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(buf, &end, 10);
+    if (end == buf || errno)
+        return -EINVAL;
+    *out = v;
+    return 0;
+}
+
+double monotonic_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+void utc_timestamp(char *buf, size_t len)
+{
+    time_t t = time(NULL);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+char *strdup_printf(const char *fmt, ...)
+{
+    va_list ap;
+    char *s;
+    va_start(ap, fmt);
+    int r = vasprintf(&s, fmt, ap);
+    va_end(ap);
+    return r < 0 ? NULL : s;
+}
+
+bool pid_alive(pid_t pid)
+{
+    return pid > 0 && (kill(pid, 0) == 0 || errno == EPERM);
+}
+
+/* Depth of directories we descend; a box tree deeper than this is refused
+ * rather than risking the stack. */
+#define WALK_MAX_DEPTH 256
+
+static int walk_dir(int parentfd, const char *name, const struct stat *st, walk_fn fn, void *data,
+                    int depth)
+{
+    int first = 0;
+    if (S_ISDIR(st->st_mode)) {
+        if (depth > WALK_MAX_DEPTH)
+            return -ELOOP;
+        int fd = openat(parentfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0)
+            return -errno;
+        DIR *d = fdopendir(fd);
+        if (!d) {
+            int e = -errno;
+            close(fd);
+            return e;
+        }
+        struct dirent *de;
+        while ((de = readdir(d))) {
+            if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+                continue;
+            struct stat cst;
+            int r;
+            if (fstatat(fd, de->d_name, &cst, AT_SYMLINK_NOFOLLOW) < 0)
+                r = errno == ENOENT ? 0 : -errno;
+            else if (cst.st_dev != st->st_dev)
+                r = -EXDEV; /* a mount inside: not ours to walk into */
+            else
+                r = walk_dir(fd, de->d_name, &cst, fn, data, depth + 1);
+            if (r < 0 && first == 0)
+                first = r;
+        }
+        closedir(d);
+    }
+    int r = fn(parentfd, name, st, data);
+    return first ? first : r;
+}
+
+int walk_tree(const char *path, walk_fn fn, void *data)
+{
+    struct stat st;
+    if (lstat(path, &st) < 0)
+        return -errno;
+    return walk_dir(AT_FDCWD, path, &st, fn, data, 0);
+}
+
+static int remove_entry(int dirfd, const char *name, const struct stat *st, void *data)
+{
+    if (unlinkat(dirfd, name, S_ISDIR(st->st_mode) ? AT_REMOVEDIR : 0) < 0 && errno != ENOENT)
+        return -errno;
+    return 0;
+}
+
+int remove_tree(const char *path)
+{
+    int r = walk_tree(path, remove_entry, NULL);
+    return r == -ENOENT ? 0 : r;
+}

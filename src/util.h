@@ -1,0 +1,53 @@
+/* util: small helpers shared by every module (scoped cleanup, parsing, files). */
+#ifndef RUSTBOX_UTIL_H
+#define RUSTBOX_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+static inline void freep(void *p) { free(*(void **)p); }
+static inline void closep(int *fd) { if (*fd >= 0) close(*fd); }
+#define _cleanup_free_ __attribute__((cleanup(freep)))
+#define _cleanup_close_ __attribute__((cleanup(closep)))
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* "64M", "1G", "512K", "1048576" -> bytes. 0 or -EINVAL/-ERANGE. */
+int parse_size(const char *s, uint64_t *out);
+/* "1.5", "0.25" seconds -> double; rejects negative, nan, junk. */
+int parse_seconds(const char *s, double *out);
+/* Non-negative decimal integer that fits in *out. */
+int parse_uint(const char *s, uint64_t max, uint64_t *out);
+
+/* Whole-file helpers. read_file NUL-terminates; caller frees *out. */
+int read_file(const char *path, char **out, size_t *len);
+int write_file(const char *path, const char *data, int flags);
+/* temp file + fsync + rename + fsync(dir): readers see old or new, never half. */
+int write_file_atomic(const char *path, const char *data, mode_t mode);
+int mkdir_p(const char *path, mode_t mode);
+/* Reads the decimal number in a one-value file such as a cgroup counter. */
+int read_u64_file(const char *path, uint64_t *out);
+
+double monotonic_s(void);
+/* ISO 8601 UTC, e.g. 2026-02-08T12:34:56Z; buf needs 21 bytes. */
+void utc_timestamp(char *buf, size_t len);
+
+/* asprintf that returns NULL on failure instead of leaving *out undefined. */
+char *strdup_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+bool pid_alive(pid_t pid);
+
+struct stat;
+/* Calls fn for every entry below and including path, children before their
+ * directory (so fn may remove them), never crossing into another mount or
+ * following a symlink. Every entry is visited even after a failure; returns
+ * the first error. */
+typedef int (*walk_fn)(int dirfd, const char *name, const struct stat *st, void *data);
+int walk_tree(const char *path, walk_fn fn, void *data);
+/* rm -rf that stays on path's filesystem and never follows symlinks. */
+int remove_tree(const char *path);
+
+#endif

@@ -1,0 +1,7 @@
+/* busyloop: burns CPU forever (expected verdict TLE, reason cpu_time). */
+int main(void)
+{
+    volatile unsigned long x = 0;
+    for (;;)
+        x++;
+}

@@ -1,0 +1,180 @@
+#!/usr/bin/env bats
+# Verdicts and the run result JSON (SPEC §1, §2): OK, RE, SIG, TLE, MLE, OLE.
+# Persistent boxes of this file: 100-199.
+
+load common
+
+setup_file() { rb_setup_file vd 100; }
+teardown_file() { rb_teardown_file; }
+
+@test "hello: OK with exact stdout and the full result object" {
+    rb run --code 'echo hello'
+    expect_verdict OK
+    expect_jq '.stdout' hello
+    expect_true '.stdout == "hello\n"'
+    expect_true '.stderr == ""'
+    expect_true '.exit_code == 0'
+    expect_true '.signal == null'
+    expect_true '.reason == null'
+    expect_true '.output_truncated == false'
+    expect_true '.box_id | type == "number" and . >= 0'
+    expect_true '.cpu_time_s | type == "number" and . >= 0 and . < 1'
+    expect_true '.wall_time_s | type == "number" and . > 0 and . < 3'
+    expect_true '.memory_peak_kib | type == "number" and . >= 0'
+    # exactly the fields of SPEC §2
+    expect_jq '[keys[]] | join(",")' \
+        box_id,cleanup,controls,cpu_time_s,exit_code,limits,memory_peak_kib,output_truncated,reason,schema,signal,stderr,stdout,verdict,wall_time_s
+    # the defaults of SPEC §8 show in the limits
+    expect_true '.limits.cpu_time_s == 1'
+    expect_true '.limits.wall_time_s == 3'
+    expect_true '.limits.memory_kib == 262144'
+    # every control applied, none missing
+    expect_true '.controls.missing == []'
+    expect_true '.controls.applied | contains(["pid_ns","mount_ns","net_ns","ipc_ns","uts_ns","cgroup","seccomp","caps_dropped","no_new_privs","rlimits"])'
+    expect_jq '.controls.cgroup_backend' v1
+    expect_true '.controls.strict == true'
+    expect_jq '.cleanup.outcome' success
+    expect_true '.cleanup.errors == []'
+    expect_true '.cleanup.duration_s | type == "number" and . >= 0'
+}
+
+@test "a program given after -- runs with its arguments" {
+    rb run -- /bin/echo one 'two  three'
+    expect_verdict OK
+    expect_true '.stdout == "one two  three\n"'
+}
+
+@test "stderr is captured apart from stdout" {
+    rb run --code 'echo out; echo err >&2'
+    expect_verdict OK
+    expect_true '.stdout == "out\n"'
+    expect_true '.stderr == "err\n"'
+}
+
+@test "exit 3: RE with exit_code 3, rustbox exits 1" {
+    rb run --code 'exit 3'
+    expect_verdict RE
+    expect_status 1
+    expect_true '.exit_code == 3'
+    expect_true '.signal == null'
+}
+
+@test "raise(SIGABRT): SIG with signal 6" {
+    rb run --dir "$HDIR" -- /opt/h/sigabrt
+    expect_verdict SIG
+    expect_true '.signal == 6'
+    expect_true '.exit_code == null'
+    expect_true '.stdout == ""'
+}
+
+@test "busy loop past --time 0.5: TLE cpu_time, stopped within 100 ms" {
+    rb run --time 0.5 --extra-time 0 --wall-time 5 --dir "$HDIR" -- /opt/h/busyloop
+    expect_verdict TLE
+    expect_jq .reason cpu_time
+    expect_true '.cpu_time_s >= 0.5 and .cpu_time_s < 0.6'
+    expect_true '.wall_time_s < 2'
+    expect_true '.exit_code == null'
+    expect_true '.limits.cpu_time_s == 0.5'
+}
+
+@test "sleep past --wall-time 0.5: TLE wall_time" {
+    rb run --wall-time 0.5 -- /bin/sleep 10
+    expect_verdict TLE
+    expect_jq .reason wall_time
+    expect_true '.wall_time_s >= 0.5 and .wall_time_s < 2'
+    expect_true '.cpu_time_s < 0.5'
+    expect_true '.limits.wall_time_s == 0.5'
+}
+
+@test "256 MiB under --memory 64M: MLE; the same box with --memory 512M: OK" {
+    rb_init 110
+    rb run --box-id 110 --memory 64M --wall-time 10 --dir "$HDIR" -- /opt/h/memtouch 256
+    expect_verdict MLE
+    expect_true '.box_id == 110'
+    expect_true '.limits.memory_kib == 65536'
+    expect_true '.memory_peak_kib > 0 and .memory_peak_kib <= 65536 + 1024'
+    expect_true '.stdout == ""'
+
+    # The OOM of the first run must not leak into this one.
+    rb run --box-id 110 --memory 512M --wall-time 10 --dir "$HDIR" -- /opt/h/memtouch 256
+    expect_verdict OK
+    expect_true '.stdout == "touched 256 MiB\n"'
+    expect_true '.limits.memory_kib == 524288'
+    expect_true '.memory_peak_kib >= 262144'
+
+    # and a small run after it reports its own small peak
+    rb run --box-id 110 --memory 512M --code 'true'
+    expect_verdict OK
+    expect_true '.memory_peak_kib < 262144'
+
+    rb cleanup --box-id 110
+    expect_status 0
+}
+
+@test "output past --output-limit 1M: OLE, truncated at the limit" {
+    rb run --output-limit 1M --dir "$HDIR" -- /opt/h/outbomb 16777216
+    expect_verdict OLE
+    expect_true '.output_truncated == true'
+    expect_true '(.stdout | length) + (.stderr | length) <= 1048576'
+    expect_true '(.stdout | length) > 0'
+    expect_true '.stdout | test("^x+$")'
+}
+
+@test "output under --output-limit is complete and not truncated" {
+    rb run --output-limit 1M --dir "$HDIR" -- /opt/h/outbomb 100000
+    expect_verdict OK
+    expect_true '.output_truncated == false'
+    expect_true '(.stdout | length) == 100000'
+}
+
+@test "a file written past --file-size 1M: OLE" {
+    rb run --file-size 1M --dir "$HDIR" -- /opt/h/fsize_write 4194304 big
+    expect_verdict OLE
+    expect_true '.stdout | test("wrote") | not'
+}
+
+@test "a file under --file-size is written whole" {
+    rb run --file-size 1M --dir "$HDIR" -- /opt/h/fsize_write 500000 small
+    expect_verdict OK
+    expect_true '.stdout == "wrote 500000\n"'
+}
+
+@test "--stdin, --stdout and --stderr files of a persistent box" {
+    rb_init 120
+    local box="$T/work/$RB_PREFIX-120/root/box"
+    [[ -d "$box" ]] || fail "no box dir at $box"
+    printf 'forty two\n' >"$box/in.txt"
+    rb run --box-id 120 --stdin in.txt --stdout out.txt --stderr err.txt \
+        --code 'read x; echo "got $x"; echo oops >&2'
+    expect_verdict OK
+    [[ "$(cat "$box/out.txt")" == "got forty two" ]] || fail "out.txt: $(cat "$box/out.txt")"
+    [[ "$(cat "$box/err.txt")" == "oops" ]] || fail "err.txt: $(cat "$box/err.txt")"
+    expect_true '.stdout == "" and .stderr == ""'
+    rb cleanup --box-id 120
+    expect_status 0
+}
+
+@test "stdin is /dev/null without --stdin" {
+    rb run --code 'cat; echo end'
+    expect_verdict OK
+    expect_true '.stdout == "end\n"'
+}
+
+@test "--env passes a variable, the rest of the environment is scrubbed" {
+    SECRET_FROM_HOST=leak rb run --env FOO=bar --code 'echo "$FOO|${SECRET_FROM_HOST:-}|$PATH"'
+    expect_verdict OK
+    expect_true '.stdout | startswith("bar||")'
+    expect_true '.stdout | test("/usr/bin")'
+}
+
+@test "--chdir sets the working directory" {
+    rb run --chdir /tmp --code 'pwd'
+    expect_verdict OK
+    expect_true '.stdout == "/tmp\n"'
+}
+
+@test "the working directory is /box by default" {
+    rb run --code 'pwd'
+    expect_verdict OK
+    expect_true '.stdout == "/box\n"'
+}

@@ -1,0 +1,270 @@
+#!/usr/bin/env bats
+# What a payload finds inside a box (SPEC §3): the seccomp policy, no
+# privileges, contained processes, no network, the filesystem and /proc view.
+# Persistent boxes of this file: 200-299.
+
+load common
+
+setup_file() { rb_setup_file is 200; }
+teardown_file() { rb_teardown_file; }
+
+@test "mount(2): SV" {
+    rb run --dir "$HDIR" -- /opt/h/try_mount
+    expect_verdict SV
+    expect_true '.signal == 31'
+    expect_true '.stdout | test("returned") | not'
+}
+
+@test "unshare(CLONE_NEWUSER): SV" {
+    rb run --dir "$HDIR" -- /opt/h/try_unshare_user
+    expect_verdict SV
+    expect_true '.signal == 31'
+    expect_true '.stdout | test("returned") | not'
+}
+
+@test "ptrace(PTRACE_TRACEME): SV" {
+    rb run --dir "$HDIR" -- /opt/h/try_ptrace
+    expect_verdict SV
+    expect_true '.signal == 31'
+    expect_true '.stdout | test("returned") | not'
+}
+
+@test "clone3 with CLONE_NEWUSER|CLONE_NEWNS is refused" {
+    rb run --dir "$HDIR" -- /opt/h/try_clone3
+    expect_one_json
+    local v
+    v=$(jq -r .verdict <<<"$out")
+    case "$v" in
+    SV) expect_status 1 ;;
+    OK)
+        expect_true '.stdout | test("^refused errno=(38|1) ")'
+        ;;
+    *) fail "verdict $v: clone3 with namespace flags was not refused" ;;
+    esac
+    expect_true '.stdout | test("created") | not'
+}
+
+@test "clone with CLONE_NEWUSER|CLONE_NEWNET: SV" {
+    rb run --dir "$HDIR" -- /opt/h/try_clone_ns
+    expect_verdict SV
+    expect_true '.stdout | test("created") | not'
+}
+
+@test "every syscall of the deny-list is killed: SV" {
+    local name bad=""
+    for name in $("$HELPERS/try_syscall"); do
+        rb run --dir "$HDIR" -- /opt/h/try_syscall "$name"
+        if [[ "$(jq -r .verdict <<<"$out" 2>/dev/null)" != SV || "$status" != 1 ]]; then
+            bad+="$name: exit $status, $(jq -c '{verdict, stdout, stderr}' <<<"$out" 2>/dev/null || echo "$out")"$'\n'
+        fi
+    done
+    [[ -z "$bad" ]] || {
+        echo "not killed by the seccomp policy:"
+        echo "$bad"
+        return 1
+    }
+}
+
+@test "setuid(0) fails with EPERM and the uid stays the box's" {
+    rb run --dir "$HDIR" -- /opt/h/try_setuid0
+    expect_verdict OK
+    local id
+    id=$(jq -r .box_id <<<"$out")
+    expect_jq .stdout "setuid(0) failed: EPERM uid=$(box_uid "$id")"
+}
+
+@test "no capabilities, no_new_privs set" {
+    rb run --code 'grep -E "^(CapInh|CapPrm|CapEff|CapBnd|CapAmb|NoNewPrivs):" /proc/self/status'
+    expect_verdict OK
+    expect_true '.stdout | test("CapPrm:\t0000000000000000")'
+    expect_true '.stdout | test("CapEff:\t0000000000000000")'
+    expect_true '.stdout | test("CapBnd:\t0000000000000000")'
+    expect_true '.stdout | test("CapAmb:\t0000000000000000")'
+    expect_true '.stdout | test("NoNewPrivs:\t1")'
+}
+
+@test "fork bomb under --processes 10 is contained" {
+    rb run --processes 10 --time 1 --wall-time 2 --dir "$HDIR" -- /opt/h/forkbomb
+    expect_one_json
+    expect_true '.verdict != "IE"'
+    expect_true '.wall_time_s < 3'
+    expect_jq .cleanup.outcome success
+    local id
+    id=$(jq -r .box_id <<<"$out")
+    no_box_processes "$(box_uid "$id")"
+}
+
+@test "--processes 10 caps the number of processes" {
+    rb run --processes 10 --dir "$HDIR" -- /opt/h/forkbomb count 50
+    expect_verdict OK
+    local forked
+    forked=$(jq -r '.stdout | capture("forked=(?<n>[0-9]+)").n' <<<"$out")
+    [[ "$forked" -ge 1 && "$forked" -le 9 ]] || fail "forked $forked children under --processes 10"
+    local id
+    id=$(jq -r .box_id <<<"$out")
+    no_box_processes "$(box_uid "$id")"
+}
+
+@test "a double-forked setsid daemon does not outlive the run" {
+    rb_init 210
+    rb run --box-id 210 --dir "$HDIR" -- /opt/h/daemonize
+    expect_verdict OK
+    expect_true '.stdout == "daemon started\n"'
+    no_box_processes "$(box_uid 210)"
+    rb cleanup --box-id 210
+    expect_status 0
+    no_box_processes "$(box_uid 210)"
+}
+
+@test "one-shot box: a daemon does not outlive the run" {
+    rb run --dir "$HDIR" -- /opt/h/daemonize
+    expect_verdict OK
+    expect_true '.stdout == "daemon started\n"'
+    no_box_processes "$(box_uid "$(jq -r .box_id <<<"$out")")"
+}
+
+@test "TCP to a listener on the host's 127.0.0.1 fails inside the box" {
+    local port pid
+    "$HELPERS/tcp_listen" >"$BATS_TEST_TMPDIR/port" &
+    pid=$!
+    for _ in $(seq 50); do
+        [[ -s "$BATS_TEST_TMPDIR/port" ]] && break
+        sleep 0.05
+    done
+    port=$(cat "$BATS_TEST_TMPDIR/port")
+    # the listener really answers from the host
+    run "$HELPERS/tcp_connect" 127.0.0.1 "$port"
+    [[ "$output" == connected ]] || {
+        kill "$pid"
+        fail "host-side control connection failed: $output"
+    }
+    rb run --dir "$HDIR" -- /opt/h/tcp_connect 127.0.0.1 "$port"
+    kill "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+    expect_verdict RE
+    expect_true '.exit_code == 1'
+    expect_true '.stdout | startswith("failed errno=")'
+}
+
+@test "TCP to outside addresses fails inside the box" {
+    rb run --dir "$HDIR" --code '/opt/h/tcp_connect 1.1.1.1 53; /opt/h/tcp_connect 8.8.8.8 53; /opt/h/tcp_connect 10.0.0.1 80; true'
+    expect_verdict OK
+    expect_true '.stdout | test("connected") | not'
+    expect_true '[.stdout | scan("failed errno=")] | length == 3'
+}
+
+@test "only loopback is visible as a network interface" {
+    rb run --code 'ls /proc/net >/dev/null 2>&1; cat /proc/net/dev 2>/dev/null | tail -n +3 | cut -d: -f1 | tr -d " "'
+    expect_verdict OK
+    expect_true '(.stdout | split("\n") | map(select(. != "")) - ["lo"]) == []'
+}
+
+@test "/etc/shadow is absent" {
+    rb run --code 'cat /etc/shadow'
+    expect_verdict RE
+    expect_true '.stderr | test("No such file or directory")'
+    expect_true '.stdout == ""'
+}
+
+@test "writing under /usr fails and nothing reaches the host" {
+    local name="rbtest-$$-$RANDOM"
+    rb run --code "touch /usr/$name"
+    expect_verdict RE
+    expect_true '.stderr | test("Read-only file system|Permission denied")'
+    [[ ! -e "/usr/$name" ]] || {
+        rm -f "/usr/$name"
+        fail "/usr/$name was created on the host"
+    }
+}
+
+@test "/bin /lib /usr are read-only nosuid, /tmp and /dev/shm noexec" {
+    rb run --code 'cat /proc/self/mountinfo'
+    expect_verdict OK
+    local mi
+    mi=$(jq -r .stdout <<<"$out")
+    awk '$5 == "/usr" { print $6 }' <<<"$mi" | grep -q 'ro' || fail "/usr not read-only"
+    awk '$5 == "/usr" { print $6 }' <<<"$mi" | grep -q 'nosuid' || fail "/usr not nosuid"
+    awk '$5 == "/tmp" { print $6 }' <<<"$mi" | grep -q 'noexec' || fail "/tmp not noexec"
+    awk '$5 == "/dev/shm" { print $6 }' <<<"$mi" | grep -q 'noexec' || fail "/dev/shm not noexec"
+    ! awk '{ print $5 }' <<<"$mi" | grep -qx '/sys' || fail "/sys is mounted"
+}
+
+@test "/proc lists only the box's processes" {
+    rb run --code 'ls /proc; echo ---; tr "\0" " " </proc/1/cmdline'
+    expect_verdict OK
+    local numeric host_init
+    numeric=$(jq -r '.stdout | split("---")[0] | split("\n") | map(select(test("^[0-9]+$"))) | length' <<<"$out")
+    [[ "$numeric" -ge 1 && "$numeric" -le 3 ]] || fail "$numeric numeric entries in the box's /proc"
+    host_init=$(tr '\0' ' ' </proc/1/cmdline)
+    jq -e --arg h "$host_init" '.stdout | split("---")[1] | contains($h) | not' <<<"$out" >/dev/null ||
+        fail "the host's init ($host_init) is visible as pid 1"
+}
+
+@test "/proc hides host details (subset=pid)" {
+    rb run --code 'for f in /proc/cpuinfo /proc/meminfo /proc/kallsyms /proc/sysrq-trigger; do test -e $f && echo "visible $f"; done; true'
+    expect_verdict OK
+    expect_true '.stdout == ""'
+}
+
+@test "a minimal /dev" {
+    rb run --code 'ls /dev | sort | tr "\n" " "'
+    expect_verdict OK
+    expect_true '.stdout | test("full") and test("null") and test("random") and test("urandom") and test("zero")'
+    expect_true '.stdout | test("sda|vda|mem |kmsg|tty[0-9]") | not'
+}
+
+@test "a script written to /tmp cannot be executed" {
+    rb run --code 'printf "#!/bin/sh\necho hi\n" > /tmp/s; chmod +x /tmp/s; /tmp/s'
+    expect_verdict RE
+    expect_true '.exit_code == 126'
+    expect_true '.stderr | test("Permission denied")'
+    expect_true '.stdout | test("hi") | not'
+}
+
+@test "a binary copied to /dev/shm cannot be executed" {
+    rb run --code 'cp /bin/true /dev/shm/t && /dev/shm/t'
+    expect_verdict RE
+    expect_true '.exit_code == 126'
+    expect_true '.stderr | test("Permission denied")'
+}
+
+@test "inherited fds above 2 are closed" {
+    exec 7</dev/null 9>/dev/null
+    rb run -- /bin/ls /proc/self/fd
+    exec 7<&- 9>&-
+    expect_verdict OK
+    # ls itself holds one fd on the directory it lists (3)
+    expect_true '(.stdout | split("\n") | map(select(. != "")) - ["0","1","2","3"]) == []'
+    expect_true '.stdout | test("^0\n1\n2\n")'
+}
+
+@test "uname -n prints rustbox-sandbox" {
+    rb run -- /bin/uname -n
+    expect_verdict OK
+    expect_true '.stdout == "rustbox-sandbox\n"'
+}
+
+@test "id -u prints 60000 + box id, no supplementary groups" {
+    rb_init 220
+    rb run --box-id 220 --code 'id -u; id -g; id -G'
+    expect_verdict OK
+    expect_true '.stdout == "60220\n60220\n60220\n"'
+    rb cleanup --box-id 220
+    expect_status 0
+}
+
+@test "a one-shot box runs as 60000 + its box id" {
+    rb run -- /usr/bin/id -u
+    expect_verdict OK
+    local id
+    id=$(jq -r .box_id <<<"$out")
+    expect_jq .stdout "$(box_uid "$id")"
+}
+
+@test "the box's root tmpfs contains a disk bomb" {
+    rb run --file-size 1G --memory 1G --wall-time 10 --code 'head -c 1G /dev/zero > bomb; echo rc=$?'
+    expect_one_json
+    expect_true '.verdict != "IE"'
+    expect_true '.stderr | test("No space left on device")'
+    expect_jq .cleanup.outcome success
+}

@@ -1,0 +1,168 @@
+#!/usr/bin/env bats
+# Box lifecycle (SPEC §1, §3): persistent boxes, one-shot boxes, busy boxes,
+# parallel one-shots. Persistent boxes of this file: 300-399.
+
+load common
+
+setup_file() { rb_setup_file bx 300; }
+teardown_file() { rb_teardown_file; }
+
+@test "init creates the box root on the host, cleanup removes it" {
+    rb_init 300
+    local root="$T/work/$RB_PREFIX-300/root"
+    [[ -d "$root/box" ]] || fail "no $root/box after init"
+    grep -qF " $root " /proc/self/mountinfo || fail "the box root $root is not a mount on the host"
+    rb cleanup --box-id 300
+    expect_status 0
+    [[ ! -e "$root" ]] || fail "$root still exists after cleanup"
+    ! grep -qF "$RB_PREFIX-300" /proc/self/mountinfo || fail "a mount of box 300 is left"
+    [[ -z "$(find /sys/fs/cgroup -maxdepth 3 -name "$RB_PREFIX-300")" ]] || fail "a cgroup of box 300 is left"
+}
+
+@test "files of a persistent box survive to the next run and are gone after cleanup" {
+    rb_init 310
+    rb run --box-id 310 --code 'echo persisted > f; mkdir -p d; echo deep > d/g'
+    expect_verdict OK
+    expect_true '.box_id == 310'
+    local box="$T/work/$RB_PREFIX-310/root/box"
+    [[ "$(cat "$box/f")" == persisted ]] || fail "f not visible on the host at $box/f"
+    [[ "$(stat -c %u "$box/f")" == "$(box_uid 310)" ]] || fail "f is owned by uid $(stat -c %u "$box/f")"
+
+    rb run --box-id 310 --code 'cat f d/g'
+    expect_verdict OK
+    expect_true '.stdout == "persisted\ndeep\n"'
+
+    rb cleanup --box-id 310
+    expect_status 0
+    [[ ! -e "$box" ]] || fail "$box still exists after cleanup"
+
+    rb_init 310
+    rb run --box-id 310 --code 'ls -A; test ! -e f'
+    expect_verdict OK
+    expect_true '.stdout == ""'
+    rb cleanup --box-id 310
+    expect_status 0
+}
+
+@test "/tmp of a persistent box does not carry over between runs" {
+    rb_init 315
+    rb run --box-id 315 --code 'echo x > /tmp/x'
+    expect_verdict OK
+    rb run --box-id 315 --code 'test ! -e /tmp/x'
+    expect_verdict OK
+    rb cleanup --box-id 315
+    expect_status 0
+}
+
+@test "a one-shot box leaves nothing behind" {
+    local before after
+    before=$(host_snapshot)
+    rb run --code 'echo x > f; echo y > /tmp/y'
+    expect_verdict OK
+    after=$(host_snapshot)
+    [[ "$before" == "$after" ]] || fail "host changed: before=[$before] after=[$after]"
+    [[ -z "$(ls -A "$T/work")" ]] || fail "work root not empty: $(ls -A "$T/work")"
+}
+
+@test "a busy box refuses a second run and a cleanup, the first run still succeeds" {
+    rb_init 320
+    local pid bg_out="$BATS_TEST_TMPDIR/bg.out"
+    "$RUSTBOX" run --box-id 320 --wall-time 5 --code 'sleep 2; echo done' >"$bg_out" 2>/dev/null &
+    pid=$!
+    # wait until the program really runs in the box
+    for _ in $(seq 100); do
+        pgrep -u "$(box_uid 320)" >/dev/null && break
+        sleep 0.02
+    done
+    pgrep -u "$(box_uid 320)" >/dev/null || fail "the first run did not start"
+
+    rb run --box-id 320 --code 'echo second'
+    expect_status_in 64 2
+    expect_err_line '320'
+    [[ "$out" != *second* ]] || fail "the second run ran"
+
+    rb cleanup --box-id 320
+    expect_status_in 64 2
+    expect_err_line '320'
+
+    rb init --box-id 320
+    expect_status_in 64 2
+    expect_err_line '320'
+
+    local bg_status=0
+    wait "$pid" || bg_status=$?
+    out=$(cat "$bg_out")
+    status=$bg_status
+    expect_verdict OK
+    expect_true '.stdout == "done\n"'
+
+    rb cleanup --box-id 320
+    expect_status 0
+}
+
+@test "a one-shot run does not take a busy persistent box's id" {
+    rb_init 330
+    "$RUSTBOX" run --box-id 330 --wall-time 5 --code 'sleep 1' >/dev/null 2>&1 &
+    local pid=$!
+    rb run --code 'echo ok'
+    expect_verdict OK
+    expect_true '.box_id != 330'
+    wait "$pid"
+    rb cleanup --box-id 330
+    expect_status 0
+}
+
+@test "two one-shot runs in parallel, 10 times: both OK with distinct box ids" {
+    local i a b sa sb ida idb
+    for i in $(seq 10); do
+        a="$BATS_TEST_TMPDIR/a$i" b="$BATS_TEST_TMPDIR/b$i"
+        "$RUSTBOX" run --code "echo a$i" >"$a" 2>"$a.err" &
+        local pa=$!
+        "$RUSTBOX" run --code "echo b$i" >"$b" 2>"$b.err" &
+        local pb=$!
+        sa=0 sb=0
+        wait "$pa" || sa=$?
+        wait "$pb" || sb=$?
+        ida=$(jq -r .box_id "$a" 2>/dev/null) || true
+        idb=$(jq -r .box_id "$b" 2>/dev/null) || true
+        echo "$ida" >>"$T/box_ids"
+        echo "$idb" >>"$T/box_ids"
+        [[ "$sa" == 0 && "$sb" == 0 ]] || {
+            echo "round $i: exit $sa / $sb"
+            cat "$a" "$a.err" "$b" "$b.err"
+            return 1
+        }
+        [[ "$(jq -r .verdict "$a")" == OK && "$(jq -r .verdict "$b")" == OK ]] || {
+            cat "$a" "$b"
+            return 1
+        }
+        [[ "$(jq -r .stdout "$a")" == "a$i" && "$(jq -r .stdout "$b")" == "b$i" ]] || {
+            cat "$a" "$b"
+            return 1
+        }
+        [[ "$ida" != "$idb" ]] || {
+            echo "round $i: both runs used box $ida"
+            return 1
+        }
+    done
+    [[ -z "$(ls -A "$T/work")" ]] || fail "work root not empty: $(ls -A "$T/work")"
+}
+
+@test "eight one-shot runs at once all succeed" {
+    local i pids=() s bad=""
+    for i in $(seq 8); do
+        "$RUSTBOX" run --code "echo r$i" >"$BATS_TEST_TMPDIR/r$i" 2>"$BATS_TEST_TMPDIR/e$i" &
+        pids+=($!)
+    done
+    for i in $(seq 8); do
+        s=0
+        wait "${pids[$((i - 1))]}" || s=$?
+        jq -r .box_id "$BATS_TEST_TMPDIR/r$i" >>"$T/box_ids" 2>/dev/null || true
+        [[ "$s" == 0 ]] || bad+="run $i: exit $s: $(cat "$BATS_TEST_TMPDIR/r$i" "$BATS_TEST_TMPDIR/e$i")"$'\n'
+    done
+    [[ -z "$bad" ]] || {
+        echo "$bad"
+        return 1
+    }
+    [[ "$(cat "$BATS_TEST_TMPDIR"/r* | jq -r .box_id | sort -u | wc -l)" == 8 ]] || fail "box ids not distinct"
+}

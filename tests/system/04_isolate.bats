@@ -1,0 +1,265 @@
+#!/usr/bin/env bats
+# isolate compatibility (SPEC §1): invoked as "isolate" (a symlink) or with
+# --init/--run/--cleanup; isolate 1.10's options, meta file and exit codes;
+# the flow CMS drives. Boxes of this file: 400-499 (and 65001, a CMS-sized id).
+
+load common
+
+setup_file() { rb_setup_file io 400; }
+teardown_file() { rb_teardown_file; }
+
+# meta_parse FILE: parses an isolate meta file the way CMS does (each line
+# split at its first ':' into key and value) into the associative array META.
+# Fails on a line CMS could not split.
+meta_parse() {
+    local line
+    declare -gA META=()
+    [[ -s "$1" ]] || fail "meta file $1 is missing or empty"
+    while IFS= read -r line || [[ -n "$line" ]]; do
+        [[ "$line" == *:* ]] || fail "meta line without ':': '$line'"
+        META[${line%%:*}]=${line#*:}
+    done <"$1"
+    echo "meta:"
+    cat "$1"
+}
+
+is_float() { [[ "$1" =~ ^[0-9]+(\.[0-9]+)?$ ]]; }
+is_int() { [[ "$1" =~ ^[0-9]+$ ]]; }
+
+# iso_init N: isolate --init of box N; sets BOXPATH.
+iso_init() {
+    echo "$1" >>"$T/persistent_ids"
+    iso --box-id="$1" --cg --init
+    expect_status 0
+    BOXPATH=$out
+}
+
+@test "--init prints the box path whose box/ is the working dir; --cleanup removes it" {
+    iso_init 400
+    [[ "$BOXPATH" == "$T/work/$RB_PREFIX-400/root" ]] || fail "--init printed '$BOXPATH'"
+    [[ -d "$BOXPATH/box" ]] || fail "$BOXPATH/box is not a directory"
+    echo marker >"$BOXPATH/box/marker"
+    iso --box-id=400 --cg --run -- /bin/cat marker
+    expect_status 0
+    [[ "$out" == marker ]] || fail "program's stdout is '$out'"
+    iso --box-id=400 --cg --cleanup
+    expect_status 0
+    [[ ! -e "$BOXPATH" ]] || fail "$BOXPATH still exists after --cleanup"
+}
+
+@test "rustbox itself with --init/--run/--cleanup behaves as isolate" {
+    echo 401 >>"$T/persistent_ids"
+    rb --box-id=401 --cg --init
+    expect_status 0
+    [[ "$out" == "$T/work/$RB_PREFIX-401/root" ]] || fail "--init printed '$out'"
+    rb --box-id=401 --cg --run -- /bin/echo via-rustbox
+    expect_status 0
+    [[ "$out" == via-rustbox ]] || fail "stdout '$out'"
+    rb --box-id=401 --cg --cleanup
+    expect_status 0
+}
+
+@test "--cleanup and --init of a never-created box exit 0, and repeat cleanly" {
+    iso --box-id=402 --cg --cleanup
+    expect_status 0
+    iso --box-id=402 --cleanup
+    expect_status 0
+    iso_init 402
+    iso --box-id=402 --cg --init
+    expect_status 0
+    [[ "$out" == "$BOXPATH" ]] || fail "second --init printed '$out', first '$BOXPATH'"
+    iso --box-id=402 --cg --cleanup
+    expect_status 0
+    iso --box-id=402 --cg --cleanup
+    expect_status 0
+    [[ ! -e "$BOXPATH" ]] || fail "$BOXPATH still exists"
+}
+
+@test "meta on OK: time, time-wall, max-rss, cg-mem, exitcode:0, no status" {
+    iso_init 410
+    iso --box-id=410 --cg -M "$T/ok.meta" --run -- /bin/echo hi
+    expect_status 0
+    [[ "$out" == hi ]] || fail "stdout '$out'"
+    meta_parse "$T/ok.meta"
+    is_float "${META[time]:-}" || fail "time: '${META[time]:-}'"
+    is_float "${META[time-wall]:-}" || fail "time-wall: '${META[time-wall]:-}'"
+    is_int "${META[max-rss]:-}" || fail "max-rss: '${META[max-rss]:-}'"
+    is_int "${META[cg-mem]:-}" || fail "cg-mem: '${META[cg-mem]:-}'"
+    [[ "${META[exitcode]:-}" == 0 ]] || fail "exitcode: '${META[exitcode]:-}'"
+    [[ -z "${META[status]+x}" ]] || fail "status present on OK"
+    [[ -z "${META[killed]+x}" ]] || fail "killed present on OK"
+    [[ -z "${META[cg-oom-killed]+x}" ]] || fail "cg-oom-killed present on OK"
+    iso --box-id=410 --cg --cleanup
+    expect_status 0
+}
+
+@test "meta on exit 3: status:RE, exitcode:3, isolate exits 1" {
+    iso_init 411
+    iso --box-id=411 --cg --meta="$T/re.meta" --run -- /bin/sh -c 'exit 3'
+    expect_status 1
+    meta_parse "$T/re.meta"
+    [[ "${META[status]:-}" == RE ]] || fail "status: '${META[status]:-}'"
+    [[ "${META[exitcode]:-}" == 3 ]] || fail "exitcode: '${META[exitcode]:-}'"
+    is_float "${META[time]:-}" || fail "time: '${META[time]:-}'"
+    is_float "${META[time-wall]:-}" || fail "time-wall: '${META[time-wall]:-}'"
+    [[ -n "${META[message]:-}" ]] || fail "no message"
+    iso --box-id=411 --cg --cleanup
+    expect_status 0
+}
+
+@test "meta on a signal: status:SG, exitsig:6" {
+    iso_init 412
+    iso --box-id=412 --cg --dir="$HDIR" -M "$T/sg.meta" --run -- /opt/h/sigabrt
+    expect_status 1
+    meta_parse "$T/sg.meta"
+    [[ "${META[status]:-}" == SG ]] || fail "status: '${META[status]:-}'"
+    [[ "${META[exitsig]:-}" == 6 ]] || fail "exitsig: '${META[exitsig]:-}'"
+    [[ -z "${META[exitcode]+x}" ]] || fail "exitcode present for a signal"
+    iso --box-id=412 --cg --cleanup
+    expect_status 0
+}
+
+@test "meta on a wall-time timeout: status:TO, message mentions wall" {
+    iso_init 413
+    iso --box-id=413 --cg --wall-time=0.5 -M "$T/to.meta" --run -- /bin/sleep 5
+    expect_status 1
+    meta_parse "$T/to.meta"
+    [[ "${META[status]:-}" == TO ]] || fail "status: '${META[status]:-}'"
+    [[ "${META[message]:-}" == *wall* ]] || fail "message: '${META[message]:-}'"
+    [[ "${META[killed]:-}" == 1 ]] || fail "killed: '${META[killed]:-}'"
+    is_float "${META[time-wall]:-}" || fail "time-wall: '${META[time-wall]:-}'"
+    awk -v w="${META[time-wall]}" 'BEGIN { exit !(w >= 0.5 && w < 2) }' || fail "time-wall ${META[time-wall]}"
+    iso --box-id=413 --cg --cleanup
+    expect_status 0
+}
+
+@test "meta on a CPU timeout: status:TO, time past the limit, message without wall" {
+    iso_init 414
+    iso --box-id=414 --cg --time=0.3 --extra-time=0 --wall-time=5 --dir="$HDIR" -M "$T/cpu.meta" --run -- /opt/h/busyloop
+    expect_status 1
+    meta_parse "$T/cpu.meta"
+    [[ "${META[status]:-}" == TO ]] || fail "status: '${META[status]:-}'"
+    [[ "${META[message]:-}" != *wall* ]] || fail "message: '${META[message]:-}'"
+    awk -v t="${META[time]}" 'BEGIN { exit !(t >= 0.3 && t < 0.4) }' || fail "time ${META[time]}"
+    iso --box-id=414 --cg --cleanup
+    expect_status 0
+}
+
+@test "cg-oom-killed appears only in the run the OOM killer acted in" {
+    iso_init 415
+    iso --box-id=415 --cg --cg-mem=65536 --wall-time=10 --dir="$HDIR" -M "$T/oom.meta" --run -- /opt/h/memtouch 256
+    expect_status 1
+    meta_parse "$T/oom.meta"
+    [[ "${META[cg-oom-killed]:-}" == 1 ]] || fail "cg-oom-killed: '${META[cg-oom-killed]:-}'"
+    [[ "${META[status]:-}" == SG ]] || fail "status: '${META[status]:-}'"
+    iso --box-id=415 --cg --cg-mem=524288 --wall-time=10 --dir="$HDIR" -M "$T/oom2.meta" --run -- /opt/h/memtouch 256
+    expect_status 0
+    meta_parse "$T/oom2.meta"
+    [[ -z "${META[cg-oom-killed]+x}" ]] || fail "cg-oom-killed carried over into the next run"
+    [[ -z "${META[status]+x}" ]] || fail "status: '${META[status]:-}'"
+    [[ "${META[cg-mem]:-0}" -ge 262144 ]] || fail "cg-mem ${META[cg-mem]:-}"
+    iso --box-id=415 --cg --cleanup
+    expect_status 0
+}
+
+@test "the CMS flow, exactly as CMS drives isolate" {
+    local id=420
+    # CMS issues an idempotent cleanup before its init.
+    iso --box-id=$id --cg --cleanup
+    expect_status 0
+    iso_init $id
+    local P=$BOXPATH
+    [[ "$P" == "$T/work/$RB_PREFIX-$id/root" ]] || fail "--init printed '$P'"
+    cat >"$P/box/prog.sh" <<'EOF'
+read x
+echo "got $x"
+echo "to stderr" >&2
+echo tmpfile > /tmp/t
+EOF
+    printf '42\n' >"$P/box/input.txt"
+    chmod 0644 "$P/box/input.txt" "$P/box/prog.sh"
+    : >"$P/box/output.txt"
+    : >"$P/box/stderr.txt"
+    chmod 0722 "$P/box/output.txt" "$P/box/stderr.txt"
+    mkdir -m 0777 "$T/cmstmp"
+
+    iso --cg --box-id=$id --chdir=/box --dir=/tmp="$T/cmstmp":rw --dir=/dev/shm:tmp \
+        --env=PATH=/usr/bin:/bin --fsize=10240 --stdin=input.txt --stdout=output.txt \
+        --stderr=stderr.txt --stack=65536 --cg-mem=262144 --processes=1000 --time=1 \
+        --wall-time=3 --extra-time=0.5 --meta="$T/run.meta" --run -- /bin/sh prog.sh
+    expect_status 0
+    [[ -z "$out" ]] || fail "isolate printed '$out' on stdout"
+    [[ "$(cat "$P/box/output.txt")" == "got 42" ]] || fail "output.txt: '$(cat "$P/box/output.txt")'"
+    [[ "$(cat "$P/box/stderr.txt")" == "to stderr" ]] || fail "stderr.txt: '$(cat "$P/box/stderr.txt")'"
+    [[ "$(cat "$T/cmstmp/t" 2>&1)" == tmpfile ]] || fail "/tmp was not $T/cmstmp"
+    [[ "$(stat -c %u "$T/run.meta")" == 0 ]] || fail "meta file not owned by the caller"
+
+    # CMS: time and time-wall floats, exitcode int, status absent -> OK,
+    # cg-mem int KiB.
+    meta_parse "$T/run.meta"
+    is_float "${META[time]:-}" || fail "time: '${META[time]:-}'"
+    is_float "${META[time-wall]:-}" || fail "time-wall: '${META[time-wall]:-}'"
+    is_int "${META[exitcode]:-}" || fail "exitcode: '${META[exitcode]:-}'"
+    [[ "${META[exitcode]}" == 0 ]] || fail "exitcode ${META[exitcode]}"
+    [[ -z "${META[status]+x}" ]] || fail "status '${META[status]}' on a successful run"
+    is_int "${META[cg-mem]:-}" || fail "cg-mem: '${META[cg-mem]:-}'"
+    awk -v t="${META[time]}" -v w="${META[time-wall]}" 'BEGIN { exit !(t < 1 && w < 3) }' ||
+        fail "time ${META[time]} / time-wall ${META[time-wall]}"
+
+    iso --box-id=$id --cg --cleanup
+    expect_status 0
+    [[ ! -e "$P" ]] || fail "$P still exists after --cleanup"
+    ! grep -qF "$P" /proc/self/mountinfo || fail "a mount under $P is left"
+}
+
+@test "a bare --processes means unlimited" {
+    iso_init 430
+    iso --box-id=430 --cg --processes --dir="$HDIR" --run -- /opt/h/forkbomb count 100
+    expect_status 0
+    [[ "$out" == "forked=100 failed=0" ]] || fail "stdout '$out'"
+    no_box_processes "$(box_uid 430)"
+    iso --box-id=430 --cg --cleanup
+    expect_status 0
+}
+
+@test "--processes=N limits the box" {
+    iso_init 431
+    iso --box-id=431 --cg --processes=5 --dir="$HDIR" --run -- /opt/h/forkbomb count 20
+    expect_status 0
+    [[ "$out" =~ ^forked=([0-9]+)\ failed=([0-9]+)$ ]] || fail "stdout '$out'"
+    [[ "${BASH_REMATCH[1]}" -le 4 ]] || fail "forked ${BASH_REMATCH[1]} under --processes=5"
+    iso --box-id=431 --cg --cleanup
+    expect_status 0
+}
+
+@test "short options: -b -t -w -x -m -k -f -n -E -c -d -M -s" {
+    echo 432 >>"$T/persistent_ids"
+    iso -b 432 --cg --init
+    expect_status 0
+    iso -b 432 --cg -t 1 -w 3 -x 0.5 --cg-mem=262144 -m 1048576 -k 65536 -f 10240 -n 64 -p 10 -E FOO=bar \
+        -c /tmp -d "$HDIR" -M "$T/short.meta" -s --run -- /bin/sh -c 'echo "$FOO $(pwd)"; test -x /opt/h/busyloop'
+    expect_status 0
+    [[ "$out" == "bar /tmp" ]] || fail "stdout '$out'"
+    meta_parse "$T/short.meta"
+    [[ "${META[exitcode]:-}" == 0 ]] || fail "exitcode '${META[exitcode]:-}'"
+    iso -b 432 --cg --cleanup
+    expect_status 0
+}
+
+@test "a CMS-sized box id (65001) runs as uid 125001" {
+    iso_init 65001
+    iso --box-id=65001 --cg --run -- /usr/bin/id -u
+    expect_status 0
+    [[ "$out" == 125001 ]] || fail "id -u printed '$out'"
+    iso --box-id=65001 --cg --cleanup
+    expect_status 0
+}
+
+@test "rustbox run -M writes the meta file next to the JSON result" {
+    rb run -M "$T/native.meta" --code 'exit 3'
+    expect_verdict RE
+    expect_true '.exit_code == 3'
+    meta_parse "$T/native.meta"
+    [[ "${META[status]:-}" == RE ]] || fail "status: '${META[status]:-}'"
+    [[ "${META[exitcode]:-}" == 3 ]] || fail "exitcode: '${META[exitcode]:-}'"
+}

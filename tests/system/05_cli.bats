@@ -1,0 +1,177 @@
+#!/usr/bin/env bats
+# The command line and the config (SPEC §1, §8): help, version, --dry-run,
+# and bad input (one stderr line, exit 64, nothing created).
+# Persistent boxes of this file: 500-599.
+
+load common
+
+setup_file() { rb_setup_file cl 500; }
+teardown_file() { rb_teardown_file; }
+
+# expect_usage_error PATTERN ARGS...: rustbox ARGS exits 64 with one stderr
+# line matching PATTERN, prints nothing on stdout, and creates nothing.
+expect_usage_error() {
+    local pattern=$1 before after
+    shift
+    before=$(host_snapshot)
+    rb "$@"
+    after=$(host_snapshot)
+    expect_status 64
+    expect_err_line "$pattern"
+    [[ -z "$out" ]] || fail "stdout not empty"
+    [[ "$before" == "$after" ]] || fail "host changed: before=[$before] after=[$after]"
+}
+
+@test "--help, run --help and version exit 0" {
+    rb --help
+    expect_status 0
+    [[ "$out" == *run* && "$out" == *cleanup* ]] || fail "--help does not list the commands"
+    rb run --help
+    expect_status 0
+    [[ "$out" == *--time* && "$out" == *--memory* ]] || fail "run --help does not list the limits"
+    rb version
+    expect_status 0
+    local v
+    v=$(cat "$BATS_TEST_DIRNAME/../../VERSION")
+    [[ "$out" == *"$v"* ]] || fail "version does not print $v"
+}
+
+@test "help of the other commands exits 0" {
+    local c
+    for c in init cleanup; do
+        rb "$c" --help
+        expect_status 0
+        [[ -n "$out" ]] || fail "$c --help printed nothing"
+    done
+}
+
+@test "--dry-run run prints the capability report: v1, nothing missing, nothing created" {
+    local before after
+    before=$(host_snapshot)
+    rb --dry-run run -- /bin/true
+    after=$(host_snapshot)
+    expect_status 0
+    expect_one_json
+    local backend missing
+    backend=$(jq -r '[.. | objects | select(has("cgroup_backend")) | .cgroup_backend][0]' <<<"$out")
+    missing=$(jq -c '[.. | objects | select(has("missing")) | .missing][0]' <<<"$out")
+    [[ "$backend" == v1 ]] || fail "cgroup_backend '$backend'"
+    [[ "$missing" == "[]" ]] || fail "missing '$missing'"
+    expect_true '[.. | objects | select(has("applied")) | .applied][0] | contains(["pid_ns","mount_ns","net_ns","ipc_ns","uts_ns","cgroup","seccomp","caps_dropped","no_new_privs","rlimits"])'
+    [[ "$before" == "$after" ]] || fail "--dry-run changed the host: before=[$before] after=[$after]"
+}
+
+@test "--config FILE is used over \$RUSTBOX_CONFIG" {
+    local other="$T/other"
+    mkdir -p "$other/state" "$other/work"
+    printf '{"state_dir": "%s/state", "work_root": "%s/work", "name_prefix": "%s", "num_boxes": 100000}\n' \
+        "$other" "$other" "$RB_PREFIX" >"$other/config.json"
+    echo 510 >>"$T/persistent_ids"
+    rb --config "$other/config.json" init --box-id 510
+    expect_status 0
+    [[ -d "$other/work/$RB_PREFIX-510/root/box" ]] || fail "box not under the --config work_root"
+    [[ ! -e "$T/work/$RB_PREFIX-510" ]] || fail "box made under \$RUSTBOX_CONFIG's work_root"
+    rb --config "$other/config.json" cleanup --box-id 510
+    expect_status 0
+    [[ ! -e "$other/work/$RB_PREFIX-510" ]] || fail "box left after cleanup"
+}
+
+@test "unknown flag: exit 64, one line naming it, nothing created" {
+    expect_usage_error 'frobnicate' run --frobnicate -- /bin/true
+}
+
+@test "unknown command: exit 64" {
+    expect_usage_error 'frobnicate' frobnicate
+}
+
+@test "malformed size --memory 12Q: exit 64, one line, nothing created" {
+    expect_usage_error '12Q|memory' run --memory 12Q -- /bin/true
+}
+
+@test "other malformed values: exit 64 each" {
+    expect_usage_error 'time' run --time abc -- /bin/true
+    expect_usage_error 'time' run --time -1 -- /bin/true
+    expect_usage_error 'wall' run --wall-time 1x -- /bin/true
+    expect_usage_error 'processes' run --processes many -- /bin/true
+    expect_usage_error 'file-size|12Q' run --file-size 12Q -- /bin/true
+    expect_usage_error 'output-limit|1Z' run --output-limit 1Z -- /bin/true
+    expect_usage_error 'box' run --box-id abc -- /bin/true
+    expect_usage_error 'box' init --box-id -3
+    expect_usage_error 'box' init --box-id 100000
+    expect_usage_error 'time' run --time -- /bin/true
+}
+
+@test "run with no program: exit 64, one line, nothing created" {
+    expect_usage_error 'program|command|code|--' run
+    expect_usage_error 'program|command|code|--' run --time 1
+    expect_usage_error 'program|command|code|--' run --
+}
+
+@test "init and cleanup without --box-id: exit 64" {
+    expect_usage_error 'box' init
+    expect_usage_error 'box' cleanup
+}
+
+@test "run on a box that was never initialised: one line naming the box, nothing created" {
+    local before after
+    before=$(host_snapshot)
+    rb run --box-id 555 -- /bin/true
+    after=$(host_snapshot)
+    expect_status_in 64 2
+    expect_err_line '555'
+    [[ -z "$out" ]] || fail "stdout not empty"
+    [[ "$before" == "$after" ]] || fail "host changed: before=[$before] after=[$after]"
+}
+
+@test "an unknown config key: exit 64 naming the key, nothing created" {
+    local bad="$T/bad"
+    mkdir -p "$bad"
+    printf '{"state_dir": "%s/state", "work_root": "%s/work", "name_prefix": "%s", "bogus_key": 1}\n' \
+        "$bad" "$bad" "$RB_PREFIX" >"$bad/config.json"
+    rb --config "$bad/config.json" run -- /bin/true
+    expect_status 64
+    expect_err_line 'bogus_key'
+    [[ -z "$out" ]] || fail "stdout not empty"
+    [[ ! -e "$bad/work" && ! -e "$bad/state" ]] || fail "created: $(ls "$bad")"
+    # the same through $RUSTBOX_CONFIG
+    RUSTBOX_CONFIG="$bad/config.json" rb run -- /bin/true
+    expect_status 64
+    expect_err_line 'bogus_key'
+    [[ ! -e "$bad/work" && ! -e "$bad/state" ]] || fail "created: $(ls "$bad")"
+}
+
+@test "a nested unknown config key and a wrong type: exit 64 naming the key" {
+    local bad="$T/bad2"
+    mkdir -p "$bad"
+    printf '{"state_dir": "%s/state", "work_root": "%s/work", "limits": {"cpu_time_s": 1, "bogus_limit": 2}}\n' "$bad" "$bad" >"$bad/a.json"
+    rb --config "$bad/a.json" run -- /bin/true
+    expect_status 64
+    expect_err_line 'bogus_limit'
+    printf '{"state_dir": "%s/state", "work_root": "%s/work", "num_boxes": "many"}\n' "$bad" "$bad" >"$bad/b.json"
+    rb --config "$bad/b.json" run -- /bin/true
+    expect_status 64
+    expect_err_line 'num_boxes'
+    printf '{"state_dir": "%s/state", "work_root": "%s/work", "strict": "yes"}\n' "$bad" "$bad" >"$bad/c.json"
+    rb --config "$bad/c.json" run -- /bin/true
+    expect_status 64
+    expect_err_line 'strict'
+    [[ ! -e "$bad/work" && ! -e "$bad/state" ]] || fail "created: $(ls "$bad")"
+}
+
+@test "a config file that is not JSON: one line naming the file, nothing runs" {
+    local bad="$T/bad3"
+    mkdir -p "$bad"
+    printf '{"work_root": "%s/work",' "$bad" >"$bad/broken.json"
+    rb --config "$bad/broken.json" run -- /bin/true
+    expect_status_in 64 2
+    expect_err_line 'broken.json'
+    [[ -z "$out" ]] || fail "stdout not empty"
+    [[ ! -e "$bad/work" ]] || fail "a work root was created"
+}
+
+@test "a missing --config file: one line naming it" {
+    rb --config "$T/does-not-exist.json" run -- /bin/true
+    expect_status_in 64 2
+    expect_err_line 'does-not-exist.json'
+    [[ -z "$out" ]] || fail "stdout not empty"
+}

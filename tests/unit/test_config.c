@@ -1,0 +1,542 @@
+/* Unit tests for the configuration loader (SPEC §8). */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "config.h"
+#include "util.h"
+
+#define ORIGIN "/etc/test/test.json"
+
+static const char spec_json[] =
+    "{\n"
+    "  \"state_dir\": \"/var/lib/rustbox\",\n"
+    "  \"work_root\": \"/tmp\",\n"
+    "  \"name_prefix\": \"rustbox\",\n"
+    "  \"cgroup_backend\": \"auto\",\n"
+    "  \"cgroup_parent\": \"\",\n"
+    "  \"strict\": true,\n"
+    "  \"first_uid\": 60000, \"first_gid\": 60000, \"num_boxes\": 1000,\n"
+    "  \"cleanup_timeout_s\": 5, \"max_cleanup_failures\": 3,\n"
+    "  \"limits\": {\"cpu_time_s\": 1, \"wall_time_s\": 3, \"extra_time_s\": 0.5,\n"
+    "             \"memory\": \"256M\", \"processes\": 64, \"file_size\": \"64M\",\n"
+    "             \"open_files\": 64, \"stack\": \"64M\", \"output_limit\": \"64M\",\n"
+    "             \"box_size\": \"256M\", \"box_inodes\": 16384},\n"
+    "  \"floors\": {\"disk_free\": \"1G\", \"inodes_free\": 10000,\n"
+    "             \"fds_free_ratio\": 0.2, \"mem_available\": \"512M\"},\n"
+    "  \"metrics\": {\"listen\": \"127.0.0.1:9090\", \"textfile_dir\": \"\"}\n"
+    "}\n";
+
+static void assert_spec_defaults(const struct rb_config *c)
+{
+    assert_string_equal(c->state_dir, "/var/lib/rustbox");
+    assert_string_equal(c->work_root, "/tmp");
+    assert_string_equal(c->name_prefix, "rustbox");
+    assert_int_equal(c->cgroup_backend, RB_CG_AUTO);
+    assert_string_equal(c->cgroup_parent, "");
+    assert_true(c->strict);
+    assert_int_equal(c->first_uid, 60000);
+    assert_int_equal(c->first_gid, 60000);
+    assert_int_equal(c->num_boxes, 1000);
+    assert_true(c->cleanup_timeout_s == 5.0);
+    assert_int_equal(c->max_cleanup_failures, 3);
+    assert_true(c->limits.cpu_time_s == 1.0);
+    assert_true(c->limits.wall_time_s == 3.0);
+    assert_true(c->limits.extra_time_s == 0.5);
+    assert_int_equal(c->limits.memory, 256ULL << 20);
+    assert_int_equal(c->limits.processes, 64);
+    assert_int_equal(c->limits.file_size, 64ULL << 20);
+    assert_int_equal(c->limits.open_files, 64);
+    assert_int_equal(c->limits.stack, 64ULL << 20);
+    assert_int_equal(c->limits.output_limit, 64ULL << 20);
+    assert_int_equal(c->limits.box_size, 256ULL << 20);
+    assert_int_equal(c->limits.box_inodes, 16384);
+    assert_int_equal(c->floors.disk_free, 1ULL << 30);
+    assert_int_equal(c->floors.inodes_free, 10000);
+    assert_true(c->floors.fds_free_ratio == 0.2);
+    assert_int_equal(c->floors.mem_available, 512ULL << 20);
+    assert_string_equal(c->metrics_listen, "127.0.0.1:9090");
+    assert_string_equal(c->metrics_textfile_dir, "");
+    assert_false(c->metrics_allow_remote);
+}
+
+static void test_defaults_match_spec(void **state)
+{
+    struct rb_config c;
+    memset(&c, 0xa5, sizeof(c)); /* every field must be written */
+    assert_int_equal(config_defaults(&c), 0);
+    assert_spec_defaults(&c);
+    config_free(&c);
+    assert_null(c.state_dir);
+    config_free(&c); /* idempotent */
+}
+
+static void test_spec_file_parses_to_defaults(void **state)
+{
+    struct rb_config c;
+    char err[512] = "";
+    assert_int_equal(config_parse(&c, spec_json, ORIGIN, err, sizeof(err)), 0);
+    assert_string_equal(err, "");
+    assert_spec_defaults(&c);
+    config_free(&c);
+}
+
+static void test_empty_object_is_defaults(void **state)
+{
+    struct rb_config c;
+    char err[256];
+    assert_int_equal(config_parse(&c, "  {}  \n", ORIGIN, err, sizeof(err)), 0);
+    assert_spec_defaults(&c);
+    config_free(&c);
+}
+
+static void test_every_key_applies(void **state)
+{
+    static const char json[] =
+        "{\"state_dir\": \"/srv/rb/state\", \"work_root\": \"/srv/rb/work\",\n"
+        " \"name_prefix\": \"rbtest_1.x-y\", \"cgroup_backend\": \"v1\",\n"
+        " \"cgroup_parent\": \"judge.slice/rb\", \"strict\": false,\n"
+        " \"first_uid\": 70000, \"first_gid\": 71000, \"num_boxes\": 65000,\n"
+        " \"cleanup_timeout_s\": 2.5, \"max_cleanup_failures\": 7,\n"
+        " \"limits\": {\"cpu_time_s\": 0.25, \"wall_time_s\": 10, \"extra_time_s\": 0,\n"
+        "   \"memory\": 1048576, \"processes\": 0, \"file_size\": \"1k\", \"open_files\": 5,\n"
+        "   \"stack\": \"0\", \"output_limit\": \"2G\", \"box_size\": \"1G\", \"box_inodes\": 99},\n"
+        " \"floors\": {\"disk_free\": 12345, \"inodes_free\": 1, \"fds_free_ratio\": 1,\n"
+        "   \"mem_available\": \"3M\"},\n"
+        " \"metrics\": {\"listen\": \"0.0.0.0:9100\", \"textfile_dir\": \"/var/lib/node\",\n"
+        "   \"allow_remote\": true}}";
+    struct rb_config c;
+    char err[512] = "";
+    assert_int_equal(config_parse(&c, json, ORIGIN, err, sizeof(err)), 0);
+    assert_string_equal(c.state_dir, "/srv/rb/state");
+    assert_string_equal(c.work_root, "/srv/rb/work");
+    assert_string_equal(c.name_prefix, "rbtest_1.x-y");
+    assert_int_equal(c.cgroup_backend, RB_CG_V1);
+    assert_string_equal(c.cgroup_parent, "judge.slice/rb");
+    assert_false(c.strict);
+    assert_int_equal(c.first_uid, 70000);
+    assert_int_equal(c.first_gid, 71000);
+    assert_int_equal(c.num_boxes, 65000);
+    assert_true(c.cleanup_timeout_s == 2.5);
+    assert_int_equal(c.max_cleanup_failures, 7);
+    assert_true(c.limits.cpu_time_s == 0.25);
+    assert_true(c.limits.wall_time_s == 10.0);
+    assert_true(c.limits.extra_time_s == 0.0);
+    assert_int_equal(c.limits.memory, 1048576);
+    assert_int_equal(c.limits.processes, 0);
+    assert_int_equal(c.limits.file_size, 1024);
+    assert_int_equal(c.limits.open_files, 5);
+    assert_int_equal(c.limits.stack, 0);
+    assert_int_equal(c.limits.output_limit, 2ULL << 30);
+    assert_int_equal(c.limits.box_size, 1ULL << 30);
+    assert_int_equal(c.limits.box_inodes, 99);
+    assert_int_equal(c.floors.disk_free, 12345);
+    assert_int_equal(c.floors.inodes_free, 1);
+    assert_true(c.floors.fds_free_ratio == 1.0);
+    assert_int_equal(c.floors.mem_available, 3ULL << 20);
+    assert_string_equal(c.metrics_listen, "0.0.0.0:9100");
+    assert_string_equal(c.metrics_textfile_dir, "/var/lib/node");
+    assert_true(c.metrics_allow_remote);
+    config_free(&c);
+}
+
+static void test_partial_file_keeps_other_defaults(void **state)
+{
+    struct rb_config c;
+    char err[256];
+    assert_int_equal(config_parse(&c, "{\"limits\": {\"memory\": \"512M\"}, \"cgroup_backend\": \"v2\"}",
+                                  ORIGIN, err, sizeof(err)), 0);
+    assert_int_equal(c.limits.memory, 512ULL << 20);
+    assert_int_equal(c.cgroup_backend, RB_CG_V2);
+    assert_int_equal(c.limits.stack, 64ULL << 20);
+    assert_string_equal(c.state_dir, "/var/lib/rustbox");
+    config_free(&c);
+}
+
+static void test_sizes_as_strings_and_integers(void **state)
+{
+    static const struct { const char *v; uint64_t bytes; } cases[] = {
+        { "\"256M\"", 256ULL << 20 }, { "\"256m\"", 256ULL << 20 }, { "\"2G\"", 2ULL << 30 },
+        { "\"512K\"", 512ULL << 10 }, { "\"64MB\"", 64ULL << 20 }, { "\"1048576\"", 1048576 },
+        { "0", 0 }, { "4096", 4096 }, { "17179869184", 16ULL << 30 },
+    };
+    for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+        char json[128];
+        snprintf(json, sizeof(json), "{\"limits\": {\"memory\": %s}}", cases[i].v);
+        struct rb_config c;
+        char err[256] = "";
+        int r = config_parse(&c, json, ORIGIN, err, sizeof(err));
+        if (r != 0)
+            fail_msg("%s: %s", json, err);
+        assert_int_equal(c.limits.memory, cases[i].bytes);
+        config_free(&c);
+    }
+}
+
+static void test_seconds_accept_int_and_double(void **state)
+{
+    struct rb_config c;
+    char err[256];
+    assert_int_equal(config_parse(&c, "{\"limits\": {\"cpu_time_s\": 2, \"wall_time_s\": 0.125}}",
+                                  ORIGIN, err, sizeof(err)), 0);
+    assert_true(c.limits.cpu_time_s == 2.0);
+    assert_true(c.limits.wall_time_s == 0.125);
+    config_free(&c);
+}
+
+/* Parses json, expects -EINVAL and a single-line error naming the origin,
+ * the dotted key (if any) and the given phrase. */
+static void expect_error(const char *json, const char *key, const char *phrase)
+{
+    struct rb_config c;
+    char err[512] = "";
+    int r = config_parse(&c, json, ORIGIN, err, sizeof(err));
+    if (r != -EINVAL)
+        fail_msg("%s: expected -EINVAL, got %d (%s)", json, r, err);
+    if (strncmp(err, "config " ORIGIN ": ", strlen("config " ORIGIN ": ")) != 0)
+        fail_msg("%s: error does not name the file: %s", json, err);
+    if (key) {
+        char quoted[128];
+        snprintf(quoted, sizeof(quoted), "key \"%s\"", key);
+        if (!strstr(err, quoted))
+            fail_msg("%s: error does not name %s: %s", json, quoted, err);
+    }
+    if (phrase && !strstr(err, phrase))
+        fail_msg("%s: error lacks \"%s\": %s", json, phrase, err);
+    assert_null(strchr(err, '\n'));
+    /* On failure cfg holds the defaults and is safe to free. */
+    assert_spec_defaults(&c);
+    config_free(&c);
+}
+
+static void test_unknown_keys_at_each_level(void **state)
+{
+    expect_error("{\"bogus\": 1}", "bogus", "unknown key");
+    expect_error("{\"limits\": {\"memroy\": \"1M\"}}", "limits.memroy", "unknown key");
+    expect_error("{\"floors\": {\"disk\": \"1G\"}}", "floors.disk", "unknown key");
+    expect_error("{\"metrics\": {\"port\": 9090}}", "metrics.port", "unknown key");
+    /* a key valid in one object is unknown in another */
+    expect_error("{\"memory\": \"1M\"}", "memory", "unknown key");
+    expect_error("{\"limits\": {\"strict\": true}}", "limits.strict", "unknown key");
+}
+
+static void test_wrong_types_name_the_key(void **state)
+{
+    const char *size_msg = "expected a size string such as \"256M\" or a non-negative integer";
+    expect_error("{\"limits\": {\"memory\": true}}", "limits.memory", size_msg);
+    expect_error("{\"limits\": {\"memory\": -1}}", "limits.memory", size_msg);
+    expect_error("{\"limits\": {\"memory\": 1.5}}", "limits.memory", size_msg);
+    expect_error("{\"limits\": {\"memory\": \"12X\"}}", "limits.memory", size_msg);
+    expect_error("{\"limits\": {\"memory\": \"\"}}", "limits.memory", size_msg);
+    expect_error("{\"limits\": {\"memory\": \"-5M\"}}", "limits.memory", size_msg);
+    expect_error("{\"limits\": {\"memory\": null}}", "limits.memory", size_msg);
+    expect_error("{\"limits\": {\"memory\": 99999999999999999999999}}", "limits.memory", size_msg);
+    expect_error("{\"floors\": {\"disk_free\": [1]}}", "floors.disk_free", size_msg);
+    expect_error("{\"limits\": {\"cpu_time_s\": \"1\"}}", "limits.cpu_time_s", "seconds");
+    expect_error("{\"limits\": {\"wall_time_s\": -0.5}}", "limits.wall_time_s", "seconds");
+    expect_error("{\"limits\": {\"extra_time_s\": 1e300}}", "limits.extra_time_s", "seconds");
+    expect_error("{\"cleanup_timeout_s\": NaN}", "cleanup_timeout_s", "seconds");
+    expect_error("{\"limits\": {\"processes\": 1.5}}", "limits.processes", "integer");
+    expect_error("{\"limits\": {\"open_files\": -1}}", "limits.open_files", "integer");
+    expect_error("{\"limits\": {\"box_inodes\": \"10\"}}", "limits.box_inodes", "integer");
+    expect_error("{\"floors\": {\"inodes_free\": false}}", "floors.inodes_free", "integer");
+    expect_error("{\"floors\": {\"fds_free_ratio\": 1.5}}", "floors.fds_free_ratio", "between 0 and 1");
+    expect_error("{\"floors\": {\"fds_free_ratio\": \"0.2\"}}", "floors.fds_free_ratio", NULL);
+    expect_error("{\"strict\": \"yes\"}", "strict", "true or false");
+    expect_error("{\"strict\": 1}", "strict", "true or false");
+    expect_error("{\"metrics\": {\"allow_remote\": \"true\"}}", "metrics.allow_remote", "true or false");
+    expect_error("{\"metrics\": {\"listen\": 9090}}", "metrics.listen", "string");
+    expect_error("{\"metrics\": {\"textfile_dir\": null}}", "metrics.textfile_dir", "string");
+    expect_error("{\"cgroup_backend\": \"v3\"}", "cgroup_backend", "\"auto\", \"v1\", \"v2\"");
+    expect_error("{\"cgroup_backend\": 2}", "cgroup_backend", "\"auto\"");
+    expect_error("{\"limits\": 5}", "limits", "expected an object");
+    expect_error("{\"floors\": []}", "floors", "expected an object");
+    expect_error("{\"metrics\": \"x\"}", "metrics", "expected an object");
+    expect_error("{\"first_uid\": \"60000\"}", "first_uid", "integer");
+    expect_error("{\"max_cleanup_failures\": 0}", "max_cleanup_failures", "positive integer");
+}
+
+static void test_paths_and_names(void **state)
+{
+    expect_error("{\"state_dir\": \"var/lib/rustbox\"}", "state_dir", "absolute path");
+    expect_error("{\"state_dir\": \"\"}", "state_dir", "absolute path");
+    expect_error("{\"work_root\": \"tmp\"}", "work_root", "absolute path");
+    expect_error("{\"work_root\": 1}", "work_root", "absolute path");
+    expect_error("{\"cgroup_parent\": \"/judge\"}", "cgroup_parent", "relative");
+    expect_error("{\"cgroup_parent\": \"..\"}", "cgroup_parent", "\"..\"");
+    expect_error("{\"cgroup_parent\": \"a/../../b\"}", "cgroup_parent", NULL);
+    expect_error("{\"cgroup_parent\": \"a/..\"}", "cgroup_parent", NULL);
+    expect_error("{\"name_prefix\": \"\"}", "name_prefix", "non-empty");
+    expect_error("{\"name_prefix\": \"1box\"}", "name_prefix", "starting with a letter");
+    expect_error("{\"name_prefix\": \"-box\"}", "name_prefix", NULL);
+    expect_error("{\"name_prefix\": \"rb/x\"}", "name_prefix", NULL);
+    expect_error("{\"name_prefix\": \"rb x\"}", "name_prefix", NULL);
+    expect_error("{\"name_prefix\": \"rb*\"}", "name_prefix", NULL);
+
+    struct rb_config c;
+    char err[256];
+    assert_int_equal(config_parse(&c, "{\"cgroup_parent\": \"a..b/..c/d..\"}", ORIGIN, err, sizeof(err)), 0);
+    assert_string_equal(c.cgroup_parent, "a..b/..c/d..");
+    config_free(&c);
+    assert_int_equal(config_parse(&c, "{\"name_prefix\": \"Z\"}", ORIGIN, err, sizeof(err)), 0);
+    assert_string_equal(c.name_prefix, "Z");
+    config_free(&c);
+}
+
+static void test_uid_ranges(void **state)
+{
+    expect_error("{\"num_boxes\": 0}", "num_boxes", "positive integer");
+    expect_error("{\"first_uid\": 0}", "first_uid", "positive integer");
+    expect_error("{\"first_gid\": 0}", "first_gid", "positive integer");
+    expect_error("{\"first_uid\": 4294967295}", "first_uid", NULL);
+    expect_error("{\"num_boxes\": -3}", "num_boxes", NULL);
+    /* the default num_boxes pushes this first_uid past the range */
+    expect_error("{\"first_uid\": 4294967000}", "first_uid", "exceeds");
+    expect_error("{\"first_gid\": 4294967000}", "first_gid", "exceeds");
+    expect_error("{\"first_uid\": 4000000000, \"num_boxes\": 294967295}", "num_boxes", "exceeds");
+
+    /* CMS-style large box ids: num_boxes must be raisable */
+    struct rb_config c;
+    char err[256] = "";
+    assert_int_equal(config_parse(&c, "{\"first_uid\": 100000, \"first_gid\": 100000, \"num_boxes\": 66000}",
+                                  ORIGIN, err, sizeof(err)), 0);
+    assert_int_equal(c.num_boxes, 66000);
+    config_free(&c);
+    /* the very last valid id */
+    assert_int_equal(config_parse(&c, "{\"first_uid\": 4294966294, \"first_gid\": 1, \"num_boxes\": 1000}",
+                                  ORIGIN, err, sizeof(err)), 0);
+    assert_int_equal(c.first_uid, 4294966294u);
+    config_free(&c);
+}
+
+static void test_invalid_json_names_file_and_reason(void **state)
+{
+    expect_error("{\"strict\": true,", NULL, "invalid JSON");
+    expect_error("{\"strict\": true,}", NULL, "unexpected character");
+    expect_error("{\"strict\": true} trailing", NULL, "invalid JSON");
+    expect_error("", NULL, "unexpected end of data");
+    expect_error("{\n\"a\": tru }", NULL, "line 2");
+    expect_error("[1, 2]", NULL, "JSON object");
+    expect_error("\"just a string\"", NULL, "JSON object");
+    expect_error("{\"name_prefix\": \"\xff\"}", NULL, "invalid JSON");
+}
+
+static void test_error_is_one_line(void **state)
+{
+    /* a key carrying newlines must not split the message */
+    expect_error("{\"evil\\nkey\": 1}", NULL, "unknown key");
+    struct rb_config c;
+    char err[512];
+    char json[1024];
+    char longkey[600];
+    memset(longkey, 'k', sizeof(longkey) - 1);
+    longkey[sizeof(longkey) - 1] = '\0';
+    snprintf(json, sizeof(json), "{\"%s\": 1}", longkey);
+    assert_int_equal(config_parse(&c, json, ORIGIN, err, sizeof(err)), -EINVAL);
+    assert_non_null(strstr(err, "unknown key"));
+    assert_true(strlen(err) < 200);
+    config_free(&c);
+
+    /* a tiny or absent err buffer is fine */
+    char small[8];
+    assert_int_equal(config_parse(&c, "{\"x\": 1}", ORIGIN, small, sizeof(small)), -EINVAL);
+    assert_int_equal(strlen(small), 7);
+    config_free(&c);
+    assert_int_equal(config_parse(&c, "{\"x\": 1}", ORIGIN, NULL, 0), -EINVAL);
+    config_free(&c);
+}
+
+static void test_backend_names(void **state)
+{
+    assert_string_equal(cgroup_backend_name(RB_CG_AUTO), "auto");
+    assert_string_equal(cgroup_backend_name(RB_CG_V1), "v1");
+    assert_string_equal(cgroup_backend_name(RB_CG_V2), "v2");
+}
+
+/* ---- file selection ---- */
+
+struct tmpdir {
+    char path[64];
+};
+
+static int setup_tmpdir(void **state)
+{
+    struct tmpdir *t = calloc(1, sizeof(*t));
+    if (!t)
+        return -1;
+    snprintf(t->path, sizeof(t->path), "/tmp/rbunit-config.XXXXXX");
+    if (!mkdtemp(t->path)) {
+        free(t);
+        return -1;
+    }
+    unsetenv("RUSTBOX_CONFIG");
+    *state = t;
+    return 0;
+}
+
+static int teardown_tmpdir(void **state)
+{
+    struct tmpdir *t = *state;
+    char p[128];
+    static const char *const names[] = { "a.json", "b.json", "nul.json" };
+    for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+        snprintf(p, sizeof(p), "%s/%s", t->path, names[i]);
+        unlink(p);
+    }
+    rmdir(t->path);
+    unsetenv("RUSTBOX_CONFIG");
+    free(t);
+    return 0;
+}
+
+static void write_in(const struct tmpdir *t, const char *name, const char *text, char *out, size_t outlen)
+{
+    snprintf(out, outlen, "%s/%s", t->path, name);
+    assert_int_equal(write_file_atomic(out, text, 0644), 0);
+}
+
+static void test_load_explicit_path(void **state)
+{
+    struct tmpdir *t = *state;
+    char a[128], b[128], err[512] = "";
+    write_in(t, "a.json", "{\"name_prefix\": \"fromexplicit\"}", a, sizeof(a));
+    write_in(t, "b.json", "{\"name_prefix\": \"fromenv\"}", b, sizeof(b));
+    setenv("RUSTBOX_CONFIG", b, 1);
+
+    struct rb_config c;
+    assert_int_equal(config_load(&c, a, err, sizeof(err)), 0);
+    assert_string_equal(c.name_prefix, "fromexplicit");
+    config_free(&c);
+}
+
+static void test_load_env(void **state)
+{
+    struct tmpdir *t = *state;
+    char b[128], err[512] = "";
+    write_in(t, "b.json", "{\"name_prefix\": \"fromenv\", \"num_boxes\": 5}", b, sizeof(b));
+    setenv("RUSTBOX_CONFIG", b, 1);
+
+    struct rb_config c;
+    assert_int_equal(config_load(&c, NULL, err, sizeof(err)), 0);
+    assert_string_equal(c.name_prefix, "fromenv");
+    assert_int_equal(c.num_boxes, 5);
+    config_free(&c);
+}
+
+static void test_load_missing_files_are_errors(void **state)
+{
+    struct tmpdir *t = *state;
+    char missing[128], err[512] = "";
+    snprintf(missing, sizeof(missing), "%s/none.json", t->path);
+    struct rb_config c;
+
+    assert_int_equal(config_load(&c, missing, err, sizeof(err)), -ENOENT);
+    assert_non_null(strstr(err, missing));
+    config_free(&c);
+
+    setenv("RUSTBOX_CONFIG", missing, 1);
+    err[0] = '\0';
+    assert_int_equal(config_load(&c, NULL, err, sizeof(err)), -ENOENT);
+    assert_non_null(strstr(err, missing));
+    assert_spec_defaults(&c);
+    config_free(&c);
+}
+
+static void test_load_env_empty_falls_back(void **state)
+{
+    char err[512] = "";
+    setenv("RUSTBOX_CONFIG", "", 1);
+    struct rb_config c;
+    int r = config_load(&c, NULL, err, sizeof(err));
+    if (access(RB_DEFAULT_CONFIG_PATH, F_OK) != 0) {
+        /* no installed file: pure defaults, no error */
+        assert_int_equal(r, 0);
+        assert_string_equal(err, "");
+        assert_spec_defaults(&c);
+    } else if (r < 0) {
+        /* an installed file was consulted, so its name is in the error */
+        assert_non_null(strstr(err, RB_DEFAULT_CONFIG_PATH));
+    }
+    config_free(&c);
+}
+
+static void test_load_bad_file_names_file(void **state)
+{
+    struct tmpdir *t = *state;
+    char a[128], err[512] = "";
+    write_in(t, "a.json", "{\n  \"limits\": {\"stack\": \"lots\"}\n}\n", a, sizeof(a));
+    struct rb_config c;
+    assert_int_equal(config_load(&c, a, err, sizeof(err)), -EINVAL);
+    char want[256];
+    snprintf(want, sizeof(want), "config %s: key \"limits.stack\": expected a size string", a);
+    assert_non_null(strstr(err, want));
+    config_free(&c);
+}
+
+static void test_load_file_with_nul(void **state)
+{
+    struct tmpdir *t = *state;
+    char p[128], err[512] = "";
+    snprintf(p, sizeof(p), "%s/nul.json", t->path);
+    FILE *f = fopen(p, "w");
+    assert_non_null(f);
+    fwrite("{}\0{\"x\":1}", 1, 10, f);
+    fclose(f);
+    struct rb_config c;
+    assert_int_equal(config_load(&c, p, err, sizeof(err)), -EINVAL);
+    assert_non_null(strstr(err, p));
+    assert_non_null(strstr(err, "NUL"));
+    config_free(&c);
+}
+
+static void test_installed_config_is_spec(void **state)
+{
+    /* etc/config.json ships as /etc/rustbox/config.json; run from the tree */
+    const char *p = "etc/config.json";
+    if (access(p, R_OK) != 0)
+        skip();
+    struct rb_config c;
+    char err[512] = "";
+    int r = config_load(&c, p, err, sizeof(err));
+    if (r != 0)
+        fail_msg("%s", err);
+    assert_spec_defaults(&c);
+    config_free(&c);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_defaults_match_spec),
+        cmocka_unit_test(test_spec_file_parses_to_defaults),
+        cmocka_unit_test(test_empty_object_is_defaults),
+        cmocka_unit_test(test_every_key_applies),
+        cmocka_unit_test(test_partial_file_keeps_other_defaults),
+        cmocka_unit_test(test_sizes_as_strings_and_integers),
+        cmocka_unit_test(test_seconds_accept_int_and_double),
+        cmocka_unit_test(test_unknown_keys_at_each_level),
+        cmocka_unit_test(test_wrong_types_name_the_key),
+        cmocka_unit_test(test_paths_and_names),
+        cmocka_unit_test(test_uid_ranges),
+        cmocka_unit_test(test_invalid_json_names_file_and_reason),
+        cmocka_unit_test(test_error_is_one_line),
+        cmocka_unit_test(test_backend_names),
+        cmocka_unit_test_setup_teardown(test_load_explicit_path, setup_tmpdir, teardown_tmpdir),
+        cmocka_unit_test_setup_teardown(test_load_env, setup_tmpdir, teardown_tmpdir),
+        cmocka_unit_test_setup_teardown(test_load_missing_files_are_errors, setup_tmpdir, teardown_tmpdir),
+        cmocka_unit_test_setup_teardown(test_load_env_empty_falls_back, setup_tmpdir, teardown_tmpdir),
+        cmocka_unit_test_setup_teardown(test_load_bad_file_names_file, setup_tmpdir, teardown_tmpdir),
+        cmocka_unit_test_setup_teardown(test_load_file_with_nul, setup_tmpdir, teardown_tmpdir),
+        cmocka_unit_test(test_installed_config_is_spec),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

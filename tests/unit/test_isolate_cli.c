@@ -1,0 +1,446 @@
+/* Unit tests of the isolate 1.10 command line, including CMS's exact invocations. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "cli.h"
+
+#define ARGV(...) ((char *[]){ __VA_ARGS__, NULL })
+#define ERRLEN 256
+#define ALL_LIMITS                                                                                         \
+    (RB_LIM_CPU | RB_LIM_WALL | RB_LIM_EXTRA | RB_LIM_MEMORY | RB_LIM_PROCESSES | RB_LIM_FILE_SIZE |       \
+     RB_LIM_OPEN_FILES | RB_LIM_STACK | RB_LIM_OUTPUT)
+
+static int parse(char **argv, struct rb_cli *cli, char *err)
+{
+    int argc = 0;
+    while (argv[argc])
+        argc++;
+    return cli_parse(argc, argv, cli, err, ERRLEN);
+}
+
+static void expect_error(char **argv, const char *msg)
+{
+    struct rb_cli cli;
+    char err[ERRLEN] = "";
+    assert_int_equal(parse(argv, &cli, err), -EINVAL);
+    assert_string_equal(err, msg);
+    assert_null(strchr(err, '\n'));
+    cli_free(&cli);
+}
+
+static void expect_error_has(char **argv, const char *part)
+{
+    struct rb_cli cli;
+    char err[ERRLEN] = "";
+    assert_int_equal(parse(argv, &cli, err), -EINVAL);
+    if (!strstr(err, part))
+        fail_msg("error '%s' does not mention '%s'", err, part);
+    cli_free(&cli);
+}
+
+/* CMS's IsolateSandbox builds exactly this command line. */
+static void test_cms_run(void **state)
+{
+    struct rb_cli cli;
+    char err[ERRLEN];
+    char **argv = ARGV("isolate", "--cg", "--box-id=1001", "--chdir=/box", "--dir=/tmp=/var/tmp/x:rw",
+                       "--dir=/dev/shm:tmp", "--env=PATH=/usr/bin", "--fsize=1024", "--stdin=in.txt",
+                       "--stdout=out.txt", "--stderr=err.txt", "--stack=65536", "--cg-mem=262144", "--processes=1",
+                       "--time=1.5", "--wall-time=3", "--extra-time=0.5", "--meta=/tmp/meta.txt", "--run", "--",
+                       "/usr/bin/prog", "arg");
+    assert_int_equal(parse(argv, &cli, err), 0);
+    assert_true(cli.isolate_mode);
+    assert_int_equal(cli.cmd, RB_CMD_RUN);
+    assert_int_equal(cli.box_id, 1001);
+    assert_int_equal(cli.run.box_id, 1001);
+    assert_string_equal(cli.run.chdir, "/box");
+    assert_int_equal(cli.run.n_dirs, 2);
+    assert_string_equal(cli.run.dirs[0].inside, "/tmp");
+    assert_string_equal(cli.run.dirs[0].outside, "/var/tmp/x");
+    assert_int_equal(cli.run.dirs[0].flags, RB_DIR_RW);
+    assert_string_equal(cli.run.dirs[1].inside, "/dev/shm");
+    assert_null(cli.run.dirs[1].outside);
+    assert_int_equal(cli.run.dirs[1].flags, RB_DIR_TMP | RB_DIR_RW);
+    assert_int_equal(cli.run.n_env, 1);
+    assert_string_equal(cli.run.env[0], "PATH=/usr/bin");
+    assert_false(cli.run.full_env);
+    const struct rb_limits *l = &cli.run.limits;
+    assert_int_equal(l->file_size, 1024ULL * 1024);
+    assert_int_equal(l->stack, 65536ULL * 1024);
+    assert_int_equal(l->memory, 262144ULL * 1024);
+    assert_int_equal(l->processes, 1);
+    assert_true(l->cpu_time_s == 1.5);
+    assert_true(l->wall_time_s == 3.0);
+    assert_true(l->extra_time_s == 0.5);
+    assert_int_equal(l->open_files, 64);
+    assert_int_equal(l->output_limit, 0);
+    assert_int_equal(cli.run.limits_set, ALL_LIMITS);
+    assert_string_equal(cli.run.stdin_path, "in.txt");
+    assert_string_equal(cli.run.stdout_path, "out.txt");
+    assert_string_equal(cli.run.stderr_path, "err.txt");
+    assert_false(cli.run.stderr_to_stdout);
+    assert_string_equal(cli.run.meta_path, "/tmp/meta.txt");
+    assert_ptr_equal(cli.run.argv, &argv[20]);
+    assert_string_equal(cli.run.argv[0], "/usr/bin/prog");
+    assert_string_equal(cli.run.argv[1], "arg");
+    assert_null(cli.run.argv[2]);
+    assert_null(cli.run.code);
+    assert_null(cli.config_path);
+    cli_free(&cli);
+}
+
+/* CMS passes a bare --processes for multi-process languages. */
+static void test_bare_processes(void **state)
+{
+    struct rb_cli cli;
+    char err[ERRLEN];
+    assert_int_equal(parse(ARGV("isolate", "--cg", "--box-id=3", "--processes", "--run", "--", "/bin/sh"), &cli, err), 0);
+    assert_int_equal(cli.cmd, RB_CMD_RUN);
+    assert_int_equal(cli.run.limits.processes, 0);
+    assert_true(cli.run.limits_set & RB_LIM_PROCESSES);
+    assert_string_equal(cli.run.argv[0], "/bin/sh");
+
+    assert_int_equal(parse(ARGV("isolate", "--run", "--processes", "--", "x"), &cli, err), 0);
+    assert_int_equal(cli.run.limits.processes, 0);
+    assert_int_equal(parse(ARGV("isolate", "-p", "--run", "--", "x"), &cli, err), 0);
+    assert_int_equal(cli.run.limits.processes, 0);
+    assert_int_equal(parse(ARGV("isolate", "-p5", "--run", "--", "x"), &cli, err), 0);
+    assert_int_equal(cli.run.limits.processes, 5);
+    assert_int_equal(parse(ARGV("isolate", "-p", "6", "--run", "--", "x"), &cli, err), 0);
+    assert_int_equal(cli.run.limits.processes, 6);
+    assert_int_equal(parse(ARGV("isolate", "--processes", "12", "--run", "--", "x"), &cli, err), 0);
+    assert_int_equal(cli.run.limits.processes, 12);
+}
+
+static void test_init_cleanup(void **state)
+{
+    struct rb_cli cli;
+    char err[ERRLEN];
+    assert_int_equal(parse(ARGV("isolate", "--box-id=5", "--cg", "--init"), &cli, err), 0);
+    assert_true(cli.isolate_mode);
+    assert_int_equal(cli.cmd, RB_CMD_INIT);
+    assert_int_equal(cli.box_id, 5);
+    assert_null(cli.run.argv);
+
+    assert_int_equal(parse(ARGV("isolate", "--cleanup"), &cli, err), 0);
+    assert_int_equal(cli.cmd, RB_CMD_CLEANUP);
+    assert_int_equal(cli.box_id, 0); /* isolate's default box */
+
+    assert_int_equal(parse(ARGV("isolate", "--cg", "--box-id=64017", "--cleanup"), &cli, err), 0);
+    assert_int_equal(cli.box_id, 64017);
+
+    /* rustbox under its own name switches syntax on the mode flag. */
+    assert_int_equal(parse(ARGV("rustbox", "-b", "2", "--init", "--"), &cli, err), 0);
+    assert_true(cli.isolate_mode);
+    assert_int_equal(cli.cmd, RB_CMD_INIT);
+    assert_int_equal(cli.box_id, 2);
+    assert_int_equal(parse(ARGV("/opt/rustbox", "--cleanup", "--box-id", "9"), &cli, err), 0);
+    assert_int_equal(cli.cmd, RB_CMD_CLEANUP);
+    assert_int_equal(cli.box_id, 9);
+
+    expect_error(ARGV("isolate", "--init", "prog"), "--init takes no program (found 'prog')");
+    expect_error(ARGV("isolate", "--cleanup", "--", "x"), "--cleanup takes no program (found 'x')");
+}
+
+static void test_short_options_full_path(void **state)
+{
+    struct rb_cli cli;
+    char err[ERRLEN];
+    char **argv = ARGV("/usr/bin/isolate", "-b3", "-t1", "-m", "65536", "--run", "--", "x");
+    assert_int_equal(parse(argv, &cli, err), 0);
+    assert_true(cli.isolate_mode);
+    assert_int_equal(cli.cmd, RB_CMD_RUN);
+    assert_int_equal(cli.box_id, 3);
+    assert_true(cli.run.limits.cpu_time_s == 1.0);
+    assert_int_equal(cli.run.limits.memory, 65536ULL * 1024); /* -m stands in for the memory limit */
+    assert_ptr_equal(cli.run.argv, &argv[7]);
+    assert_null(cli.run.argv[1]);
+}
+
+static void test_isolate_defaults(void **state)
+{
+    struct rb_cli cli;
+    char err[ERRLEN];
+    assert_int_equal(parse(ARGV("isolate", "--run", "--", "/bin/true"), &cli, err), 0);
+    const struct rb_limits *l = &cli.run.limits;
+    assert_int_equal(cli.run.limits_set, ALL_LIMITS);
+    assert_true(l->cpu_time_s == 0);
+    assert_true(l->wall_time_s == 0);
+    assert_true(l->extra_time_s == 0);
+    assert_int_equal(l->memory, 0);
+    assert_int_equal(l->processes, 1);
+    assert_int_equal(l->file_size, 0);
+    assert_int_equal(l->open_files, 64);
+    assert_int_equal(l->stack, 0);
+    assert_int_equal(l->output_limit, 0);
+    assert_int_equal(cli.box_id, 0);
+    assert_int_equal(cli.run.n_dirs, 0);
+    assert_int_equal(cli.run.n_env, 0);
+    assert_null(cli.run.stdin_path);
+    assert_false(cli.verbose);
+    assert_false(cli.silent);
+    assert_false(cli.dry_run);
+}
+
+static void test_all_short_options(void **state)
+{
+    struct rb_cli cli;
+    char err[ERRLEN];
+    char **argv = ARGV("isolate", "-b", "7", "-c", "/box/w", "-d", "/opt=/srv/opt:noexec", "-E", "LANG=C", "-E",
+                       "HOME", "-e", "-f", "100", "-i", "i", "-k", "200", "-M", "/tmp/m", "-n", "10", "-o", "o",
+                       "-r", "r", "-t", "2", "-w", "4", "-x", "1", "-vv", "-s", "--cg-timing", "--run", "--",
+                       "prog");
+    assert_int_equal(parse(argv, &cli, err), 0);
+    assert_int_equal(cli.box_id, 7);
+    assert_string_equal(cli.run.chdir, "/box/w");
+    assert_string_equal(cli.run.dirs[0].inside, "/opt");
+    assert_string_equal(cli.run.dirs[0].outside, "/srv/opt");
+    assert_int_equal(cli.run.dirs[0].flags, RB_DIR_NOEXEC);
+    assert_int_equal(cli.run.n_env, 2);
+    assert_string_equal(cli.run.env[0], "LANG=C");
+    assert_string_equal(cli.run.env[1], "HOME");
+    assert_true(cli.run.full_env);
+    assert_int_equal(cli.run.limits.file_size, 100ULL * 1024);
+    assert_string_equal(cli.run.stdin_path, "i");
+    assert_int_equal(cli.run.limits.stack, 200ULL * 1024);
+    assert_string_equal(cli.run.meta_path, "/tmp/m");
+    assert_int_equal(cli.run.limits.open_files, 10);
+    assert_string_equal(cli.run.stdout_path, "o");
+    assert_string_equal(cli.run.stderr_path, "r");
+    assert_true(cli.run.limits.cpu_time_s == 2.0);
+    assert_true(cli.run.limits.wall_time_s == 4.0);
+    assert_true(cli.run.limits.extra_time_s == 1.0);
+    assert_true(cli.verbose);
+    assert_true(cli.silent);
+    assert_string_equal(cli.run.argv[0], "prog");
+    cli_free(&cli);
+}
+
+static void test_long_options_with_spaces(void **state)
+{
+    struct rb_cli cli;
+    char err[ERRLEN];
+    assert_int_equal(parse(ARGV("isolate", "--box-id", "8", "--time", "0.5", "--mem", "1024", "--stdin", "a",
+                                "--stderr-to-stdout", "--full-env", "--open-files", "0", "--run", "--", "y"),
+                           &cli, err),
+                     0);
+    assert_int_equal(cli.box_id, 8);
+    assert_true(cli.run.limits.cpu_time_s == 0.5);
+    assert_int_equal(cli.run.limits.memory, 1024ULL * 1024);
+    assert_string_equal(cli.run.stdin_path, "a");
+    assert_true(cli.run.stderr_to_stdout);
+    assert_null(cli.run.stderr_path);
+    assert_true(cli.run.full_env);
+    assert_int_equal(cli.run.limits.open_files, 0);
+
+    /* The later of --stderr and --stderr-to-stdout wins, as in isolate. */
+    assert_int_equal(parse(ARGV("isolate", "--stderr-to-stdout", "-r", "e", "--run", "--", "y"), &cli, err), 0);
+    assert_false(cli.run.stderr_to_stdout);
+    assert_string_equal(cli.run.stderr_path, "e");
+}
+
+static void test_memory_precedence(void **state)
+{
+    struct rb_cli cli;
+    char err[ERRLEN];
+    assert_int_equal(parse(ARGV("isolate", "--cg-mem=1000", "--mem=5000", "--run", "--", "x"), &cli, err), 0);
+    assert_int_equal(cli.run.limits.memory, 1000ULL * 1024);
+    assert_int_equal(parse(ARGV("isolate", "-m", "5000", "--cg", "--cg-mem", "2000", "--run", "--", "x"), &cli, err), 0);
+    assert_int_equal(cli.run.limits.memory, 2000ULL * 1024);
+    assert_int_equal(parse(ARGV("isolate", "--mem=0", "--run", "--", "x"), &cli, err), 0);
+    assert_int_equal(cli.run.limits.memory, 0);
+}
+
+/* Like isolate, options stop at the program: its own flags are left alone. */
+static void test_program_without_dashdash(void **state)
+{
+    struct rb_cli cli;
+    char err[ERRLEN];
+    char **argv = ARGV("isolate", "-t", "1", "--run", "/bin/echo", "-t", "5", "--init");
+    assert_int_equal(parse(argv, &cli, err), 0);
+    assert_int_equal(cli.cmd, RB_CMD_RUN);
+    assert_true(cli.run.limits.cpu_time_s == 1.0);
+    assert_ptr_equal(cli.run.argv, &argv[4]);
+    assert_string_equal(cli.run.argv[1], "-t");
+    assert_string_equal(cli.run.argv[3], "--init");
+
+    char **argv2 = ARGV("isolate", "--run", "--", "--", "-x");
+    assert_int_equal(parse(argv2, &cli, err), 0);
+    assert_ptr_equal(cli.run.argv, &argv2[3]);
+    assert_string_equal(cli.run.argv[0], "--");
+}
+
+static void test_no_default_dirs(void **state)
+{
+    struct rb_cli cli;
+    char err[ERRLEN];
+    /* Rules of the caller survive -D whichever side of it they are on. */
+    assert_int_equal(parse(ARGV("isolate", "--dir=/usr", "-D", "-d", "/lib=/srv/lib", "--run", "--", "x"), &cli, err), 0);
+    assert_int_equal(cli.run.n_dirs, 6);
+    assert_string_equal(cli.run.dirs[0].inside, "/usr");
+    assert_int_equal(cli.run.dirs[0].flags, 0);
+    assert_string_equal(cli.run.dirs[1].inside, "/lib");
+    assert_string_equal(cli.run.dirs[1].outside, "/srv/lib");
+    static const char *const removed[] = { "/bin", "/dev", "/lib64", "/tmp" };
+    for (size_t i = 0; i < 4; i++) {
+        assert_string_equal(cli.run.dirs[2 + i].inside, removed[i]);
+        assert_null(cli.run.dirs[2 + i].outside);
+        assert_int_equal(cli.run.dirs[2 + i].flags, RB_DIR_REMOVE);
+    }
+    cli_free(&cli);
+
+    assert_int_equal(parse(ARGV("isolate", "--no-default-dirs", "--init"), &cli, err), 0);
+    assert_int_equal(cli.run.n_dirs, 6);
+    cli_free(&cli);
+}
+
+static void test_version_help_extras(void **state)
+{
+    struct rb_cli cli;
+    char err[ERRLEN];
+    assert_int_equal(parse(ARGV("isolate", "--version"), &cli, err), 0);
+    assert_int_equal(cli.cmd, RB_CMD_VERSION);
+    assert_true(cli.isolate_mode);
+
+    assert_int_equal(parse(ARGV("isolate", "--help"), &cli, err), 0);
+    assert_int_equal(cli.cmd, RB_CMD_HELP);
+    assert_true(cli.isolate_mode);
+    /* --help wins over a bad value. */
+    assert_int_equal(parse(ARGV("isolate", "--time=x", "--run", "-h", "--", "y"), &cli, err), 0);
+    assert_int_equal(cli.cmd, RB_CMD_HELP);
+    /* ... but not when it belongs to the program. */
+    assert_int_equal(parse(ARGV("isolate", "--run", "--", "y", "--help"), &cli, err), 0);
+    assert_int_equal(cli.cmd, RB_CMD_RUN);
+
+    assert_int_equal(parse(ARGV("isolate", "--config=/etc/t.json", "--dry-run", "--as-uid=1000", "--as-gid", "1000",
+                                "--core=0", "--no-cg-timing", "--init"),
+                           &cli, err),
+                     0);
+    assert_string_equal(cli.config_path, "/etc/t.json");
+    assert_true(cli.dry_run);
+    assert_int_equal(cli.cmd, RB_CMD_INIT);
+
+    assert_int_equal(parse(ARGV("isolate", "--init", "--init"), &cli, err), 0);
+    assert_int_equal(cli.cmd, RB_CMD_INIT);
+}
+
+static void test_errors(void **state)
+{
+    expect_error(ARGV("isolate"), "give one of --init, --run or --cleanup (isolate syntax; see --help)");
+    expect_error(ARGV("isolate", "-b", "1"), "give one of --init, --run or --cleanup (isolate syntax; see --help)");
+    expect_error(ARGV("isolate", "prog", "--run"), "give one of --init, --run or --cleanup (isolate syntax; see --help)");
+    expect_error(ARGV("isolate", "--init", "--run", "--", "x"), "give only one of --init, --run, --cleanup or --version");
+    expect_error(ARGV("isolate", "--run"), "--run needs a program: isolate [OPTIONS] --run -- PROG [ARGS...]");
+    expect_error(ARGV("isolate", "--run", "--"), "--run needs a program: isolate [OPTIONS] --run -- PROG [ARGS...]");
+    expect_error(ARGV("isolate", "--box-id=-1", "--init"),
+                 "--box-id: invalid box id '-1' (use a number from 0 to 2147483647)");
+    expect_error(ARGV("isolate", "-b", "99999999999", "--init"),
+                 "-b: invalid box id '99999999999' (use a number from 0 to 2147483647)");
+    expect_error(ARGV("isolate", "-b"), "-b needs a value");
+    expect_error(ARGV("isolate", "--init", "--box-id"), "--box-id needs a value");
+    expect_error(ARGV("isolate", "--time=1s", "--run", "--", "x"), "--time: invalid time '1s' (use seconds, e.g. 1.5)");
+    expect_error(ARGV("isolate", "-w", "-3", "--run", "--", "x"), "-w: invalid time '-3' (use seconds, e.g. 1.5)");
+    expect_error(ARGV("isolate", "-x", "", "--run", "--", "x"), "-x: invalid time '' (use seconds, e.g. 1.5)");
+    expect_error(ARGV("isolate", "--cg-mem=256M", "--run", "--", "x"),
+                 "--cg-mem: invalid size '256M' (use a number of KiB)");
+    expect_error(ARGV("isolate", "--mem=18014398509481984", "--run", "--", "x"),
+                 "--mem: size '18014398509481984' is too large");
+    expect_error(ARGV("isolate", "--fsize=-5", "--run", "--", "x"), "--fsize: invalid size '-5' (use a number of KiB)");
+    expect_error(ARGV("isolate", "-k", "1.5", "--run", "--", "x"), "-k: invalid size '1.5' (use a number of KiB)");
+    expect_error(ARGV("isolate", "--processes=many", "--run", "--", "x"),
+                 "--processes: invalid number 'many' (use a non-negative integer)");
+    expect_error(ARGV("isolate", "-n", "4294967296", "--run", "--", "x"),
+                 "-n: number '4294967296' is too large (at most 2147483647)");
+    expect_error(ARGV("isolate", "--stdout=", "--run", "--", "x"), "--stdout: the value must not be empty");
+    expect_error(ARGV("isolate", "--frobnicate", "--run", "--", "x"), "unknown option '--frobnicate' (isolate syntax)");
+    expect_error(ARGV("isolate", "-Z", "--run", "--", "x"), "unknown option '-Z' (isolate syntax)");
+    expect_error(ARGV("isolate", "--cg=1", "--init"), "--cg takes no value");
+    expect_error(ARGV("isolate", "--run=yes", "--", "x"), "--run takes no value");
+    expect_error(ARGV("isolate", "--dir=/proc=proc:fs", "--run", "--", "x"),
+                 "--dir: option 'fs' in '/proc=proc:fs' is not supported by rustbox");
+    expect_error(ARGV("isolate", "--dir=/a:bogus", "--run", "--", "x"),
+                 "--dir: unknown option 'bogus' in '/a:bogus' (use rw, noexec, maybe, dev or tmp)");
+    expect_error(ARGV("isolate", "--dir=/a=./box:rw", "--run", "--", "x"),
+                 "--dir: host directory './box' in '/a=./box:rw' must be an absolute path");
+    expect_error(ARGV("isolate", "--env=1X=2", "--run", "--", "x"),
+                 "--env: invalid variable name '1X' in '1X=2' (use letters, digits and _, not starting with a digit)");
+    expect_error(ARGV("isolate", "--as-uid=root", "--init"),
+                 "--as-uid: invalid number 'root' (use a non-negative integer)");
+    expect_error(ARGV("isolate", "--core=1024", "--run", "--", "x"),
+                 "--core: core dumps are not supported (only 0 is accepted)");
+}
+
+static void test_unsupported(void **state)
+{
+    expect_error(ARGV("isolate", "--quota=100,10", "--init"),
+                 "--quota: disk quotas are not supported; the box is a size-limited tmpfs (box_size in the config)");
+    expect_error_has(ARGV("isolate", "-q", "100,10", "--init"), "-q: disk quotas are not supported");
+    expect_error(ARGV("isolate", "--share-net", "--run", "--", "x"),
+                 "--share-net: not supported: rustbox never shares the host network with a box");
+    expect_error(ARGV("isolate", "--inherit-fds", "--run", "--", "x"), "--inherit-fds: not supported by rustbox");
+    expect_error(ARGV("isolate", "--tty-hack", "--run", "--", "x"), "--tty-hack: not supported by rustbox");
+    expect_error(ARGV("isolate", "--special-files", "--run", "--", "x"), "--special-files: not supported by rustbox");
+    expect_error(ARGV("isolate", "--wait", "--run", "--", "x"), "--wait: not supported by rustbox");
+    expect_error(ARGV("isolate", "--print-cg-root"), "--print-cg-root: not supported by rustbox");
+}
+
+/* A failed parse frees what it built; the sanitizer build checks for leaks. */
+static void test_error_after_allocations(void **state)
+{
+    struct rb_cli cli;
+    char err[ERRLEN];
+    assert_int_equal(parse(ARGV("isolate", "-d", "/a", "-d", "/b:rw", "-E", "A=1", "--time=bad", "--run", "--", "x"),
+                           &cli, err),
+                     -EINVAL);
+    assert_int_equal(cli.run.n_dirs, 0);
+    assert_null(cli.run.dirs);
+    assert_int_equal(cli.run.n_env, 0);
+    assert_null(cli.run.env);
+    cli_free(&cli);
+
+    assert_int_equal(isolate_parse(6, ARGV("isolate", "-d", "/a", "--init", "extra", "x"), &cli, err, ERRLEN),
+                     -EINVAL);
+    assert_string_equal(err, "--init takes no program (found 'extra')");
+    assert_null(cli.run.dirs);
+}
+
+/* isolate_parse on its own does not depend on argv[0]. */
+static void test_isolate_parse_direct(void **state)
+{
+    struct rb_cli cli;
+    char err[ERRLEN];
+    assert_int_equal(isolate_parse(4, ARGV("rustbox", "-b", "4", "--init"), &cli, err, ERRLEN), 0);
+    assert_true(cli.isolate_mode);
+    assert_int_equal(cli.cmd, RB_CMD_INIT);
+    assert_int_equal(cli.box_id, 4);
+    assert_string_equal(err, "");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_cms_run),
+        cmocka_unit_test(test_bare_processes),
+        cmocka_unit_test(test_init_cleanup),
+        cmocka_unit_test(test_short_options_full_path),
+        cmocka_unit_test(test_isolate_defaults),
+        cmocka_unit_test(test_all_short_options),
+        cmocka_unit_test(test_long_options_with_spaces),
+        cmocka_unit_test(test_memory_precedence),
+        cmocka_unit_test(test_program_without_dashdash),
+        cmocka_unit_test(test_no_default_dirs),
+        cmocka_unit_test(test_version_help_extras),
+        cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_unsupported),
+        cmocka_unit_test(test_error_after_allocations),
+        cmocka_unit_test(test_isolate_parse_direct),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
