@@ -44,7 +44,7 @@ int cgroup_open_procs(struct rb_cgroup *cg)
 {
     for (int i = 0; i < cg->n_dirs; i++) {
         char path[300];
-        snprintf(path, sizeof(path), "%s/cgroup.procs", cg->dirs[i]);
+        snprintf(path, sizeof(path), "%s/%s", cg->dirs[i], cg->backend->join_file);
         cg->procs_fd[i] = open(path, O_WRONLY | O_CLOEXEC);
         if (cg->procs_fd[i] < 0) {
             int r = -errno;

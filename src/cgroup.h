@@ -37,9 +37,15 @@ struct rb_cg_usage {
 
 struct rb_cgroup_backend {
     const char *name; /* "v1" or "v2" */
+    /* File a process writes "0" to in order to join. v1's `tasks` moves the
+     * single calling thread without the global threadgroup lock, whose RCU
+     * sync costs milliseconds per run; the payload is single-threaded then. */
+    const char *join_file;
     void (*probe)(const char *root, const char *parent, struct rb_cg_caps *caps);
-    /* Fills cg->dirs for the group `name`, creating nothing. */
-    int (*paths)(struct rb_cgroup *cg, const char *root, const char *parent, const char *name);
+    /* Fills cg->dirs for the group `name` with the controllers caps found,
+     * creating nothing. */
+    int (*paths)(struct rb_cgroup *cg, const struct rb_cg_caps *caps, const char *root, const char *parent,
+                 const char *name);
     /* Creates the group(s) and applies the limits; fresh counters. */
     int (*create)(struct rb_cgroup *cg, uint64_t memory, uint64_t pids);
     int (*usage)(const struct rb_cgroup *cg, struct rb_cg_usage *u);
@@ -56,7 +62,7 @@ const struct rb_cgroup_backend *cgroup_select(enum rb_cg_choice want, const char
                                               const char *parent, struct rb_cg_caps *caps);
 
 void cgroup_init(struct rb_cgroup *cg, const struct rb_cgroup_backend *b);
-/* Opens cgroup.procs of every dir so the child can join with a write of "0". */
+/* Opens the join file of every dir so the child can join with a write of "0". */
 int cgroup_open_procs(struct rb_cgroup *cg);
 /* Child side, before exec: moves the calling process into the group. */
 int cgroup_join(struct rb_cgroup *cg);

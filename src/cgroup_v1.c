@@ -56,11 +56,10 @@ static void v1_probe(const char *root, const char *parent, struct rb_cg_caps *ca
                  caps->memory ? "" : " memory", caps->pids ? "" : " pids", caps->cpu ? "" : " cpuacct");
 }
 
-static int v1_paths(struct rb_cgroup *cg, const char *root, const char *parent, const char *name)
+static int v1_paths(struct rb_cgroup *cg, const struct rb_cg_caps *caps, const char *root, const char *parent,
+                    const char *name)
 {
-    struct rb_cg_caps caps;
-    v1_probe(root, parent, &caps);
-    bool have[V1_COUNT] = { caps.memory, caps.pids, caps.cpu };
+    bool have[V1_COUNT] = { caps->memory, caps->pids, caps->cpu };
     cg->n_dirs = 0;
     for (int i = 0; i < V1_COUNT; i++) {
         if (!have[i])
@@ -177,6 +176,7 @@ static int v1_list_pids(const struct rb_cgroup *cg, pid_t *pids, int max)
 
 const struct rb_cgroup_backend rb_cgroup_v1 = {
     .name = "v1",
+    .join_file = "tasks",
     .probe = v1_probe,
     .paths = v1_paths,
     .create = v1_create,

@@ -54,7 +54,8 @@ static void v2_probe(const char *root, const char *parent, struct rb_cg_caps *ca
                  caps->memory ? "" : " memory", caps->pids ? "" : " pids", caps->cpu ? "" : " cpu");
 }
 
-static int v2_paths(struct rb_cgroup *cg, const char *root, const char *parent, const char *name)
+static int v2_paths(struct rb_cgroup *cg, const struct rb_cg_caps *caps, const char *root, const char *parent,
+                    const char *name)
 {
     cg->n_dirs = 1;
     return v2_dir(cg->dirs[0], sizeof(cg->dirs[0]), root, parent, name);
@@ -174,6 +175,7 @@ static int v2_list_pids(const struct rb_cgroup *cg, pid_t *pids, int max)
 
 const struct rb_cgroup_backend rb_cgroup_v2 = {
     .name = "v2",
+    .join_file = "cgroup.procs",
     .probe = v2_probe,
     .paths = v2_paths,
     .create = v2_create,

@@ -119,14 +119,17 @@ static void free_targets(char **t, int n)
     free(t);
 }
 
-/* The box's processes: whatever its cgroup holds plus whatever runs as its uid. */
-static int box_pids(const struct cleanup_run *c, pid_t *pids, int max)
+/* The box's processes: what its cgroup holds, and with by_uid also whatever
+ * runs as its uid (a /proc sweep, the slower and wider net). */
+static int box_pids(const struct rb_cgroup *cg, uid_t uid, bool by_uid, pid_t *pids, int max)
 {
-    int n = c->cg.backend ? c->cg.backend->list_pids(&c->cg, pids, max) : 0;
+    int n = cg->backend ? cg->backend->list_pids(cg, pids, max) : 0;
     if (n < 0)
         n = 0;
+    if (!by_uid)
+        return n;
     pid_t byuid[RB_CLEANUP_MAX_PIDS];
-    int m = cleanup_pids_of_uid(c->box->uid, byuid, (int)ARRAY_SIZE(byuid));
+    int m = cleanup_pids_of_uid(uid, byuid, (int)ARRAY_SIZE(byuid));
     for (int i = 0; i < m && n < max; i++) {
         bool seen = false;
         for (int j = 0; j < n && !seen; j++)
@@ -137,18 +140,13 @@ static int box_pids(const struct cleanup_run *c, pid_t *pids, int max)
     return n;
 }
 
-static void step_kill(struct cleanup_run *c)
+static void step_kill(struct cleanup_run *c, bool by_uid)
 {
     pid_t pids[RB_CLEANUP_MAX_PIDS];
-    int rounds = 0;
     for (;;) {
-        int n = box_pids(c, pids, (int)ARRAY_SIZE(pids));
+        int n = box_pids(&c->cg, c->box->uid, by_uid, pids, (int)ARRAY_SIZE(pids));
         if (n <= 0)
             return;
-        /* A second round means something outlived a SIGKILL: the re-kill is
-         * the fallback SPEC §5 calls partial. */
-        if (rounds++ > 0)
-            c->rep->used_fallback = true;
         for (int i = 0; i < n; i++)
             kill(pids[i], SIGKILL);
         if (!time_left(c, c->deadline)) {
@@ -215,16 +213,8 @@ static void step_cgroups(struct cleanup_run *c)
 
 static void step_dirs(struct cleanup_run *c)
 {
-    char **targets;
-    int n;
-    /* Never recurse through a mount: a bind of a host dir would lose files. */
-    if (cleanup_mounts_under(c->box->dir, &targets, &n) < 0 || n > 0) {
-        cleanup_report_add(c->rep, RB_ERR_TEMPDIR_REMOVAL_FAILED, "%s: still has %d mount(s), not removed",
-                           c->box->dir, n);
-        free_targets(targets, n);
-        return;
-    }
-    free_targets(targets, n);
+    /* remove_tree never crosses into another filesystem and rmdir refuses a
+     * mount point, so a mount that survived step_unmount is left intact. */
     for (;;) {
         int r = remove_tree(c->box->dir);
         if (r == 0)
@@ -244,14 +234,13 @@ void cleanup_find_leftovers(const struct rb_ctx *ctx, const struct rb_box *box,
     memset(left, 0, sizeof(*left));
     struct rb_cgroup cg;
     cgroup_init(&cg, ctx->cg);
-    if (ctx->cg && ctx->cg->paths(&cg, ctx->cg_root, ctx->cfg.cgroup_parent, box->name) == 0) {
+    if (ctx->cg && ctx->cg->paths(&cg, &ctx->cg_caps, ctx->cg_root, ctx->cfg.cgroup_parent, box->name) == 0) {
         left->cgroups = cgroup_count_existing(&cg);
         if (left->cgroups)
             snprintf(left->first, sizeof(left->first), "cgroup %s", box->name);
     }
     pid_t pids[RB_CLEANUP_MAX_PIDS];
-    struct cleanup_run probe = { .box = (struct rb_box *)box, .cg = cg };
-    left->processes = box_pids(&probe, pids, (int)ARRAY_SIZE(pids));
+    left->processes = box_pids(&cg, box->uid, true, pids, (int)ARRAY_SIZE(pids));
     if (left->processes > 0 && !left->first[0])
         snprintf(left->first, sizeof(left->first), "process %d", (int)pids[0]);
     if (scope == RB_SCOPE_RUN)
@@ -276,6 +265,13 @@ static void verify(struct cleanup_run *c, enum rb_cleanup_scope scope)
 {
     struct rb_box_leftovers left;
     cleanup_find_leftovers(c->ctx, c->box, scope, &left);
+    if (left.processes && time_left(c, c->deadline)) {
+        /* Something of the box's uid outside its cgroup: the fallback sweep. */
+        c->rep->used_fallback = true;
+        step_kill(c, true);
+        step_cgroups(c);
+        cleanup_find_leftovers(c->ctx, c->box, scope, &left);
+    }
     if (left.mounts || left.cgroups || left.processes || left.dirs)
         cleanup_report_add(c->rep, RB_ERR_BASELINE_EQUIVALENCE_FAILED,
                            "%s: %d mount(s), %d cgroup(s), %d process(es), %d dir(s) left; first: %s",
@@ -291,24 +287,25 @@ void cleanup_box(struct rb_ctx *ctx, struct rb_box *box, enum rb_cleanup_scope s
     c.deadline = c.started + ctx->cfg.cleanup_timeout_s;
     cgroup_init(&c.cg, ctx->cg);
     if (ctx->cg)
-        (void)ctx->cg->paths(&c.cg, ctx->cg_root, ctx->cfg.cgroup_parent, box->name);
+        (void)ctx->cg->paths(&c.cg, &ctx->cg_caps, ctx->cg_root, ctx->cfg.cgroup_parent, box->name);
 
-    step_kill(&c);
+    step_kill(&c, false);
     if (scope == RB_SCOPE_BOX)
         step_unmount(&c);
     step_cgroups(&c);
     if (scope == RB_SCOPE_BOX)
         step_dirs(&c);
+    verify(&c, scope);
     if (c.timed_out)
         cleanup_report_add(rep, RB_ERR_CLEANUP_TIMEOUT, "%s: gave up after %.1f s", box->name,
                            ctx->cfg.cleanup_timeout_s);
-    verify(&c, scope);
     /* Only the verification decides: a step's error that a later retry or
-     * fallback mended still leaves the run clean. */
+     * fallback mended still leaves the box clean. */
     bool clean = true;
     for (size_t i = 0; i < rep->n_errors; i++)
         clean = clean && rep->errors[i].kind != RB_ERR_BASELINE_EQUIVALENCE_FAILED;
-    rep->outcome = !clean ? RB_CLEANUP_FAILURE : (rep->used_fallback || rep->n_errors) ? RB_CLEANUP_PARTIAL
-                                                                                         : RB_CLEANUP_SUCCESS;
+    rep->outcome = !clean ? RB_CLEANUP_FAILURE
+                   : (rep->used_fallback || rep->n_errors) ? RB_CLEANUP_PARTIAL
+                                                            : RB_CLEANUP_SUCCESS;
     rep->duration_s = monotonic_s() - c.started;
 }

@@ -1,7 +1,9 @@
 /* isolate_cli: isolate 1.10's command line (SPEC §1), so that a judge which
  * drives isolate (CMS, for one) runs unmodified on rustbox. Units are
  * isolate's: seconds and KiB. Like isolate, options stop at the first
- * non-option word or at "--"; what follows is the program, untouched. */
+ * non-option word or at "--"; what follows is the program, untouched.
+ * Also isolate's --dir/--env rule syntax, which the native `run` shares,
+ * and cli_free, which releases those rules. */
 #include "cli.h"
 
 #include <errno.h>
@@ -410,11 +412,12 @@ static int unsupported(const struct opt_hit *h, char *err, size_t errlen)
     return fail(err, errlen, "%s: not supported by rustbox", h->name);
 }
 
-/* -D: isolate drops its default rules. rustbox has no switch for its system
- * binds, so each one without a rule of the caller's gets a removal rule. */
+/* -D: isolate drops its default rules. rustbox has no switch for its default
+ * binds and tmpfs dirs, so each one the caller gave no rule for gets a removal
+ * rule. The minimal /dev (null, zero, ...) is not a rule and stays. */
 static int no_default_dirs(struct rb_run_request *req, char *err, size_t errlen)
 {
-    static const char *const defaults[] = { "/bin", "/dev", "/lib", "/lib64", "/usr", "/tmp" };
+    static const char *const defaults[] = { "/bin", "/lib", "/lib64", "/usr", "/tmp", "/dev/shm" };
     for (size_t i = 0; i < ARRAY_SIZE(defaults); i++) {
         bool ruled = false;
         for (size_t j = 0; j < req->n_dirs && !ruled; j++)

@@ -281,7 +281,7 @@ static int fresh_cgroup(const struct rb_ctx *ctx, const struct rb_box *box, cons
                         struct rb_cgroup *cg)
 {
     cgroup_init(cg, ctx->cg);
-    int r = ctx->cg->paths(cg, ctx->cg_root, ctx->cfg.cgroup_parent, box->name);
+    int r = ctx->cg->paths(cg, &ctx->cg_caps, ctx->cg_root, ctx->cfg.cgroup_parent, box->name);
     if (r < 0)
         return r;
     const char *failed = NULL;
