@@ -190,14 +190,14 @@ teardown_file() { rb_teardown_file; }
 }
 
 @test "/proc lists only the box's processes" {
-    rb run --code 'ls /proc; echo ---; tr "\0" " " </proc/1/cmdline'
+    rb run --code 'ls /proc; echo ---; cat /proc/[0-9]*/cmdline 2>/dev/null | tr "\0" " "; true'
     expect_verdict OK
     local numeric host_init
     numeric=$(jq -r '.stdout | split("---")[0] | split("\n") | map(select(test("^[0-9]+$"))) | length' <<<"$out")
     [[ "$numeric" -ge 1 && "$numeric" -le 3 ]] || fail "$numeric numeric entries in the box's /proc"
     host_init=$(tr '\0' ' ' </proc/1/cmdline)
     jq -e --arg h "$host_init" '.stdout | split("---")[1] | contains($h) | not' <<<"$out" >/dev/null ||
-        fail "the host's init ($host_init) is visible as pid 1"
+        fail "the host's init ($host_init) is visible"
 }
 
 @test "/proc hides host details (subset=pid)" {

