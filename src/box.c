@@ -16,6 +16,10 @@
 
 /* Attempts at taking a lock whose file a concurrent release unlinked under us. */
 #define BOX_LOCK_RETRIES 8
+/* How long a lock held by someone else may take to come free before the box
+ * counts as busy, and how often to look. */
+#define BOX_LOCK_GRACE_S 0.05
+#define BOX_LOCK_GRACE_STEP_US 1000
 
 static int fmt(char *buf, size_t len, const char *f, ...) __attribute__((format(printf, 3, 4)));
 static int fmt(char *buf, size_t len, const char *f, ...)
@@ -101,8 +105,20 @@ static int lock_open(struct rb_box *box, int open_flags)
                 continue; /* the dir went away between mkdir and open */
             return -errno;
         }
-        if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-            int e = errno;
+        int e = 0;
+        /* A scan probes locks with a brief shared lock; wait that out
+         * rather than call a free box busy. */
+        for (double until = monotonic_s() + BOX_LOCK_GRACE_S;;) {
+            if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
+                e = 0;
+                break;
+            }
+            e = errno;
+            if (e != EWOULDBLOCK || monotonic_s() > until)
+                break;
+            usleep(BOX_LOCK_GRACE_STEP_US);
+        }
+        if (e) {
             close(fd);
             return e == EWOULDBLOCK ? -EBUSY : -e;
         }

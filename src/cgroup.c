@@ -77,6 +77,11 @@ void cgroup_close_procs(struct rb_cgroup *cg)
 
 int cgroup_kill_all(const struct rb_cgroup *cg)
 {
+    if (cg->backend->kill) {
+        int k = cg->backend->kill(cg);
+        if (k != -EOPNOTSUPP)
+            return k == -ENOENT ? 0 : k;
+    }
     pid_t pids[RB_CG_MAX_KILL_PIDS];
     int n = cg->backend->list_pids(cg, pids, (int)ARRAY_SIZE(pids));
     if (n < 0)

@@ -51,6 +51,12 @@ struct rb_cgroup_backend {
     int (*usage)(const struct rb_cgroup *cg, struct rb_cg_usage *u);
     /* Fills pids (up to max) with the processes still in the group. */
     int (*list_pids)(const struct rb_cgroup *cg, pid_t *pids, int max);
+    /* Optional: kills every process in the group at once, descendants that
+     * forked meanwhile included (v2: cgroup.kill). Returns how many processes
+     * the group held, 0 if none or the group is gone, -EOPNOTSUPP when the
+     * kernel lacks the means (cgroup_kill_all then signals pid by pid), or
+     * another -errno. NULL: always pid by pid. */
+    int (*kill)(const struct rb_cgroup *cg);
 };
 
 extern const struct rb_cgroup_backend rb_cgroup_v1;

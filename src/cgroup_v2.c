@@ -1,4 +1,16 @@
-/* cgroup v2 backend: one group in the unified hierarchy with memory, pids and cpu. */
+/* cgroup v2 backend: one group per run in the unified hierarchy, with the
+ * memory, pids and cpu controllers.
+ *
+ * Where the groups go (docs/cgroups.md): under `cgroup_parent` when the
+ * config sets one (a delegated subtree on a systemd host), else under a
+ * parent named after the box prefix directly below the root
+ * (/sys/fs/cgroup/<prefix>/<prefix>-<id>). The parent holds no process (the
+ * no-internal-processes rule lets a group hand controllers to its children
+ * only then), is created on first use with +memory +pids +cpu in its
+ * subtree_control, and stays: removing it when the last box goes would race
+ * the next box's creation, and an empty group costs nothing. A parent or
+ * controller this backend enabled is undone when the run's group cannot be
+ * set up. */
 #include <errno.h>
 #include <inttypes.h>
 #include <linux/magic.h>
@@ -11,20 +23,173 @@
 #include "cgroup.h"
 #include "util.h"
 
-static int v2_dir(char *buf, size_t len, const char *root, const char *parent, const char *name)
-{
-    int n = snprintf(buf, len, "%s%s%s%s%s", root, *parent ? "/" : "", parent, name ? "/" : "",
-                     name ? name : "");
-    return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
-}
+/* The controllers a box needs, as subtree_control spells them. */
+static const char *const v2_need[] = { "memory", "pids", "cpu" };
+#define V2_NEED_COUNT ARRAY_SIZE(v2_need)
+#define V2_DEFAULT_PREFIX "rustbox"
+#define V2_MAX_DEPTH 16
 
 static bool word_in(const char *list, const char *word)
 {
     size_t wl = strlen(word);
     for (const char *p = list; (p = strstr(p, word)); p += wl)
-        if ((p == list || p[-1] == ' ') && (p[wl] == ' ' || p[wl] == '\n' || p[wl] == '\0'))
+        if ((p == list || p[-1] == ' ' || p[-1] == '\n') && (p[wl] == ' ' || p[wl] == '\n' || p[wl] == '\0'))
             return true;
     return false;
+}
+
+static int join_path(char *buf, size_t len, const char *a, const char *b)
+{
+    int n = snprintf(buf, len, "%s%s%s", a, *b ? "/" : "", b);
+    return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
+/* The parent below the root: the configured one, else the box prefix, which
+ * is the box name "<prefix>-<id>" without its "-<id>". */
+static int v2_parent(char *buf, size_t len, const char *parent, const char *name)
+{
+    if (*parent) {
+        int n = snprintf(buf, len, "%s", parent);
+        return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+    }
+    const char *dash = name ? strrchr(name, '-') : NULL;
+    bool numbered = dash && dash > name && dash[1] && strspn(dash + 1, "0123456789") == strlen(dash + 1);
+    int n = numbered ? snprintf(buf, len, "%.*s", (int)(dash - name), name)
+                     : snprintf(buf, len, "%s", V2_DEFAULT_PREFIX);
+    return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
+static int v2_file(char *buf, size_t len, const char *dir, const char *file)
+{
+    int n = snprintf(buf, len, "%s/%s", dir, file);
+    return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
+static bool v2_exists(const char *dir)
+{
+    struct stat st;
+    return stat(dir, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* The hierarchy's root has no cgroup.type; only it may hold processes and
+ * still give its children controllers. */
+static bool v2_is_root(const char *dir)
+{
+    char path[400];
+    return v2_file(path, sizeof(path), dir, "cgroup.type") == 0 && access(path, F_OK) < 0 && errno == ENOENT;
+}
+
+static bool v2_has_procs(const char *dir)
+{
+    char path[400];
+    _cleanup_free_ char *text = NULL;
+    if (v2_file(path, sizeof(path), dir, "cgroup.procs") < 0 || read_file(path, &text, NULL) < 0)
+        return false;
+    return text[strspn(text, " \n")] != '\0';
+}
+
+/* Adds to dir's subtree_control those of v2_need it lacks, in one write.
+ * *added (when given) gets a bit per controller this call enabled. */
+static int v2_enable(const char *dir, unsigned *added)
+{
+    char path[400];
+    _cleanup_free_ char *have = NULL;
+    int r = v2_file(path, sizeof(path), dir, "cgroup.subtree_control");
+    if (r < 0 || (r = read_file(path, &have, NULL)) < 0)
+        return r;
+    char op[64] = "";
+    unsigned bits = 0;
+    for (size_t i = 0; i < V2_NEED_COUNT; i++) {
+        if (word_in(have, v2_need[i]))
+            continue;
+        size_t used = strlen(op);
+        snprintf(op + used, sizeof(op) - used, "%s+%s", used ? " " : "", v2_need[i]);
+        bits |= 1u << i;
+    }
+    if (!bits)
+        return 0;
+    r = write_file(path, op, 0);
+    if (r == 0 && added)
+        *added = bits;
+    return r;
+}
+
+/* Takes back what v2_enable added; best effort (another box's group may
+ * already rely on it, and the kernel then says EBUSY). */
+static void v2_disable(const char *dir, unsigned bits)
+{
+    char path[400], op[64] = "";
+    if (!bits || v2_file(path, sizeof(path), dir, "cgroup.subtree_control") < 0)
+        return;
+    for (size_t i = 0; i < V2_NEED_COUNT; i++) {
+        size_t used = strlen(op);
+        if (bits & (1u << i))
+            snprintf(op + used, sizeof(op) - used, "%s-%s", used ? " " : "", v2_need[i]);
+    }
+    (void)write_file(path, op, 0);
+}
+
+/* What one setup of the parent chain changed, so a failure can undo it. */
+struct v2_undo {
+    int n_made;
+    char made[V2_MAX_DEPTH][256]; /* dirs created, outermost first */
+    int n_enabled;
+    char enabled_dir[V2_MAX_DEPTH + 1][256];
+    unsigned enabled_bits[V2_MAX_DEPTH + 1];
+};
+
+static void v2_undo(struct v2_undo *u)
+{
+    for (int i = u->n_made - 1; i >= 0; i--)
+        (void)rmdir(u->made[i]);
+    for (int i = u->n_enabled - 1; i >= 0; i--)
+        if (v2_exists(u->enabled_dir[i]))
+            v2_disable(u->enabled_dir[i], u->enabled_bits[i]);
+    u->n_made = u->n_enabled = 0;
+}
+
+static int v2_enable_logged(const char *dir, struct v2_undo *u)
+{
+    unsigned bits = 0;
+    int r = v2_enable(dir, &bits);
+    if (r == 0 && bits && u->n_enabled <= V2_MAX_DEPTH) {
+        snprintf(u->enabled_dir[u->n_enabled], sizeof(u->enabled_dir[0]), "%s", dir);
+        u->enabled_bits[u->n_enabled++] = bits;
+    }
+    return r;
+}
+
+/* Makes the group dir (the box's) obtainable: every level from the root down
+ * to its parent exists and passes memory, pids and cpu on to its children. */
+static int v2_prepare_parent(const char *dir, struct v2_undo *u)
+{
+    char parent[256];
+    snprintf(parent, sizeof(parent), "%s", dir);
+    char *slash = strrchr(parent, '/');
+    if (!slash || slash == parent)
+        return -EINVAL;
+    *slash = '\0';
+    /* Nearest existing ancestor first, then down, creating what is missing. */
+    char *cut[V2_MAX_DEPTH];
+    int depth = 0;
+    while (!v2_exists(parent)) {
+        slash = strrchr(parent, '/');
+        if (!slash || slash == parent || depth == V2_MAX_DEPTH)
+            return -ENOENT;
+        *slash = '\0';
+        cut[depth++] = slash;
+    }
+    int r = v2_enable_logged(parent, u);
+    while (r == 0 && depth > 0) {
+        *cut[--depth] = '/';
+        if (mkdir(parent, 0755) == 0)
+            snprintf(u->made[u->n_made++], sizeof(u->made[0]), "%s", parent);
+        else if (errno != EEXIST)
+            r = -errno;
+        if (r == 0)
+            r = v2_enable_logged(parent, u);
+    }
+    return r;
 }
 
 static void v2_probe(const char *root, const char *parent, struct rb_cg_caps *caps)
@@ -36,130 +201,158 @@ static void v2_probe(const char *root, const char *parent, struct rb_cg_caps *ca
                  root);
         return;
     }
-    char dir[300], file[320];
-    _cleanup_free_ char *ctrls = NULL;
-    if (v2_dir(dir, sizeof(dir), root, parent, NULL) < 0)
+    /* The configured parent, or, when it does not exist yet, its nearest
+     * existing ancestor, which then has to hand the controllers down. The
+     * default parent sits right below the root. */
+    char dir[256], file[320];
+    if (join_path(dir, sizeof(dir), root, parent) < 0) {
+        snprintf(caps->why, sizeof(caps->why), "cgroup_parent is too long");
         return;
+    }
+    bool is_parent = true;
+    while (!v2_exists(dir)) {
+        char *slash = strrchr(dir, '/');
+        if (!slash || slash == dir || strlen(dir) <= strlen(root)) {
+            snprintf(caps->why, sizeof(caps->why), "%s does not exist", root);
+            return;
+        }
+        *slash = '\0';
+        is_parent = false;
+    }
+    _cleanup_free_ char *ctrls = NULL, *subtree = NULL;
     snprintf(file, sizeof(file), "%s/cgroup.controllers", dir);
     if (read_file(file, &ctrls, NULL) < 0) {
         snprintf(caps->why, sizeof(caps->why), "cannot read %s", file);
         return;
     }
+    snprintf(file, sizeof(file), "%s/cgroup.subtree_control", dir);
+    if (read_file(file, &subtree, NULL) < 0)
+        subtree = NULL;
     caps->usable = true;
     caps->memory = word_in(ctrls, "memory");
     caps->pids = word_in(ctrls, "pids");
     caps->cpu = word_in(ctrls, "cpu");
-    if (!caps->memory || !caps->pids || !caps->cpu)
-        snprintf(caps->why, sizeof(caps->why), "cgroup v2 controllers missing in %s:%s%s%s", file,
-                 caps->memory ? "" : " memory", caps->pids ? "" : " pids", caps->cpu ? "" : " cpu");
+    if (!caps->memory || !caps->pids || !caps->cpu) {
+        snprintf(caps->why, sizeof(caps->why), "cgroup v2 controllers missing in %s/cgroup.controllers:%s%s%s",
+                 dir, caps->memory ? "" : " memory", caps->pids ? "" : " pids", caps->cpu ? "" : " cpu");
+        return;
+    }
+    /* No internal processes: a group other than the root that holds
+     * processes cannot pass controllers it does not pass already. */
+    bool passes = subtree && word_in(subtree, "memory") && word_in(subtree, "pids") && word_in(subtree, "cpu");
+    if (!passes && !v2_is_root(dir) && v2_has_procs(dir)) {
+        caps->memory = caps->pids = caps->cpu = false;
+        snprintf(caps->why, sizeof(caps->why),
+                 "%s%s holds processes, so it cannot enable controllers for its children: set cgroup_parent "
+                 "to an empty delegated group",
+                 dir, is_parent ? "" : " (nearest existing ancestor of cgroup_parent)");
+    }
 }
 
 static int v2_paths(struct rb_cgroup *cg, const struct rb_cg_caps *caps, const char *root, const char *parent,
                     const char *name)
 {
+    char rel[256], dir[256];
     cg->n_dirs = 1;
-    return v2_dir(cg->dirs[0], sizeof(cg->dirs[0]), root, parent, name);
+    int r = v2_parent(rel, sizeof(rel), parent, name);
+    if (r == 0)
+        r = join_path(dir, sizeof(dir), root, rel);
+    if (r == 0)
+        r = join_path(cg->dirs[0], sizeof(cg->dirs[0]), dir, name ? name : "");
+    return r;
 }
 
 static int v2_write(const char *dir, const char *file, const char *value)
 {
     char path[400];
-    snprintf(path, sizeof(path), "%s/%s", dir, file);
-    return write_file(path, value, 0);
+    int r = v2_file(path, sizeof(path), dir, file);
+    return r < 0 ? r : write_file(path, value, 0);
 }
 
-/* Controllers must be enabled in the parent's subtree_control for the child
- * to get the interface files; enabling an already-enabled one is a no-op. */
-static int v2_enable_in_parent(const char *dir)
+static int v2_write_u64(const char *dir, const char *file, uint64_t value)
 {
-    char parent[300];
-    snprintf(parent, sizeof(parent), "%s", dir);
-    char *slash = strrchr(parent, '/');
-    if (!slash)
-        return -EINVAL;
-    *slash = '\0';
-    char path[400];
-    _cleanup_free_ char *have = NULL;
-    snprintf(path, sizeof(path), "%s/cgroup.subtree_control", parent);
-    int r = read_file(path, &have, NULL);
-    if (r < 0)
-        return r;
-    static const char *const need[] = { "memory", "pids", "cpu" };
-    for (size_t i = 0; i < ARRAY_SIZE(need); i++) {
-        if (word_in(have, need[i]))
-            continue;
-        char op[16];
-        snprintf(op, sizeof(op), "+%s", need[i]);
-        if ((r = write_file(path, op, 0)) < 0)
-            return r;
-    }
-    return 0;
+    char buf[32];
+    snprintf(buf, sizeof(buf), "%" PRIu64, value);
+    return v2_write(dir, file, buf);
 }
 
 static int v2_create(struct rb_cgroup *cg, uint64_t memory, uint64_t pids)
 {
-    int r = v2_enable_in_parent(cg->dirs[0]);
-    if (r < 0)
+    const char *dir = cg->dirs[0];
+    struct v2_undo undo = { 0 };
+    int r = v2_prepare_parent(dir, &undo);
+    /* The parent may vanish between the two steps (an operator's rmdir of
+     * an empty one): prepare it once more. */
+    if (r == 0 && mkdir(dir, 0755) < 0 && (r = -errno) == -ENOENT && (r = v2_prepare_parent(dir, &undo)) == 0)
+        r = mkdir(dir, 0755) < 0 ? -errno : 0;
+    if (r < 0) {
+        v2_undo(&undo);
         return r;
-    if (mkdir(cg->dirs[0], 0755) < 0)
-        return -errno;
-    char buf[32];
+    }
     if (memory) {
-        snprintf(buf, sizeof(buf), "%" PRIu64, memory);
-        r = v2_write(cg->dirs[0], "memory.max", buf);
+        r = v2_write_u64(dir, "memory.max", memory);
         char swap[400];
-        snprintf(swap, sizeof(swap), "%s/memory.swap.max", cg->dirs[0]);
-        if (r == 0 && access(swap, F_OK) == 0)
-            r = v2_write(cg->dirs[0], "memory.swap.max", "0");
+        /* Without swap accounting (or swap) the file is absent: nothing to limit. */
+        if (r == 0 && v2_file(swap, sizeof(swap), dir, "memory.swap.max") == 0 && access(swap, F_OK) == 0)
+            r = v2_write(dir, "memory.swap.max", "0");
     }
-    if (r == 0 && pids) {
-        snprintf(buf, sizeof(buf), "%" PRIu64, pids);
-        r = v2_write(cg->dirs[0], "pids.max", buf);
+    if (r == 0 && pids)
+        r = v2_write_u64(dir, "pids.max", pids);
+    if (r < 0) {
+        (void)rmdir(dir);
+        v2_undo(&undo);
     }
-    if (r < 0)
-        rmdir(cg->dirs[0]);
     return r;
 }
 
-static uint64_t keyed_value(const char *text, const char *key)
+static bool keyed_value(const char *text, const char *key, uint64_t *out)
 {
     size_t kl = strlen(key);
     for (const char *p = text; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
-        if (strncmp(p, key, kl) == 0 && p[kl] == ' ')
-            return strtoull(p + kl + 1, NULL, 10);
-    return 0;
+        if (strncmp(p, key, kl) == 0 && p[kl] == ' ') {
+            *out = strtoull(p + kl + 1, NULL, 10);
+            return true;
+        }
+    return false;
+}
+
+static int v2_read_keyed(const char *dir, const char *file, const char *key, uint64_t *out)
+{
+    char path[400];
+    _cleanup_free_ char *text = NULL;
+    int r = v2_file(path, sizeof(path), dir, file);
+    if (r < 0 || (r = read_file(path, &text, NULL)) < 0)
+        return r;
+    return keyed_value(text, key, out) ? 0 : -ENODATA;
 }
 
 static int v2_usage(const struct rb_cgroup *cg, struct rb_cg_usage *u)
 {
     memset(u, 0, sizeof(*u));
+    const char *dir = cg->dirs[0];
     char path[400];
-    _cleanup_free_ char *stat = NULL, *events = NULL;
-    snprintf(path, sizeof(path), "%s/cpu.stat", cg->dirs[0]);
-    int r = read_file(path, &stat, NULL);
+    uint64_t usec = 0;
+    int r = v2_read_keyed(dir, "cpu.stat", "usage_usec", &usec);
     if (r < 0)
         return r;
-    u->cpu_ns = keyed_value(stat, "usage_usec") * 1000;
-    snprintf(path, sizeof(path), "%s/memory.peak", cg->dirs[0]);
-    /* Kernels before 5.19 have no memory.peak: the current usage at the end
-     * is then the best figure there is (documented in docs/cgroups.md). */
-    if (read_u64_file(path, &u->memory_peak) < 0) {
-        snprintf(path, sizeof(path), "%s/memory.current", cg->dirs[0]);
-        (void)read_u64_file(path, &u->memory_peak);
+    u->cpu_ns = usec * 1000;
+    /* Kernels before 5.19 have no memory.peak: the usage at the time of the
+     * read is then the best figure there is (docs/cgroups.md). */
+    if ((r = v2_file(path, sizeof(path), dir, "memory.peak")) < 0 || read_u64_file(path, &u->memory_peak) < 0) {
+        if ((r = v2_file(path, sizeof(path), dir, "memory.current")) < 0 ||
+            (r = read_u64_file(path, &u->memory_peak)) < 0)
+            return r;
     }
-    snprintf(path, sizeof(path), "%s/memory.events", cg->dirs[0]);
-    if (read_file(path, &events, NULL) == 0)
-        u->oom_kills = keyed_value(events, "oom_kill");
-    return 0;
+    r = v2_read_keyed(dir, "memory.events", "oom_kill", &u->oom_kills);
+    return r == -ENODATA ? 0 : r;
 }
 
 static int v2_list_pids(const struct rb_cgroup *cg, pid_t *pids, int max)
 {
     char path[400];
     _cleanup_free_ char *text = NULL;
-    snprintf(path, sizeof(path), "%s/cgroup.procs", cg->dirs[0]);
-    int r = read_file(path, &text, NULL);
-    if (r < 0)
+    int r = v2_file(path, sizeof(path), cg->dirs[0], "cgroup.procs");
+    if (r < 0 || (r = read_file(path, &text, NULL)) < 0)
         return r;
     int n = 0;
     for (char *p = text; *p && n < max;) {
@@ -173,6 +366,25 @@ static int v2_list_pids(const struct rb_cgroup *cg, pid_t *pids, int max)
     return n;
 }
 
+/* cgroup.kill (5.14+) SIGKILLs every process of the group and whatever they
+ * fork meanwhile, in one step that no double fork escapes. */
+static int v2_kill(const struct rb_cgroup *cg)
+{
+    char path[400];
+    _cleanup_free_ char *text = NULL;
+    int n = v2_file(path, sizeof(path), cg->dirs[0], "cgroup.procs");
+    if (n < 0 || (n = read_file(path, &text, NULL)) < 0)
+        return n;
+    for (const char *p = text; (p = strchr(p, '\n')); p++)
+        n++;
+    if (n == 0)
+        return 0;
+    int r = v2_write(cg->dirs[0], "cgroup.kill", "1");
+    if (r == -ENOENT && v2_exists(cg->dirs[0]))
+        return -EOPNOTSUPP;
+    return r < 0 ? r : n;
+}
+
 const struct rb_cgroup_backend rb_cgroup_v2 = {
     .name = "v2",
     .join_file = "cgroup.procs",
@@ -181,4 +393,5 @@ const struct rb_cgroup_backend rb_cgroup_v2 = {
     .create = v2_create,
     .usage = v2_usage,
     .list_pids = v2_list_pids,
+    .kill = v2_kill,
 };

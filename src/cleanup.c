@@ -140,6 +140,21 @@ static int box_pids(const struct rb_cgroup *cg, uid_t uid, bool by_uid, pid_t *p
     return n;
 }
 
+static int count_strays(const struct cleanup_run *c)
+{
+    pid_t in_cg[RB_CLEANUP_MAX_PIDS], by_uid[RB_CLEANUP_MAX_PIDS];
+    int n = box_pids(&c->cg, c->box->uid, false, in_cg, (int)ARRAY_SIZE(in_cg));
+    int m = cleanup_pids_of_uid(c->box->uid, by_uid, (int)ARRAY_SIZE(by_uid));
+    int strays = 0;
+    for (int i = 0; i < m; i++) {
+        bool inside = false;
+        for (int j = 0; j < n && !inside; j++)
+            inside = in_cg[j] == by_uid[i];
+        strays += !inside;
+    }
+    return strays;
+}
+
 static void step_kill(struct cleanup_run *c, bool by_uid)
 {
     pid_t pids[RB_CLEANUP_MAX_PIDS];
@@ -267,6 +282,7 @@ static void verify(struct cleanup_run *c, enum rb_cleanup_scope scope)
     cleanup_find_leftovers(c->ctx, c->box, scope, &left);
     if (left.processes && time_left(c, c->deadline)) {
         /* Something of the box's uid outside its cgroup: the fallback sweep. */
+        c->rep->stray_processes = count_strays(c);
         c->rep->used_fallback = true;
         step_kill(c, true);
         step_cgroups(c);

@@ -10,6 +10,7 @@
 
 #include "box.h"
 #include "cleanup.h"
+#include "health.h"
 #include "run.h"
 #include "util.h"
 
@@ -39,15 +40,47 @@ static int lock_error(const struct rb_ctx *ctx, long id, int r)
     return r == -EBUSY || r == -ENOENT ? usage_status(ctx) : RB_EXIT_INTERNAL;
 }
 
+/* A quarantined worker takes no work: nothing is created, exit 75. */
+static bool refuse_if_quarantined(const struct rb_ctx *ctx)
+{
+    struct rb_health_state st;
+    health_load(ctx, &st);
+    if (st.status != RB_QUARANTINED)
+        return false;
+    if (st.unreadable[0])
+        log_error("worker treated as quarantined: health state unreadable: %s; refusing work (retry on another "
+                  "host; see rustbox health)",
+                  st.unreadable);
+    else
+        log_error("worker is quarantined (%s since %s): refusing work (retry on another host; see rustbox health)",
+                  st.quarantine_reason, st.quarantine_timestamp[0] ? st.quarantine_timestamp : "unknown");
+    return true;
+}
+
+/* Feeds a cleanup's outcome to the health state machine; a process of the
+ * box found outside its cgroup quarantines the worker at once. */
+static void record_cleanup(const struct rb_ctx *ctx, const struct rb_box *box, const struct rb_cleanup_report *rep)
+{
+    if (rep->stray_processes) {
+        log_event(&ctx->log, RB_LOG_ERROR, "containment_violation", "box_id=%ld processes=%d", box->id,
+                  rep->stray_processes);
+        (void)health_quarantine(ctx, RB_REASON_ORPHAN, false, "cleanup", NULL);
+    }
+    int r = health_record_cleanup(ctx, rep);
+    if (r < 0)
+        log_error("cannot record the cleanup in the health state under %s: %s", ctx->cfg.state_dir, strerror(-r));
+}
+
 static void log_cleanup(const struct rb_ctx *ctx, const struct rb_box *box, const struct rb_cleanup_report *rep)
 {
+    const struct rb_cleanup_error *e = cleanup_report_main_error(rep);
     enum rb_log_level lvl = rep->outcome == RB_CLEANUP_FAILURE ? RB_LOG_ERROR
                             : rep->outcome == RB_CLEANUP_PARTIAL ? RB_LOG_WARNING
                                                                  : RB_LOG_INFO;
     log_event(&ctx->log, lvl, rep->outcome == RB_CLEANUP_FAILURE ? "cleanup_failed" : "cleanup_finished",
-              "box_id=%ld outcome=%s duration_s=%.3f errors=%zu%s%s", box->id,
-              cleanup_outcome_name(rep->outcome), rep->duration_s, rep->n_errors, rep->n_errors ? " first=" : "",
-              rep->n_errors ? rep->errors[0].detail : "");
+              "box_id=%ld outcome=%s duration_s=%.3f errors=%zu%s%s%s%s%s", box->id,
+              cleanup_outcome_name(rep->outcome), rep->duration_s, rep->n_errors, e ? " kind=" : "",
+              e ? cleanup_error_kind_name(e->kind) : "", e ? " detail=\"" : "", e ? e->detail : "", e ? "\"" : "");
 }
 
 /* Removes the box's lock unless cleanup failed: a failed box keeps its lock
@@ -62,6 +95,8 @@ int cmd_init(struct rb_ctx *ctx)
     long id = ctx->cli.box_id;
     if (check_box_id(ctx, id) < 0)
         return usage_status(ctx);
+    if (refuse_if_quarantined(ctx))
+        return RB_EXIT_QUARANTINED;
     struct rb_box box;
     int r = box_lock(ctx, id, true, &box);
     if (r < 0)
@@ -73,7 +108,8 @@ int cmd_init(struct rb_ctx *ctx)
         cleanup_box(ctx, &box, RB_SCOPE_BOX, &rep);
         log_cleanup(ctx, &box, &rep);
         if (rep.outcome == RB_CLEANUP_FAILURE) {
-            log_error("box %ld: the old box could not be removed: %s", id, rep.errors[0].detail);
+            const struct rb_cleanup_error *e = cleanup_report_main_error(&rep);
+            log_error("box %ld: the old box could not be removed: %s", id, e ? e->detail : "unknown");
             box_unlock(&box, false);
             return RB_EXIT_INTERNAL;
         }
@@ -114,10 +150,12 @@ int cmd_cleanup(struct rb_ctx *ctx)
     struct rb_cleanup_report rep;
     cleanup_box(ctx, &box, RB_SCOPE_BOX, &rep);
     log_cleanup(ctx, &box, &rep);
+    record_cleanup(ctx, &box, &rep);
     finish_box_cleanup(&box, &rep);
     if (rep.outcome == RB_CLEANUP_FAILURE) {
-        log_error("box %ld: cleanup failed: %s: %s", id, cleanup_error_kind_name(rep.errors[0].kind),
-                  rep.errors[0].detail);
+        const struct rb_cleanup_error *e = cleanup_report_main_error(&rep);
+        log_error("box %ld: cleanup failed: %s: %s", id, e ? cleanup_error_kind_name(e->kind) : "unknown",
+                  e ? e->detail : "");
         return RB_EXIT_INTERNAL;
     }
     return RB_EXIT_OK;
@@ -228,6 +266,8 @@ int cmd_run(struct rb_ctx *ctx)
     cli_apply_limits(req, &ctx->cfg.limits);
     if (req->box_id >= 0 && check_box_id(ctx, req->box_id) < 0)
         return usage_status(ctx);
+    if (refuse_if_quarantined(ctx))
+        return RB_EXIT_QUARANTINED;
     unsigned applied, missing;
     run_controls(ctx, &applied, &missing);
     if (missing && ctx->cfg.strict)
@@ -278,6 +318,7 @@ int cmd_run(struct rb_ctx *ctx)
     cleanup_box(ctx, &box, scope, &res.cleanup);
     res.cleanup_ran = true;
     log_cleanup(ctx, &box, &res.cleanup);
+    record_cleanup(ctx, &box, &res.cleanup);
     if (box.persistent) {
         /* Hand the work dir back so the judge can read the outputs. */
         (void)box_chown_workdir(&box, getuid(), getgid());

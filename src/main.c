@@ -5,7 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "baseline.h"
 #include "commands.h"
+#include "health_cmd.h"
 #include "context.h"
 #include "util.h"
 
@@ -21,10 +23,10 @@ static int dispatch(struct rb_ctx *ctx)
     case RB_CMD_INIT: return cmd_init(ctx);
     case RB_CMD_RUN: return ctx->cli.dry_run ? cmd_dry_run(ctx) : cmd_run(ctx);
     case RB_CMD_CLEANUP: return cmd_cleanup(ctx);
-    case RB_CMD_HEALTH: return not_yet("health");
+    case RB_CMD_HEALTH: return cmd_health(ctx);
     case RB_CMD_METRICS: return not_yet("metrics");
-    case RB_CMD_BASELINE: return not_yet("baseline");
-    case RB_CMD_AUDIT: return not_yet("audit");
+    case RB_CMD_BASELINE: return cmd_baseline(ctx);
+    case RB_CMD_AUDIT: return cmd_audit(ctx);
     case RB_CMD_SERVE: return not_yet("serve");
     default: return RB_EXIT_INTERNAL;
     }

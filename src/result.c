@@ -491,3 +491,16 @@ char *result_to_meta(const struct rb_result *res, bool cgroup_mode)
     }
     return text;
 }
+
+const struct rb_cleanup_error *cleanup_report_main_error(const struct rb_cleanup_report *rep)
+{
+    static const enum rb_cleanup_error_kind order[] = {
+        RB_ERR_MOUNT_UNMOUNT_FAILED, RB_ERR_CGROUP_REMOVAL_FAILED, RB_ERR_TEMPDIR_REMOVAL_FAILED,
+        RB_ERR_PROCESS_REAP_FAILED,  RB_ERR_BASELINE_EQUIVALENCE_FAILED, RB_ERR_CLEANUP_TIMEOUT,
+    };
+    for (size_t k = 0; k < sizeof(order) / sizeof(order[0]); k++)
+        for (size_t i = 0; i < rep->n_errors; i++)
+            if (rep->errors[i].kind == order[k])
+                return &rep->errors[i];
+    return NULL;
+}

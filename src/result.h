@@ -49,6 +49,9 @@ struct rb_cleanup_report {
     enum rb_cleanup_outcome outcome;
     double duration_s;
     bool used_fallback;
+    /* Processes of the box's uid found outside its cgroup: a containment
+     * violation, whatever the cleanup then managed. */
+    int stray_processes;
     size_t n_errors;
     struct rb_cleanup_error errors[RB_MAX_CLEANUP_ERRORS];
 };
@@ -87,6 +90,10 @@ const char *cleanup_error_kind_name(enum rb_cleanup_error_kind k);
 /* Appends an error to the report (dropped, not overflowed, past the cap). */
 void cleanup_report_add(struct rb_cleanup_report *rep, enum rb_cleanup_error_kind kind,
                         const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* The error that best says what is left: a resource with its path before a
+ * symptom (a reap or verification failure, a timeout). NULL if none. */
+const struct rb_cleanup_error *cleanup_report_main_error(const struct rb_cleanup_report *rep);
 
 /* Marks the run IE because cleanup failed, keeping the program's outcome in reason. */
 void result_mark_cleanup_failed(struct rb_result *res);

@@ -154,6 +154,28 @@ teardown_file() { rb_teardown_file; }
     expect_status 0
 }
 
+@test "--stdin and --stdout are opened with the box's privileges, not root's" {
+    rb_init 130
+    local box="$T/work/$RB_PREFIX-130/root/box"
+    echo topsecret >"$box/secret"
+    chmod 0600 "$box/secret"
+    echo original >"$box/rootfile"
+    chmod 0644 "$box/rootfile"
+
+    rb run --box-id 130 --stdin secret -- /bin/cat
+    expect_one_json
+    expect_true '.verdict != "OK"'
+    expect_true '.stdout | contains("topsecret") | not'
+
+    rb run --box-id 130 --stdout rootfile --code 'echo overwritten'
+    expect_one_json
+    expect_true '.verdict != "OK"'
+    [[ "$(cat "$box/rootfile")" == original ]] || fail "rootfile now holds '$(cat "$box/rootfile")'"
+
+    rb cleanup --box-id 130
+    expect_status 0
+}
+
 @test "stdin is /dev/null without --stdin" {
     rb run --code 'cat; echo end'
     expect_verdict OK

@@ -110,14 +110,14 @@ teardown_file() { rb_teardown_file; }
     expect_status 0
 }
 
-@test "two one-shot runs in parallel, 10 times: both OK with distinct box ids" {
+@test "two overlapping one-shot runs, 10 times: both OK with distinct box ids" {
     local i a b sa sb ida idb before after
     before=$(host_snapshot)
     for i in $(seq 10); do
         a="$BATS_TEST_TMPDIR/a$i" b="$BATS_TEST_TMPDIR/b$i"
-        "$RUSTBOX" run --code "echo a$i" >"$a" 2>"$a.err" &
+        "$RUSTBOX" run --code "sleep 0.2; echo a$i" >"$a" 2>"$a.err" &
         local pa=$!
-        "$RUSTBOX" run --code "echo b$i" >"$b" 2>"$b.err" &
+        "$RUSTBOX" run --code "sleep 0.2; echo b$i" >"$b" 2>"$b.err" &
         local pb=$!
         sa=0 sb=0
         wait "$pa" || sa=$?
@@ -148,10 +148,10 @@ teardown_file() { rb_teardown_file; }
     [[ "$before" == "$after" ]] || fail "host changed: before=[$before] after=[$after]"
 }
 
-@test "eight one-shot runs at once all succeed" {
+@test "eight overlapping one-shot runs all succeed with distinct box ids" {
     local i pids=() s bad=""
     for i in $(seq 8); do
-        "$RUSTBOX" run --code "echo r$i" >"$BATS_TEST_TMPDIR/r$i" 2>"$BATS_TEST_TMPDIR/e$i" &
+        "$RUSTBOX" run --code "sleep 0.5; echo r$i" >"$BATS_TEST_TMPDIR/r$i" 2>"$BATS_TEST_TMPDIR/e$i" &
         pids+=($!)
     done
     for i in $(seq 8); do

@@ -1,0 +1,18 @@
+/* baseline: a snapshot of rustbox's footprint on the host (mounts, cgroups,
+ * processes, temp dirs) and the comparison of two snapshots. */
+#ifndef RUSTBOX_BASELINE_H
+#define RUSTBOX_BASELINE_H
+
+#include <json-c/json.h>
+
+#include "context.h"
+#include "scan.h"
+
+/* JSON snapshot of a scan (caller puts the reference). */
+json_object *baseline_from_scan(const struct rb_scan *s);
+/* {"equal", "added": {...}, "removed": {...}} between two snapshots. */
+json_object *baseline_diff(json_object *before, json_object *after, bool *equal);
+
+int cmd_baseline(struct rb_ctx *ctx);
+
+#endif

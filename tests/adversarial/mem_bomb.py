@@ -1,0 +1,5 @@
+# Resource bomb in Python: grow a list of touched 1 MiB blocks forever.
+# Expected: MLE.
+blocks = []
+while True:
+    blocks.append(b"\x01" * (1 << 20))
