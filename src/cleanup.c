@@ -315,13 +315,6 @@ void cleanup_box(struct rb_ctx *ctx, struct rb_box *box, enum rb_cleanup_scope s
     if (c.timed_out)
         cleanup_report_add(rep, RB_ERR_CLEANUP_TIMEOUT, "%s: gave up after %.1f s", box->name,
                            ctx->cfg.cleanup_timeout_s);
-    /* Only the verification decides: a step's error that a later retry or
-     * fallback mended still leaves the box clean. */
-    bool clean = true;
-    for (size_t i = 0; i < rep->n_errors; i++)
-        clean = clean && rep->errors[i].kind != RB_ERR_BASELINE_EQUIVALENCE_FAILED;
-    rep->outcome = !clean ? RB_CLEANUP_FAILURE
-                   : (rep->used_fallback || rep->n_errors) ? RB_CLEANUP_PARTIAL
-                                                            : RB_CLEANUP_SUCCESS;
+    rep->outcome = cleanup_report_classify(rep);
     rep->duration_s = monotonic_s() - c.started;
 }

@@ -152,6 +152,10 @@ int cmd_cleanup(struct rb_ctx *ctx)
     log_cleanup(ctx, &box, &rep);
     record_cleanup(ctx, &box, &rep);
     finish_box_cleanup(&box, &rep);
+    if (!ctx->cli.isolate_mode) {
+        _cleanup_free_ char *json = cleanup_report_to_json(id, &rep);
+        printf("%s\n", json ? json : "{}");
+    }
     if (rep.outcome == RB_CLEANUP_FAILURE) {
         const struct rb_cleanup_error *e = cleanup_report_main_error(&rep);
         log_error("box %ld: cleanup failed: %s: %s", id, e ? cleanup_error_kind_name(e->kind) : "unknown",

@@ -355,6 +355,20 @@ static struct json_object *cleanup_json(const struct rb_cleanup_report *rep)
     return o;
 }
 
+char *cleanup_report_to_json(long box_id, const struct rb_cleanup_report *rep)
+{
+    struct json_object *o = json_object_new_object();
+    if (!o)
+        return NULL;
+    int r = add(o, "schema", json_object_new_string("rustbox.cleanup/1"));
+    r |= add(o, "box_id", json_object_new_int64(box_id));
+    r |= add(o, "cleanup", cleanup_json(rep));
+    char *s = r ? NULL : strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+                                                                      JSON_C_TO_STRING_NOSLASHESCAPE));
+    json_object_put(o);
+    return s;
+}
+
 char *result_to_json(const struct rb_result *res)
 {
     struct json_object *o = json_object_new_object();
@@ -503,4 +517,14 @@ const struct rb_cleanup_error *cleanup_report_main_error(const struct rb_cleanup
             if (rep->errors[i].kind == order[k])
                 return &rep->errors[i];
     return NULL;
+}
+
+enum rb_cleanup_outcome cleanup_report_classify(const struct rb_cleanup_report *rep)
+{
+    /* Only the verification decides: a step's error that a later retry or
+     * fallback mended still leaves the box clean, but not untouched. */
+    for (size_t i = 0; i < rep->n_errors; i++)
+        if (rep->errors[i].kind == RB_ERR_BASELINE_EQUIVALENCE_FAILED)
+            return RB_CLEANUP_FAILURE;
+    return rep->used_fallback || rep->n_errors ? RB_CLEANUP_PARTIAL : RB_CLEANUP_SUCCESS;
 }

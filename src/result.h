@@ -91,6 +91,11 @@ const char *cleanup_error_kind_name(enum rb_cleanup_error_kind k);
 void cleanup_report_add(struct rb_cleanup_report *rep, enum rb_cleanup_error_kind kind,
                         const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+/* SPEC §5's table: failure when verification found something left,
+ * partial when clean only thanks to a fallback or after an error, success
+ * otherwise. */
+enum rb_cleanup_outcome cleanup_report_classify(const struct rb_cleanup_report *rep);
+
 /* The error that best says what is left: a resource with its path before a
  * symptom (a reap or verification failure, a timeout). NULL if none. */
 const struct rb_cleanup_error *cleanup_report_main_error(const struct rb_cleanup_report *rep);
@@ -100,6 +105,8 @@ void result_mark_cleanup_failed(struct rb_result *res);
 
 /* The rustbox.result/1 JSON (caller frees). */
 char *result_to_json(const struct rb_result *res);
+/* {"schema": "rustbox.cleanup/1", "box_id", "cleanup": {...}} printed by `cleanup`. */
+char *cleanup_report_to_json(long box_id, const struct rb_cleanup_report *rep);
 /* isolate's meta file text: time:, time-wall:, max-rss:, cg-mem:, ... */
 char *result_to_meta(const struct rb_result *res, bool cgroup_mode);
 /* Exit status of `run` for a verdict; isolate_mode uses isolate's 0/1/2. */
