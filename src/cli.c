@@ -49,22 +49,14 @@ struct opt_hit {
 };
 enum { OPT_FOUND, OPT_POSITIONAL, OPT_DASHDASH, OPT_END };
 
-static bool all_digits(const char *s)
-{
-    if (!s || !*s)
-        return false;
-    for (; *s; s++)
-        if (*s < '0' || *s > '9')
-            return false;
-    return true;
-}
-
 /* An optional argument (only --processes has one) is taken from the next
- * word when that word is a plain number, so "--processes 8" works while a
- * bare "--processes" (isolate's "unlimited") does not eat the program. */
+ * word unless that word is an option or "--": rustbox's own syntax has no
+ * bare words before the program, so "--processes 8" works, "--processes
+ * many" is an error naming --processes, and a bare "--processes" (isolate's
+ * "unlimited") does not eat what follows. */
 static void take_optional(struct opt_iter *it, struct opt_hit *hit)
 {
-    if (it->i < it->argc && all_digits(it->argv[it->i]))
+    if (it->i < it->argc && it->argv[it->i] && it->argv[it->i][0] != '-')
         hit->val = it->argv[it->i++];
 }
 

@@ -1,0 +1,329 @@
+#!/usr/bin/env bats
+# Cleanup outcomes, worker health, quarantine, recovery, baseline and audit
+# (SPEC §5), produced for real on this host.
+
+load common
+
+setup_file() {
+    rb_setup_file hl 700
+    # Failures wait out cleanup_timeout_s; keep them short.
+    jq '. + {"cleanup_timeout_s": 1}' "$T/config.json" >"$T/config.tmp" && mv "$T/config.tmp" "$T/config.json"
+    export HOLDERS="$T/holders"
+    : >"$HOLDERS"
+}
+
+teardown_file() {
+    local pid
+    thaw_all
+    for pid in $(cat "$HOLDERS" 2>/dev/null); do kill -9 "$pid" 2>/dev/null || true; done
+    sleep 0.2
+    "$RUSTBOX" health --recover --cleanup >/dev/null 2>&1 || true
+    rb_teardown_file
+}
+
+health_field() {
+    "$RUSTBOX" health 2>/dev/null | jq -r "$1"
+}
+
+backend() {
+    "$RUSTBOX" --dry-run run -- /bin/true | jq -r .controls.cgroup_backend
+}
+
+# The directory of box N's cgroup holding its memory controller.
+box_cgroup() {
+    local name="${RB_PREFIX}-$1"
+    if [[ "$(backend)" == v1 ]]; then
+        echo "/sys/fs/cgroup/memory/$name"
+    else
+        find /sys/fs/cgroup -maxdepth 3 -type d -name "$name" | head -n 1
+    fi
+}
+
+wait_for_dir() {
+    local i
+    for i in $(seq 100); do
+        [[ -d "$1" ]] && return 0
+        sleep 0.05
+    done
+    return 1
+}
+
+FREEZER=/sys/fs/cgroup/freezer/rbthl_freezer
+
+# hold_box_cgroup N: a root process that cannot die (frozen) sits in box N's
+# cgroup, so the cgroup cannot be removed: a real cleanup failure.
+hold_box_cgroup() {
+    local cg pid
+    cg=$(box_cgroup "$1")
+    sleep 1000 &
+    pid=$!
+    echo "$pid" >>"$HOLDERS"
+    if [[ "$(backend)" == v1 ]]; then
+        echo "$pid" >"$cg/cgroup.procs"
+        mkdir -p "$FREEZER"
+        echo "$pid" >"$FREEZER/cgroup.procs"
+        echo FROZEN >"$FREEZER/freezer.state"
+    else
+        # cgroup v2 kills frozen tasks, so hold the group with a child
+        # group that is not ours to remove.
+        mkdir -p "$cg/hold"
+        echo "$pid" >"$cg/hold/cgroup.procs"
+    fi
+}
+
+thaw_all() {
+    local cg
+    if [[ -d "$FREEZER" ]]; then
+        echo THAWED >"$FREEZER/freezer.state" 2>/dev/null || true
+        sleep 0.1
+        rmdir "$FREEZER" 2>/dev/null || true
+    fi
+    for cg in $(find /sys/fs/cgroup -maxdepth 4 -type d -path "*/${RB_PREFIX}-*/hold" 2>/dev/null); do
+        for pid in $(cat "$cg/cgroup.procs" 2>/dev/null); do kill -9 "$pid" 2>/dev/null || true; done
+        sleep 0.1
+        rmdir "$cg" 2>/dev/null || true
+    done
+}
+
+@test "a clean run: cleanup success, worker healthy, failure count 0" {
+    rb run --code 'echo ok'
+    expect_verdict OK
+    expect_jq .cleanup.outcome success
+    expect_jq '.cleanup.errors | length' 0
+    rb health
+    expect_status 0
+    expect_jq .status healthy
+    expect_jq .can_accept_submissions true
+    expect_jq .failed_cleanup_count 0
+    expect_jq .backend_selection.pidfd_mode native
+}
+
+@test "partial: a host process keeps the box mount busy; only the lazy unmount frees it" {
+    local holder
+    rb_init 701
+    (cd "$T/work/${RB_PREFIX}-701/root/box" && exec sleep 30) &
+    holder=$!
+    echo "$holder" >>"$HOLDERS"
+    sleep 0.2
+    rb cleanup --box-id 701
+    kill "$holder" 2>/dev/null || true
+    expect_status 0
+    expect_one_json
+    expect_jq .cleanup.outcome partial
+    ! grep -qF "${RB_PREFIX}-701" /proc/self/mountinfo || fail "the box mount is still in the mount table"
+    [[ ! -e "$T/work/${RB_PREFIX}-701" ]] || fail "the box dir is still there"
+    rb health
+    expect_jq .status healthy
+    expect_jq .failed_cleanup_count 0
+}
+
+@test "failure x3: IE and exit 2 each time, then quarantine; runs refused with 75; recovery lifts it" {
+    local cg before after i
+    rb_init 702
+    "$RUSTBOX" run --box-id 702 --wall-time 10 --code 'sleep 1' >"$T/first.json" 2>/dev/null &
+    local runner=$!
+    cg=$(box_cgroup 702)
+    wait_for_dir "$cg" || fail "box cgroup $cg never appeared"
+    hold_box_cgroup 702
+    wait "$runner" && status=0 || status=$?
+    out=$(cat "$T/first.json")
+    expect_verdict IE
+    expect_jq .cleanup.outcome failure
+    expect_true '.reason | startswith("cleanup_failed")'
+    expect_true '[.cleanup.errors[] | select(startswith("cgroup_removal_failed"))] | length == 1'
+    [[ "$(health_field .failed_cleanup_count)" == 1 ]] || fail "failed_cleanup_count is not 1"
+    [[ "$(health_field .status)" == unhealthy ]] || fail "one failure must leave the worker unhealthy"
+    [[ "$(health_field .last_cleanup_error)" == "cgroup_removal_failed: $cg:"* ]] ||
+        fail "last_cleanup_error does not name the kind and the cgroup: $(health_field .last_cleanup_error)"
+
+    # The group still cannot go: every further run of the box fails its cleanup.
+    for i in 2 3; do
+        rb run --box-id 702 --code 'true'
+        expect_status 2
+        expect_jq .verdict IE
+        expect_jq .cleanup.outcome failure
+        [[ "$(health_field .failed_cleanup_count)" == "$i" ]] || fail "failed_cleanup_count is not $i"
+    done
+    rb health
+    expect_status 1
+    expect_jq .status quarantined
+    expect_jq .quarantine_reason cleanup_failure
+    expect_jq .can_accept_submissions false
+
+    before=$(host_snapshot)
+    rb run --code 'echo never'
+    expect_status 75
+    expect_err_line 'quarantined'
+    [[ -z "$out" ]] || fail "a refused run printed a result"
+    after=$(host_snapshot)
+    [[ "$before" == "$after" ]] || fail "a refused run changed the host: $(diff <(echo "$before") <(echo "$after"))"
+    rb init --box-id 703
+    expect_status 75
+
+    # The cause goes away; recovery proves the host clean and lifts the quarantine.
+    thaw_all
+    rb health --recover
+    expect_status 0
+    expect_jq .clean true
+    expect_jq .status healthy
+    rb health --verify-clean
+    expect_status 0
+    expect_jq .clean true
+    jq -e '[.[] | select(.to == "quarantined" and .reason == "cleanup_failure")] | length >= 1' \
+        "$T/state/health/quarantine-history.json" >/dev/null || fail "history lacks the quarantine"
+    jq -e '[.[] | select(.from == "quarantined" and .to == "healthy" and .actor == "recover")] | length >= 1' \
+        "$T/state/health/quarantine-history.json" >/dev/null || fail "history lacks the recovery"
+    jq -e 'all(.[]; has("time") and has("from") and has("to") and has("reason") and has("actor"))' \
+        "$T/state/health/quarantine-history.json" >/dev/null || fail "a history entry lacks a field"
+    rb run --code 'echo back'
+    expect_verdict OK
+}
+
+@test "kill -9 of a running rustbox run: check reports the stale box, recover removes it, baseline equal" {
+    local runner
+    rb baseline capture --output "$T/baseline.json"
+    expect_status 0
+    "$RUSTBOX" run --wall-time 30 --code 'sleep 60' >/dev/null 2>&1 &
+    runner=$!
+    wait_for_dir "$T/work/${RB_PREFIX}-0/root/box" || fail "the one-shot box never appeared"
+    sleep 0.3
+    kill -9 "$runner"
+    wait "$runner" 2>/dev/null || true
+    echo 0 >>"$T/box_ids"
+    rb health --check
+    expect_status 1
+    expect_jq .status unhealthy
+    expect_true '.unhealthy_reasons | index("stale_box") != null'
+    rb baseline diff "$T/baseline.json"
+    expect_status 1
+    expect_true '.added.mounts | length >= 1'
+    rb audit
+    expect_status 1
+    expect_true '[.boxes[] | select(.box_id == 0 and .state == "dead")] | length == 1'
+    rb health --recover
+    expect_status 0
+    expect_jq .clean true
+    rb baseline diff "$T/baseline.json"
+    expect_status 0
+    expect_jq .equal true
+    rb health --check
+    expect_status 0
+    expect_jq .status healthy
+}
+
+@test "an orphan of a released box quarantines; recover does not lift it; unquarantine does once clean" {
+    local uid orphan
+    rb_init 704
+    rb cleanup --box-id 704
+    expect_status 0
+    uid=$(box_uid 704)
+    setpriv --reuid="$uid" --regid="$uid" --clear-groups sleep 300 &
+    orphan=$!
+    echo "$orphan" >>"$HOLDERS"
+    sleep 0.2
+    rb health --check
+    expect_status 1
+    expect_jq .status quarantined
+    expect_jq .quarantine_reason orphan_process_detected
+    rb health --unquarantine
+    expect_status 1
+    expect_err_line 'not clean'
+    rb health --recover
+    expect_status 1
+    expect_jq .status quarantined
+    expect_jq .quarantine_reason orphan_process_detected
+    ps -p "$orphan" >/dev/null && fail "recover left the orphan alive"
+    rb health --unquarantine --reason 'orphan gone, checked'
+    expect_status 0
+    expect_jq .status healthy
+    jq -e '.[-1] | .actor == "operator" and .reason == "orphan gone, checked"' \
+        "$T/state/health/quarantine-history.json" >/dev/null || fail "the lift is not in the history"
+}
+
+@test "manual quarantine and unquarantine, with the operator's reason" {
+    rb health --quarantine --reason 'kernel upgrade'
+    expect_status 0
+    expect_jq .status quarantined
+    expect_jq .quarantine_reason 'kernel upgrade'
+    rb run --code true
+    expect_status 75
+    rb health --recover
+    expect_jq .status quarantined
+    rb health --unquarantine
+    expect_status 0
+    expect_jq .status healthy
+}
+
+@test "a truncated state file: quarantined with the file named, runs refused, recover rebuilds" {
+    local f="$T/state/health/state.json"
+    rb health --quarantine --reason x
+    rb health --unquarantine
+    head -c 15 "$f" >"$f.cut" && mv "$f.cut" "$f"
+    rb health
+    expect_status 1
+    expect_jq .status quarantined
+    expect_jq .can_accept_submissions false
+    expect_true ".state_error | contains(\"$f\")"
+    grep -qF "$f" <<<"$err" || fail "stderr does not name the state file"
+    rb run --code true
+    expect_status 75
+    grep -qF "$f" <<<"$err" || fail "the refusal does not name the state file"
+    rb health --recover
+    expect_status 0
+    expect_jq .status healthy
+    jq -e . "$f" >/dev/null || fail "the rebuilt state is not JSON"
+    rb run --code 'echo ok'
+    expect_verdict OK
+}
+
+@test "concurrent runs and health writers never corrupt the state" {
+    local pids=() i f="$T/state/health/state.json"
+    for i in $(seq 6); do
+        ( for _ in $(seq 5); do "$RUSTBOX" run --code true >/dev/null 2>&1; done ) &
+        pids+=($!)
+    done
+    for i in $(seq 3); do
+        ( for _ in $(seq 8); do
+              "$RUSTBOX" health --check >/dev/null 2>&1
+              "$RUSTBOX" health --quarantine --reason "hammer $i" >/dev/null 2>&1
+              "$RUSTBOX" health --unquarantine >/dev/null 2>&1
+          done ) &
+        pids+=($!)
+    done
+    for i in $(seq 20); do
+        [[ ! -e "$f" ]] || jq -e .status "$f" >/dev/null || fail "state file unreadable mid-hammer"
+        sleep 0.05
+    done
+    wait "${pids[@]}" || true
+    jq -e '.status' "$f" >/dev/null || fail "state file corrupt after the hammer"
+    jq -e 'type == "array"' "$T/state/health/quarantine-history.json" >/dev/null || fail "history corrupt"
+    ! ls "$T/state/health/" | grep -q '\.tmp' || fail "temp files left in the state dir"
+    rb health --unquarantine
+    rb health --verify-clean
+    expect_status 0
+}
+
+@test "baseline diff of a missing or foreign file is a usage error" {
+    rb baseline diff "$T/nope.json"
+    expect_status 64
+    expect_err_line 'nope.json'
+    echo '{"x": 1}' >"$T/foreign.json"
+    rb baseline diff "$T/foreign.json"
+    expect_status 64
+    expect_err_line 'foreign.json'
+}
+
+@test "audit: live boxes, leftovers, failures and the quarantine history summary" {
+    rb_init 705
+    rb audit
+    expect_status 0
+    expect_jq .schema rustbox.audit/1
+    expect_true '[.boxes[] | select(.box_id == 705 and .state == "idle")] | length == 1'
+    expect_jq .leftovers.clean true
+    expect_true '.quarantine_history.quarantines >= 1'
+    expect_true '.quarantine_history.reasons | has("cleanup_failure")'
+    expect_true '.quarantine_history.recoveries >= 1'
+    expect_true '.quarantine_history.mean_time_to_recovery_s != null'
+    rb cleanup --box-id 705
+    expect_jq .cleanup.outcome success
+}
