@@ -285,8 +285,7 @@ static int fresh_cgroup(const struct rb_ctx *ctx, const struct rb_box *box, cons
     if (r < 0)
         return r;
     const char *failed = NULL;
-    r = cgroup_remove(cg, &failed);
-    if (r < 0)
+    if (cgroup_count_existing(cg) > 0 && (r = cgroup_remove(cg, &failed)) < 0)
         return r;
     r = ctx->cg->create(cg, l->memory, l->processes);
     if (r < 0)
