@@ -15,7 +15,8 @@ static int cmp_str(const void *a, const void *b)
 
 static json_object *sorted_array(char **items, size_t n)
 {
-    qsort(items, n, sizeof(char *), cmp_str);
+    if (n > 1)
+        qsort(items, n, sizeof(char *), cmp_str);
     json_object *a = json_object_new_array();
     for (size_t i = 0; i < n; i++)
         json_object_array_add(a, json_object_new_string(items[i]));

@@ -57,8 +57,9 @@ int cleanup_pids_of_uid(uid_t uid, pid_t *pids, int max)
         if (*end || pid <= 0)
             continue;
         struct stat st;
-        /* /proc/<pid> is owned by the process's effective uid. */
-        if (fstatat(dirfd(d), de->d_name, &st, 0) == 0 && st.st_uid == uid)
+        /* /proc/<pid> is owned by the process's effective uid. A zombie has
+         * released everything but its pid; its parent, not us, reaps it. */
+        if (fstatat(dirfd(d), de->d_name, &st, 0) == 0 && st.st_uid == uid && !proc_is_zombie((pid_t)pid))
             pids[n++] = (pid_t)pid;
     }
     closedir(d);

@@ -157,7 +157,7 @@ static int scan_processes(const struct rb_ctx *ctx, struct rb_scan *s)
         struct stat st;
         if (*end || pid <= 0 || fstatat(dirfd(d), de->d_name, &st, 0) < 0)
             continue;
-        if (st.st_uid < first || st.st_uid >= last)
+        if (st.st_uid < first || st.st_uid >= last || proc_is_zombie((pid_t)pid))
             continue;
         long id = (long)(st.st_uid - first);
         struct rb_scan_proc *np = realloc(s->procs, (s->n_procs + 1) * sizeof(*np));

@@ -314,3 +314,18 @@ int remove_tree(const char *path)
     int r = walk_tree(path, remove_entry, NULL);
     return r == -ENOENT ? 0 : r;
 }
+
+bool proc_is_zombie(pid_t pid)
+{
+    char path[64], buf[256];
+    snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+    _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+    ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
+    if (n <= 0)
+        return false;
+    buf[n] = '\0';
+    /* "pid (comm) S ...": comm may hold spaces and parentheses, the state
+     * follows the last ')'. */
+    const char *close_paren = strrchr(buf, ')');
+    return close_paren && close_paren[1] == ' ' && close_paren[2] == 'Z';
+}

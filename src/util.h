@@ -39,6 +39,8 @@ void utc_timestamp(char *buf, size_t len);
 char *strdup_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 bool pid_alive(pid_t pid);
+/* A process that has exited but not been reaped holds nothing but its pid. */
+bool proc_is_zombie(pid_t pid);
 
 struct stat;
 /* Calls fn for every entry below and including path, children before their
