@@ -10,189 +10,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cli_opt.h"
 #include "util.h"
-
-#define BOX_ID_MAX INT32_MAX
-#define COUNT_MAX INT32_MAX
-
-static int __attribute__((format(printf, 3, 4)))
-fail(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (err && errlen) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err, errlen, fmt, ap);
-        va_end(ap);
-    }
-    return -EINVAL;
-}
-
-/* ---- a small getopt: long (--opt=v, --opt v), short (-t1, -t 1, -vs) ---- */
-
-enum arg_kind { ARG_NONE, ARG_REQ, ARG_OPT };
-struct opt_def {
-    const char *lng;
-    char shrt;
-    enum arg_kind arg;
-    int id; /* 0 ends a table */
-};
-struct opt_iter {
-    int argc;
-    char **argv;
-    int i;
-    const char *cluster; /* rest of a short-option cluster such as "-vs" */
-};
-struct opt_hit {
-    const struct opt_def *def;
-    const char *val;
-    char name[40]; /* as the user spelled it: "--time" or "-t" */
-};
-enum { OPT_FOUND, OPT_POSITIONAL, OPT_DASHDASH, OPT_END };
-
-/* An optional argument (only --processes has one) is taken from the next
- * word unless that word is an option or "--": rustbox's own syntax has no
- * bare words before the program, so "--processes 8" works, "--processes
- * many" is an error naming --processes, and a bare "--processes" (isolate's
- * "unlimited") does not eat what follows. */
-static void take_optional(struct opt_iter *it, struct opt_hit *hit)
-{
-    if (it->i < it->argc && it->argv[it->i] && it->argv[it->i][0] != '-')
-        hit->val = it->argv[it->i++];
-}
-
-static int next_short(struct opt_iter *it, const struct opt_def *defs, const char *ctx,
-                      struct opt_hit *hit, char *err, size_t errlen)
-{
-    char c = *it->cluster++;
-    const struct opt_def *d;
-    for (d = defs; d->id; d++)
-        if (d->shrt && d->shrt == c)
-            break;
-    if (!d->id)
-        return fail(err, errlen, "unknown option '-%c'%s", c, ctx);
-    hit->def = d;
-    snprintf(hit->name, sizeof(hit->name), "-%c", c);
-    if (d->arg == ARG_NONE)
-        return OPT_FOUND;
-    if (*it->cluster) {
-        hit->val = it->cluster;
-        it->cluster = NULL;
-    } else if (d->arg == ARG_OPT) {
-        take_optional(it, hit);
-    } else if (it->i < it->argc) {
-        hit->val = it->argv[it->i++];
-    } else {
-        return fail(err, errlen, "%s needs a value", hit->name);
-    }
-    return OPT_FOUND;
-}
-
-static int opt_next(struct opt_iter *it, const struct opt_def *defs, const char *ctx,
-                    struct opt_hit *hit, char *err, size_t errlen)
-{
-    memset(hit, 0, sizeof(*hit));
-    if (it->cluster && *it->cluster)
-        return next_short(it, defs, ctx, hit, err, errlen);
-    it->cluster = NULL;
-    if (it->i >= it->argc || !it->argv[it->i])
-        return OPT_END;
-    const char *a = it->argv[it->i++];
-    if (!strcmp(a, "--"))
-        return OPT_DASHDASH;
-    if (a[0] != '-' || a[1] == '\0') {
-        hit->val = a;
-        return OPT_POSITIONAL;
-    }
-    if (a[1] != '-') {
-        it->cluster = a + 1;
-        return next_short(it, defs, ctx, hit, err, errlen);
-    }
-    const char *name = a + 2, *eq = strchr(name, '=');
-    size_t n = eq ? (size_t)(eq - name) : strlen(name);
-    const struct opt_def *d;
-    for (d = defs; d->id; d++)
-        if (d->lng && strlen(d->lng) == n && !strncmp(d->lng, name, n))
-            break;
-    if (!d->id)
-        return fail(err, errlen, "unknown option '--%.*s'%s", (int)n, name, ctx);
-    hit->def = d;
-    snprintf(hit->name, sizeof(hit->name), "--%s", d->lng);
-    if (d->arg == ARG_NONE && eq)
-        return fail(err, errlen, "%s takes no value", hit->name);
-    if (eq)
-        hit->val = eq + 1;
-    else if (d->arg == ARG_OPT)
-        take_optional(it, hit);
-    else if (d->arg == ARG_REQ && it->i < it->argc)
-        hit->val = it->argv[it->i++];
-    else if (d->arg == ARG_REQ)
-        return fail(err, errlen, "%s needs a value", hit->name);
-    return OPT_FOUND;
-}
-
-/* ---- values ---- */
-
-static int val_seconds(const struct opt_hit *h, double *dst, char *err, size_t errlen)
-{
-    int r = parse_seconds(h->val, dst);
-    if (r == -ERANGE)
-        return fail(err, errlen, "%s: time '%s' is too large", h->name, h->val);
-    if (r < 0)
-        return fail(err, errlen, "%s: invalid time '%s' (use seconds, e.g. 1.5)", h->name, h->val);
-    return 0;
-}
-
-static int val_size(const struct opt_hit *h, uint64_t *dst, char *err, size_t errlen)
-{
-    int r = parse_size(h->val, dst);
-    if (r == -ERANGE)
-        return fail(err, errlen, "%s: size '%s' is too large", h->name, h->val);
-    if (r < 0)
-        return fail(err, errlen, "%s: invalid size '%s' (use a number with an optional K, M or G suffix)",
-                    h->name, h->val);
-    return 0;
-}
-
-/* isolate's units: a plain number of KiB. */
-static int val_kib(const struct opt_hit *h, uint64_t *dst, char *err, size_t errlen)
-{
-    uint64_t v;
-    int r = parse_uint(h->val, UINT64_MAX / 1024, &v);
-    if (r == -ERANGE)
-        return fail(err, errlen, "%s: size '%s' is too large", h->name, h->val);
-    if (r < 0)
-        return fail(err, errlen, "%s: invalid size '%s' (use a number of KiB)", h->name, h->val);
-    *dst = v * 1024;
-    return 0;
-}
-
-static int val_count(const struct opt_hit *h, uint64_t *dst, char *err, size_t errlen)
-{
-    int r = parse_uint(h->val, COUNT_MAX, dst);
-    if (r == -ERANGE)
-        return fail(err, errlen, "%s: number '%s' is too large (at most %d)", h->name, h->val, COUNT_MAX);
-    if (r < 0)
-        return fail(err, errlen, "%s: invalid number '%s' (use a non-negative integer)", h->name, h->val);
-    return 0;
-}
-
-static int val_box_id(const struct opt_hit *h, long *dst, char *err, size_t errlen)
-{
-    uint64_t v;
-    if (parse_uint(h->val, BOX_ID_MAX, &v) < 0)
-        return fail(err, errlen, "%s: invalid box id '%s' (use a number from 0 to %d)", h->name, h->val,
-                    BOX_ID_MAX);
-    *dst = (long)v;
-    return 0;
-}
-
-static int val_nonempty(const struct opt_hit *h, char **dst, char *err, size_t errlen)
-{
-    if (!*h->val)
-        return fail(err, errlen, "%s: the value must not be empty", h->name);
-    *dst = (char *)h->val;
-    return 0;
-}
 
 void cli_apply_limits(struct rb_run_request *req, const struct rb_limits *def)
 {
@@ -347,7 +166,7 @@ static int run_option(struct rb_cli *cli, const struct opt_hit *h, bool *memory_
     case O_CODE: return val_nonempty(h, &req->code, err, errlen);
     case O_IGNORED: return 0;
     }
-    return fail(err, errlen, "%s: not handled", h->name);
+    return cli_fail(err, errlen, "%s: not handled", h->name);
 }
 
 static int health_option(struct rb_cli *cli, const struct opt_hit *h, int *actions, char *err, size_t errlen)
@@ -361,10 +180,10 @@ static int health_option(struct rb_cli *cli, const struct opt_hit *h, int *actio
     case O_UNQUARANTINE: a = RB_HEALTH_UNQUARANTINE; break;
     case O_CLEANUP: cli->health_cleanup = true; return 0;
     case O_REASON: return val_nonempty(h, &cli->reason, err, errlen);
-    default: return fail(err, errlen, "%s: not handled", h->name);
+    default: return cli_fail(err, errlen, "%s: not handled", h->name);
     }
     if (*actions && cli->health_action != a)
-        return fail(err, errlen,
+        return cli_fail(err, errlen,
                     "health: give only one of --check, --recover, --verify-clean, --quarantine, --unquarantine");
     (*actions)++;
     cli->health_action = a;
@@ -377,28 +196,28 @@ static int check_command(struct rb_cli *cli, bool have_positional_file, char *er
     case RB_CMD_INIT:
     case RB_CMD_CLEANUP:
         if (cli->box_id < 0)
-            return fail(err, errlen, "%s: --box-id N is required", command_name(cli->cmd));
+            return cli_fail(err, errlen, "%s: --box-id N is required", command_name(cli->cmd));
         return 0;
     case RB_CMD_RUN:
         if (!cli->run.argv == !cli->run.code)
-            return fail(err, errlen, "run: give a program after -- or --code");
+            return cli_fail(err, errlen, "run: give a program after -- or --code");
         return 0;
     case RB_CMD_HEALTH:
         if (cli->health_action == RB_HEALTH_QUARANTINE && !cli->reason)
-            return fail(err, errlen, "health: --quarantine needs --reason R");
+            return cli_fail(err, errlen, "health: --quarantine needs --reason R");
         if (cli->reason && cli->health_action != RB_HEALTH_QUARANTINE &&
             cli->health_action != RB_HEALTH_UNQUARANTINE)
-            return fail(err, errlen, "health: --reason only goes with --quarantine or --unquarantine");
+            return cli_fail(err, errlen, "health: --reason only goes with --quarantine or --unquarantine");
         if (cli->health_cleanup && cli->health_action != RB_HEALTH_RECOVER)
-            return fail(err, errlen, "health: --cleanup only goes with --recover");
+            return cli_fail(err, errlen, "health: --cleanup only goes with --recover");
         return 0;
     case RB_CMD_BASELINE:
         if (!cli->baseline_diff)
             return 0;
         if (cli->baseline_file && !have_positional_file)
-            return fail(err, errlen, "baseline: --output only goes with 'capture'");
+            return cli_fail(err, errlen, "baseline: --output only goes with 'capture'");
         if (!cli->baseline_file)
-            return fail(err, errlen, "baseline diff: give the baseline FILE to compare with");
+            return cli_fail(err, errlen, "baseline diff: give the baseline FILE to compare with");
         return 0;
     default:
         return 0;
@@ -411,18 +230,20 @@ static int parse_command(struct opt_iter *it, const struct opt_def *opts, struct
     const char *name = command_name(cli->cmd);
     char ctx[32];
     snprintf(ctx, sizeof(ctx), " for %s", name);
+    it->ctx = ctx;
+    it->optional_takes_word = true;
     bool memory_explicit = false, subcommand = false, positional_file = false;
     int actions = 0;
     for (;;) {
         struct opt_hit h;
-        int r = opt_next(it, opts, ctx, &h, err, errlen);
+        int r = opt_next(it, opts, &h, err, errlen);
         if (r < 0)
             return r;
         if (r == OPT_END)
             break;
         if (r == OPT_DASHDASH) {
             if (cli->cmd != RB_CMD_RUN)
-                return fail(err, errlen, "%s: unexpected '--'", name);
+                return cli_fail(err, errlen, "%s: unexpected '--'", name);
             if (it->i < it->argc && it->argv[it->i])
                 cli->run.argv = &it->argv[it->i];
             break;
@@ -433,7 +254,7 @@ static int parse_command(struct opt_iter *it, const struct opt_def *opts, struct
                 if (!strcmp(h.val, "diff"))
                     cli->baseline_diff = true;
                 else if (strcmp(h.val, "capture"))
-                    return fail(err, errlen, "baseline: unknown action '%s' (use 'capture' or 'diff FILE')",
+                    return cli_fail(err, errlen, "baseline: unknown action '%s' (use 'capture' or 'diff FILE')",
                                 h.val);
                 continue;
             }
@@ -443,8 +264,8 @@ static int parse_command(struct opt_iter *it, const struct opt_def *opts, struct
                 continue;
             }
             if (cli->cmd == RB_CMD_RUN)
-                return fail(err, errlen, "run: unexpected argument '%s' (put the program after --)", h.val);
-            return fail(err, errlen, "%s: unexpected argument '%s'", name, h.val);
+                return cli_fail(err, errlen, "run: unexpected argument '%s' (put the program after --)", h.val);
+            return cli_fail(err, errlen, "%s: unexpected argument '%s'", name, h.val);
         }
         switch (h.def->id) {
         case O_CONFIG: r = val_nonempty(&h, &cli->config_path, err, errlen); break;
@@ -465,7 +286,7 @@ static int parse_command(struct opt_iter *it, const struct opt_def *opts, struct
     }
     cli->run.box_id = cli->box_id;
     if (cli->cmd == RB_CMD_BASELINE && !subcommand)
-        return fail(err, errlen, "baseline: give 'capture [--output FILE]' or 'diff FILE'");
+        return cli_fail(err, errlen, "baseline: give 'capture [--output FILE]' or 'diff FILE'");
     return check_command(cli, positional_file, err, errlen);
 }
 
@@ -489,7 +310,7 @@ int cli_parse(int argc, char **argv, struct rb_cli *cli, char *err, size_t errle
         if (!strcmp(a, "--config") || !strncmp(a, "--config=", 9)) {
             const char *v = a[8] == '=' ? a + 9 : (i + 1 < argc ? argv[++i] : NULL);
             if (!v || !*v)
-                return fail(err, errlen, "--config needs a FILE");
+                return cli_fail(err, errlen, "--config needs a FILE");
             cli->config_path = (char *)v;
         } else if (!strcmp(a, "--dry-run")) {
             cli->dry_run = true;
@@ -500,17 +321,17 @@ int cli_parse(int argc, char **argv, struct rb_cli *cli, char *err, size_t errle
             cli->cmd = RB_CMD_VERSION;
             return 0;
         } else if (a[0] == '-') {
-            return fail(err, errlen, "unknown option '%s' (before the command, only --config FILE and --dry-run are allowed)", a);
+            return cli_fail(err, errlen, "unknown option '%s' (before the command, only --config FILE and --dry-run are allowed)", a);
         } else {
             break;
         }
         i++;
     }
     if (i >= argc || !argv[i])
-        return fail(err, errlen, "missing command (see 'rustbox --help')");
+        return cli_fail(err, errlen, "missing command (see 'rustbox --help')");
     int ci = command_index(argv[i]);
     if (ci < 0)
-        return fail(err, errlen, "unknown command '%s' (see 'rustbox --help')", argv[i]);
+        return cli_fail(err, errlen, "unknown command '%s' (see 'rustbox --help')", argv[i]);
     enum rb_command cmd = commands[ci].cmd;
 
     if (cmd == RB_CMD_HELP) {
@@ -518,7 +339,7 @@ int cli_parse(int argc, char **argv, struct rb_cli *cli, char *err, size_t errle
         if (i + 1 < argc && argv[i + 1] && !is_help(argv[i + 1])) {
             int hi = command_index(argv[i + 1]);
             if (hi < 0)
-                return fail(err, errlen, "help: unknown command '%s'", argv[i + 1]);
+                return cli_fail(err, errlen, "help: unknown command '%s'", argv[i + 1]);
             cli->help_for = commands[hi].cmd == RB_CMD_HELP ? RB_CMD_NONE : commands[hi].cmd;
         }
         return 0;

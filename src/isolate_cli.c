@@ -12,175 +12,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cli_opt.h"
 #include "util.h"
 
-#define BOX_ID_MAX INT32_MAX
-#define COUNT_MAX INT32_MAX /* isolate's own bound on numeric options */
-
-static int __attribute__((format(printf, 3, 4)))
-fail(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (err && errlen) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err, errlen, fmt, ap);
-        va_end(ap);
-    }
-    return -EINVAL;
-}
-
-/* ---- option scanner (same rules as the native one in cli.c) ---- */
-
-enum arg_kind { ARG_NONE, ARG_REQ, ARG_OPT };
-struct opt_def {
-    const char *lng;
-    char shrt;
-    enum arg_kind arg;
-    int id; /* 0 ends the table */
-};
-struct opt_iter {
-    int argc;
-    char **argv;
-    int i;
-    const char *cluster;
-};
-struct opt_hit {
-    const struct opt_def *def;
-    const char *val;
-    char name[40];
-};
-enum { OPT_FOUND, OPT_POSITIONAL, OPT_DASHDASH, OPT_END };
-
-static bool all_digits(const char *s)
-{
-    if (!s || !*s)
-        return false;
-    for (; *s; s++)
-        if (*s < '0' || *s > '9')
-            return false;
-    return true;
-}
-
-/* getopt would never take "--processes 8" as a value; a plain number is taken
- * anyway because no judge runs a program named "8", while a bare
- * "--processes --run" (CMS) must stay unlimited. */
-static void take_optional(struct opt_iter *it, struct opt_hit *hit)
-{
-    if (it->i < it->argc && all_digits(it->argv[it->i]))
-        hit->val = it->argv[it->i++];
-}
-
-static int next_short(struct opt_iter *it, const struct opt_def *defs, struct opt_hit *hit, char *err,
-                      size_t errlen)
-{
-    char c = *it->cluster++;
-    const struct opt_def *d;
-    for (d = defs; d->id; d++)
-        if (d->shrt && d->shrt == c)
-            break;
-    if (!d->id)
-        return fail(err, errlen, "unknown option '-%c' (isolate syntax)", c);
-    hit->def = d;
-    snprintf(hit->name, sizeof(hit->name), "-%c", c);
-    if (d->arg == ARG_NONE)
-        return OPT_FOUND;
-    if (*it->cluster) {
-        hit->val = it->cluster;
-        it->cluster = NULL;
-    } else if (d->arg == ARG_OPT) {
-        take_optional(it, hit);
-    } else if (it->i < it->argc) {
-        hit->val = it->argv[it->i++];
-    } else {
-        return fail(err, errlen, "%s needs a value", hit->name);
-    }
-    return OPT_FOUND;
-}
-
-static int opt_next(struct opt_iter *it, const struct opt_def *defs, struct opt_hit *hit, char *err,
-                    size_t errlen)
-{
-    memset(hit, 0, sizeof(*hit));
-    if (it->cluster && *it->cluster)
-        return next_short(it, defs, hit, err, errlen);
-    it->cluster = NULL;
-    if (it->i >= it->argc || !it->argv[it->i])
-        return OPT_END;
-    const char *a = it->argv[it->i++];
-    if (!strcmp(a, "--"))
-        return OPT_DASHDASH;
-    if (a[0] != '-' || a[1] == '\0') {
-        hit->val = a;
-        return OPT_POSITIONAL;
-    }
-    if (a[1] != '-') {
-        it->cluster = a + 1;
-        return next_short(it, defs, hit, err, errlen);
-    }
-    const char *name = a + 2, *eq = strchr(name, '=');
-    size_t n = eq ? (size_t)(eq - name) : strlen(name);
-    const struct opt_def *d;
-    for (d = defs; d->id; d++)
-        if (d->lng && strlen(d->lng) == n && !strncmp(d->lng, name, n))
-            break;
-    if (!d->id)
-        return fail(err, errlen, "unknown option '--%.*s' (isolate syntax)", (int)n, name);
-    hit->def = d;
-    snprintf(hit->name, sizeof(hit->name), "--%s", d->lng);
-    if (d->arg == ARG_NONE && eq)
-        return fail(err, errlen, "%s takes no value", hit->name);
-    if (eq)
-        hit->val = eq + 1;
-    else if (d->arg == ARG_OPT)
-        take_optional(it, hit);
-    else if (d->arg == ARG_REQ && it->i < it->argc)
-        hit->val = it->argv[it->i++];
-    else if (d->arg == ARG_REQ)
-        return fail(err, errlen, "%s needs a value", hit->name);
-    return OPT_FOUND;
-}
-
-/* ---- values ---- */
-
-static int val_seconds(const struct opt_hit *h, double *dst, char *err, size_t errlen)
-{
-    int r = parse_seconds(h->val, dst);
-    if (r == -ERANGE)
-        return fail(err, errlen, "%s: time '%s' is too large", h->name, h->val);
-    if (r < 0)
-        return fail(err, errlen, "%s: invalid time '%s' (use seconds, e.g. 1.5)", h->name, h->val);
-    return 0;
-}
-
-static int val_count(const struct opt_hit *h, uint64_t *dst, char *err, size_t errlen)
-{
-    int r = parse_uint(h->val, COUNT_MAX, dst);
-    if (r == -ERANGE)
-        return fail(err, errlen, "%s: number '%s' is too large (at most %d)", h->name, h->val, COUNT_MAX);
-    if (r < 0)
-        return fail(err, errlen, "%s: invalid number '%s' (use a non-negative integer)", h->name, h->val);
-    return 0;
-}
-
-static int val_kib(const struct opt_hit *h, uint64_t *dst, char *err, size_t errlen)
-{
-    uint64_t v;
-    int r = parse_uint(h->val, UINT64_MAX / 1024, &v);
-    if (r == -ERANGE)
-        return fail(err, errlen, "%s: size '%s' is too large", h->name, h->val);
-    if (r < 0)
-        return fail(err, errlen, "%s: invalid size '%s' (use a number of KiB)", h->name, h->val);
-    *dst = v * 1024;
-    return 0;
-}
-
-static int val_nonempty(const struct opt_hit *h, char **dst, char *err, size_t errlen)
-{
-    if (!*h->val)
-        return fail(err, errlen, "%s: the value must not be empty", h->name);
-    *dst = (char *)h->val;
-    return 0;
-}
 
 /* ---- --dir and --env, shared with the native `run` ---- */
 
@@ -203,7 +37,7 @@ static int box_path(const char *in, const char *spec, char **out, char *err, siz
         }
         if (c == 2 && s[0] == '.' && s[1] == '.') {
             free(p);
-            return fail(err, errlen, "--dir: '..' is not allowed in the box path of '%s'", spec);
+            return cli_fail(err, errlen, "--dir: '..' is not allowed in the box path of '%s'", spec);
         }
         p[n++] = '/';
         memcpy(p + n, s, c);
@@ -213,7 +47,7 @@ static int box_path(const char *in, const char *spec, char **out, char *err, siz
     p[n] = '\0';
     if (n == 0) {
         free(p);
-        return fail(err, errlen, "--dir: '%s' has no box path (the box root itself cannot be bound)", spec);
+        return cli_fail(err, errlen, "--dir: '%s' has no box path (the box root itself cannot be bound)", spec);
     }
     *out = p;
     return 0;
@@ -240,8 +74,8 @@ static int dir_options(char *opts, const char *spec, unsigned *flags, char *err,
             continue;
         }
         if (!strcmp(tok, "fs") || !strcmp(tok, "norec"))
-            return fail(err, errlen, "--dir: option '%s' in '%s' is not supported by rustbox", tok, spec);
-        return fail(err, errlen, "--dir: unknown option '%s' in '%s' (use rw, noexec, maybe, dev or tmp)", tok,
+            return cli_fail(err, errlen, "--dir: option '%s' in '%s' is not supported by rustbox", tok, spec);
+        return cli_fail(err, errlen, "--dir: unknown option '%s' in '%s' (use rw, noexec, maybe, dev or tmp)", tok,
                     spec);
     }
     return 0;
@@ -250,7 +84,7 @@ static int dir_options(char *opts, const char *spec, unsigned *flags, char *err,
 int cli_add_dir(struct rb_run_request *req, const char *spec, char *err, size_t errlen)
 {
     if (!spec || !*spec)
-        return fail(err, errlen, "--dir: empty rule (use BOX[=HOST][:OPTIONS])");
+        return cli_fail(err, errlen, "--dir: empty rule (use BOX[=HOST][:OPTIONS])");
     _cleanup_free_ char *copy = strdup(spec);
     if (!copy)
         return -ENOMEM;
@@ -261,7 +95,7 @@ int cli_add_dir(struct rb_run_request *req, const char *spec, char *err, size_t 
         size_t olen = strlen(opts);
         if (olen == 0 || strchr(":,", opts[olen - 1]) || strstr(opts, "::") || strstr(opts, ",,") ||
             strchr(":,", opts[0]))
-            return fail(err, errlen, "--dir: empty option in '%s'", spec);
+            return cli_fail(err, errlen, "--dir: empty option in '%s'", spec);
         int r = dir_options(opts, spec, &flags, err, errlen);
         if (r < 0)
             return r;
@@ -277,15 +111,15 @@ int cli_add_dir(struct rb_run_request *req, const char *spec, char *err, size_t 
         return r;
     if (host && !*host) {
         if (flags)
-            return fail(err, errlen, "--dir: '%s' removes a rule and takes no options", spec);
+            return cli_fail(err, errlen, "--dir: '%s' removes a rule and takes no options", spec);
         flags = RB_DIR_REMOVE;
     } else if (flags & RB_DIR_TMP) {
         if (host)
-            return fail(err, errlen, "--dir: ':tmp' takes no host directory in '%s'", spec);
+            return cli_fail(err, errlen, "--dir: ':tmp' takes no host directory in '%s'", spec);
         flags |= RB_DIR_RW; /* as in isolate: a fresh tmp dir is writable */
     } else if (host) {
         if (host[0] != '/')
-            return fail(err, errlen, "--dir: host directory '%s' in '%s' must be an absolute path", host, spec);
+            return cli_fail(err, errlen, "--dir: host directory '%s' in '%s' must be an absolute path", host, spec);
         if (!(outside = strdup(host)))
             return -ENOMEM;
     } else if (!(outside = strdup(inside))) {
@@ -315,7 +149,7 @@ int cli_add_dir(struct rb_run_request *req, const char *spec, char *err, size_t 
 int cli_add_env(struct rb_run_request *req, const char *spec, char *err, size_t errlen)
 {
     if (!spec || !*spec)
-        return fail(err, errlen, "--env: empty value (use VAR or VAR=VALUE)");
+        return cli_fail(err, errlen, "--env: empty value (use VAR or VAR=VALUE)");
     size_t n = strcspn(spec, "=");
     bool ok = n > 0 && !(spec[0] >= '0' && spec[0] <= '9');
     for (size_t i = 0; ok && i < n; i++) {
@@ -323,7 +157,7 @@ int cli_add_env(struct rb_run_request *req, const char *spec, char *err, size_t 
         ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
     }
     if (!ok)
-        return fail(err, errlen,
+        return cli_fail(err, errlen,
                     "--env: invalid variable name '%.*s' in '%s' (use letters, digits and _, not starting with a digit)",
                     (int)n, spec, spec);
     char *copy = strdup(spec);
@@ -408,8 +242,8 @@ static int unsupported(const struct opt_hit *h, char *err, size_t errlen)
     };
     for (size_t i = 0; i < ARRAY_SIZE(reasons); i++)
         if (!strcmp(h->def->lng, reasons[i].option))
-            return fail(err, errlen, "%s: %s", h->name, reasons[i].why);
-    return fail(err, errlen, "%s: not supported by rustbox", h->name);
+            return cli_fail(err, errlen, "%s: %s", h->name, reasons[i].why);
+    return cli_fail(err, errlen, "%s: not supported by rustbox", h->name);
 }
 
 /* -D: isolate drops its default rules. rustbox has no switch for its default
@@ -450,10 +284,9 @@ static int isolate_option(struct rb_cli *cli, struct isolate_state *st, const st
     uint64_t v;
     switch (h->def->id) {
     case I_BOX_ID:
-        if (parse_uint(h->val, BOX_ID_MAX, &v) < 0)
-            return fail(err, errlen, "%s: invalid box id '%s' (use a number from 0 to %d)", h->name, h->val,
-                        BOX_ID_MAX);
-        cli->box_id = req->box_id = (long)v;
+        if (val_box_id(h, &cli->box_id, err, errlen) < 0)
+            return -EINVAL;
+        req->box_id = cli->box_id;
         return 0;
     case I_INIT: mode = RB_CMD_INIT; break;
     case I_RUN: mode = RB_CMD_RUN; break;
@@ -494,17 +327,17 @@ static int isolate_option(struct rb_cli *cli, struct isolate_state *st, const st
         if (val_count(h, &v, err, errlen) < 0)
             return -EINVAL;
         if (v != 0)
-            return fail(err, errlen, "%s: core dumps are not supported (only 0 is accepted)", h->name);
+            return cli_fail(err, errlen, "%s: core dumps are not supported (only 0 is accepted)", h->name);
         return 0;
     case I_CONFIG: return val_nonempty(h, &cli->config_path, err, errlen);
     case I_DRY_RUN: cli->dry_run = true; return 0;
     case I_HELP:
     case I_IGNORED: return 0;
     case I_UNSUPPORTED: return unsupported(h, err, errlen);
-    default: return fail(err, errlen, "%s: not handled", h->name);
+    default: return cli_fail(err, errlen, "%s: not handled", h->name);
     }
     if (st->mode != RB_CMD_NONE && st->mode != mode)
-        return fail(err, errlen, "give only one of --init, --run, --cleanup or --version");
+        return cli_fail(err, errlen, "give only one of --init, --run, --cleanup or --version");
     st->mode = mode;
     return 0;
 }
@@ -526,18 +359,18 @@ static int isolate_finish(struct rb_cli *cli, struct isolate_state *st, char **p
 {
     switch (st->mode) {
     case RB_CMD_NONE:
-        return fail(err, errlen, "give one of --init, --run or --cleanup (isolate syntax; see --help)");
+        return cli_fail(err, errlen, "give one of --init, --run or --cleanup (isolate syntax; see --help)");
     case RB_CMD_VERSION:
         break;
     case RB_CMD_INIT:
     case RB_CMD_CLEANUP:
         if (program)
-            return fail(err, errlen, "%s takes no program (found '%s')",
+            return cli_fail(err, errlen, "%s takes no program (found '%s')",
                         st->mode == RB_CMD_INIT ? "--init" : "--cleanup", program[0]);
         break;
     default:
         if (!program)
-            return fail(err, errlen, "--run needs a program: isolate [OPTIONS] --run -- PROG [ARGS...]");
+            return cli_fail(err, errlen, "--run needs a program: isolate [OPTIONS] --run -- PROG [ARGS...]");
         cli->run.argv = program;
     }
     cli->cmd = st->mode;
@@ -561,7 +394,7 @@ int isolate_parse(int argc, char **argv, struct rb_cli *cli, char *err, size_t e
         }
     }
     struct isolate_state st = { .mode = RB_CMD_NONE };
-    struct opt_iter it = { .argc = argc, .argv = argv, .i = 1 };
+    struct opt_iter it = { .argc = argc, .argv = argv, .i = 1, .ctx = " (isolate syntax)" };
     char **program = NULL;
     int r = 0;
     for (;;) {
