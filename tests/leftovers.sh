@@ -2,10 +2,13 @@
 # leftovers.sh: run at the end of `make check`. Fails (exit 1, listing them)
 # if anything rustbox or its tests make is still on the host: a mount, a
 # cgroup, a work or test dir, or a process running as a box uid.
+#
+# Test suites use name prefixes "rb<letters>" (rbt.., rbfm, rblk, rbadv, ...)
+# and uid ranges from 1,000,000 up; an installation uses "rustbox" and
+# 60000 + box id.
 set -euo pipefail
 
-FIRST_UID=60000
-LAST_UID=160000
+uid_ranges=("60000 160000" "1000000 4000000")
 found=0
 
 report() {
@@ -17,16 +20,22 @@ report() {
     fi
 }
 
-mounts=$(awk '$5 ~ /rbt|rustbox/ || $4 ~ /rbt|rustbox/ { print $5 }' /proc/self/mountinfo)
+mounts=$(awk '$5 ~ /\/(rb[a-z]*|rustbox)[-.]/ || $4 ~ /\/(rb[a-z]*|rustbox)-[0-9]/ { print $5 }' /proc/self/mountinfo)
 report mounts "$mounts"
 
-cgroups=$(find /sys/fs/cgroup -maxdepth 3 -type d \( -name 'rbt*-*' -o -name 'rustbox-*' \) 2>/dev/null || true)
+cgroups=$(find /sys/fs/cgroup -maxdepth 4 -type d -regextype posix-extended \
+    -regex '.*/(rb[a-z]*|rustbox)-[0-9]+' 2>/dev/null || true)
 report cgroups "$cgroups"
 
-dirs=$(find /tmp -maxdepth 1 \( -name 'rbtest.*' -o -name 'rustbox-*' \) 2>/dev/null || true)
+dirs=$(find /tmp -maxdepth 1 -type d -regextype posix-extended \
+    \( -regex '/tmp/rb[a-z]*\.[A-Za-z0-9_]+' -o -regex '/tmp/rustbox-[0-9]+' \) 2>/dev/null || true)
 report "temp dirs" "$dirs"
 
-procs=$(ps -e -o uid=,pid=,args= | awk -v lo="$FIRST_UID" -v hi="$LAST_UID" '$1 >= lo && $1 <= hi')
+procs=""
+for range in "${uid_ranges[@]}"; do
+    read -r lo hi <<<"$range"
+    procs+=$(ps -e -o uid=,pid=,args= | awk -v lo="$lo" -v hi="$hi" '$1 >= lo && $1 < hi')
+done
 report "processes (uid pid args)" "$procs"
 
 if [[ "$found" -ne 0 ]]; then

@@ -212,6 +212,22 @@ EOF
     ! grep -qF "$P" /proc/self/mountinfo || fail "a mount under $P is left"
 }
 
+@test "--stdin/--stdout are opened inside the box after privileges are dropped" {
+    iso_init 421
+    echo topsecret >"$BOXPATH/box/secret"
+    chmod 0600 "$BOXPATH/box/secret"
+    echo original >"$BOXPATH/box/rootfile"
+    chmod 0644 "$BOXPATH/box/rootfile"
+    iso --box-id=421 --cg --stdin=secret -M "$T/priv.meta" --run -- /bin/cat
+    [[ "$status" != 0 ]] || fail "a root-only stdin file was opened"
+    [[ "$out" != *topsecret* ]] || fail "the box read a root-only file"
+    iso --box-id=421 --cg --stdout=rootfile --run -- /bin/echo overwritten
+    [[ "$status" != 0 ]] || fail "a root-owned 0644 stdout file was opened for writing"
+    [[ "$(cat "$BOXPATH/box/rootfile")" == original ]] || fail "rootfile was overwritten"
+    iso --box-id=421 --cg --cleanup
+    expect_status 0
+}
+
 @test "a bare --processes means unlimited" {
     iso_init 430
     iso --box-id=430 --cg --processes --dir="$HDIR" --run -- /opt/h/forkbomb count 100
@@ -246,11 +262,11 @@ EOF
     expect_status 0
 }
 
-@test "a CMS-sized box id (65001) runs as uid 125001" {
+@test "a CMS-sized box id (65001) runs as first_uid + 65001" {
     iso_init 65001
     iso --box-id=65001 --cg --run -- /usr/bin/id -u
     expect_status 0
-    [[ "$out" == 125001 ]] || fail "id -u printed '$out'"
+    [[ "$out" == "$(box_uid 65001)" ]] || fail "id -u printed '$out', expected $(box_uid 65001)"
     iso --box-id=65001 --cg --cleanup
     expect_status 0
 }

@@ -4,26 +4,34 @@
 #   setup_file()    { rb_setup_file TAG FIRST_BOX_ID; }
 #   teardown_file() { rb_teardown_file; }
 # and gets a private directory $T (config, state dir, work root), its own
-# name prefix "rbt<TAG>" and its own range of box ids, so that the files never
-# touch a real installation (/var/lib/rustbox, /tmp/rustbox-*) or each other.
+# name prefix "rbt<TAG><4 random chars>" and its own range of box ids, so
+# that the files never touch a real installation (/var/lib/rustbox,
+# /tmp/rustbox-*) or each other's mounts and cgroups.
 #
 # Environment: RUSTBOX (the binary under test), HELPERS (build/helpers).
 
 : "${RUSTBOX:?set RUSTBOX to the absolute path of the rustbox binary}"
 : "${HELPERS:?set HELPERS to the absolute path of build/helpers}"
 
-RB_FIRST_UID=60000
 
 rb_setup_file() {
-    local tag=$1
-    export RB_PREFIX="rbt${tag}"
+    local tag=$1 run
+    # Cgroup names are host-wide: a per-invocation suffix keeps two runs of
+    # the same file (say, two checkouts tested at once) from sharing them.
+    run=$(tr -dc 'a-z0-9' </dev/urandom | head -c 4) || true
+    export RB_PREFIX="rbt${tag}${run}"
     export RB_FIRST_ID=$2
+    # Every file gets its own uid range as well: cleanup treats any process of
+    # a box's uid as the box's, so suites running at the same time (other
+    # developers' runs on one host) must not share uids.
+    export RB_FIRST_UID=$((1000000 + RB_FIRST_ID * 1000))
     T=$(mktemp -d /tmp/rbtest.XXXXXX)
     chmod 0755 "$T"
     export T
     mkdir -p "$T/state" "$T/work" "$T/bin"
     cat >"$T/config.json" <<EOF
-{"state_dir": "$T/state", "work_root": "$T/work", "name_prefix": "$RB_PREFIX", "num_boxes": 100000}
+{"state_dir": "$T/state", "work_root": "$T/work", "name_prefix": "$RB_PREFIX", "num_boxes": 100000,
+ "first_uid": $RB_FIRST_UID, "first_gid": $RB_FIRST_UID}
 EOF
     export RUSTBOX_CONFIG="$T/config.json"
     ln -s "$RUSTBOX" "$T/bin/isolate"
@@ -38,7 +46,7 @@ EOF
 # the host: no mount, no cgroup, no process of a box uid it used. Removes $T
 # only when no mount is left under it.
 rb_teardown_file() {
-    local id problems="" mounts cgroups procs=""
+    local id p problems="" mounts cgroups procs=""
     [[ -n "${T:-}" && -d "$T" ]] || return 0
     for id in $(box_ids "$T/persistent_ids"); do
         "$RUSTBOX" cleanup --box-id "$id" >/dev/null 2>&1 || true
@@ -46,7 +54,8 @@ rb_teardown_file() {
     mounts=$(grep -F -e "$T" -e "${RB_PREFIX}-" /proc/self/mountinfo || true)
     cgroups=$(find /sys/fs/cgroup -maxdepth 3 -name "${RB_PREFIX}-*" 2>/dev/null || true)
     for id in $(box_ids "$T/box_ids" "$T/persistent_ids"); do
-        procs+=$(box_procs "$((RB_FIRST_UID + id))")
+        p=$(box_procs "$((RB_FIRST_UID + id))")
+        if [[ -n "$p" ]]; then procs+="uid $((RB_FIRST_UID + id)): $p"$'\n'; fi
     done
     [[ -z "$mounts" ]] || problems+=$'leftover mounts:\n'"$mounts"$'\n'
     [[ -z "$cgroups" ]] || problems+=$'leftover cgroups:\n'"$cgroups"$'\n'
