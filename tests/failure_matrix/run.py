@@ -217,19 +217,18 @@ class Matrix:
         t = self.new_dir()
         host = Host(t)
         helpers = []
+        before = host.snapshot()
+        obs = {"outcome": "?", "verdict": "?", "exit": "?", "health": "?"}
         try:
-            before = host.snapshot()
             self.rb(t, "baseline", "capture", "--output", f"{t}/before.json", check=True)
             self.setup(cell, t, helpers)
             p = self.rb(t, *self.action(cell), fault=cell.fault(t))
             obs = self.observe(cell, p, t)
             problems = self.judge(cell, obs)
-            leftovers = self.recover(t, helpers, host, before)
+        except (RuntimeError, subprocess.TimeoutExpired, ValueError, OSError) as e:
+            problems = [f"the cell could not run: {e}"]
         finally:
-            for h in helpers:
-                if h.poll() is None:
-                    h.kill()
-                    h.wait()
+            leftovers = self.recover(t, helpers, host, before)
         if not self.dispose(t):
             leftovers.append(f"mounts under {t}")
         return obs, problems, leftovers
