@@ -11,6 +11,7 @@
 #include "box.h"
 #include "cleanup.h"
 #include "health.h"
+#include "metrics.h"
 #include "run.h"
 #include "util.h"
 
@@ -64,6 +65,7 @@ static void record_cleanup(const struct rb_ctx *ctx, const struct rb_box *box, c
     if (rep->stray_processes) {
         log_event(&ctx->log, RB_LOG_ERROR, "containment_violation", "box_id=%ld processes=%d", box->id,
                   rep->stray_processes);
+        metrics_record_violation(ctx);
         (void)health_quarantine(ctx, RB_REASON_ORPHAN, false, "cleanup", NULL);
     }
     int r = health_record_cleanup(ctx, rep);
@@ -81,6 +83,7 @@ static void log_cleanup(const struct rb_ctx *ctx, const struct rb_box *box, cons
               "box_id=%ld outcome=%s duration_s=%.3f errors=%zu%s%s%s%s%s", box->id,
               cleanup_outcome_name(rep->outcome), rep->duration_s, rep->n_errors, e ? " kind=" : "",
               e ? cleanup_error_kind_name(e->kind) : "", e ? " detail=\"" : "", e ? e->detail : "", e ? "\"" : "");
+    metrics_record_cleanup(ctx, rep);
 }
 
 /* Removes the box's lock unless cleanup failed: a failed box keeps its lock
@@ -260,6 +263,7 @@ static int refuse_missing_controls(struct rb_ctx *ctx, const struct rb_run_reque
              ctx->cg_caps.why[0] ? ctx->cg_caps.why : "no usable cgroup backend");
     res.reason = res.reason_buf;
     log_error("refusing to run: %s", res.reason);
+    metrics_record_run(ctx, &res);
     report_result(ctx, &res);
     return RB_EXIT_INTERNAL;
 }
@@ -335,6 +339,7 @@ int cmd_run(struct rb_ctx *ctx)
         result_mark_cleanup_failed(&res);
     log_event(&ctx->log, RB_LOG_INFO, "run_finished", "box_id=%ld verdict=%s cpu_time_s=%.3f wall_time_s=%.3f",
               box.id, verdict_name(res.verdict), res.cpu_time_s, res.wall_time_s);
+    metrics_record_run(ctx, &res);
     int status = report_result(ctx, &res);
     result_free(&res);
     return status;

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "metrics.h"
 #include "util.h"
 
 static const char *const status_names[] = { "healthy", "unhealthy", "quarantined" };
@@ -363,6 +364,8 @@ int health_update(const struct rb_ctx *ctx, const char *actor, bool rebuild, hea
                                               : "health_changed",
                   "from=%s to=%s reason=\"%s\" actor=%s", health_status_name(tr.from), health_status_name(tr.to),
                   tr.reason, actor);
+        if (tr.to == RB_QUARANTINED)
+            metrics_record_quarantine(ctx);
     }
     return 0;
 }

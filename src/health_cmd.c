@@ -11,6 +11,7 @@
 #include "box.h"
 #include "cleanup.h"
 #include "health.h"
+#include "metrics.h"
 #include "scan.h"
 #include "util.h"
 
@@ -111,6 +112,7 @@ static int recover_boxes(struct rb_ctx *ctx, const struct rb_scan *s, bool all)
                   "box_id=%ld state=%s outcome=%s", b->id, box_state_name(b->state),
                   cleanup_outcome_name(rep.outcome));
         failed += rep.outcome == RB_CLEANUP_FAILURE;
+        metrics_record_cleanup(ctx, &rep);
         (void)health_record_cleanup(ctx, &rep);
         box_unlock(&box, whole && rep.outcome != RB_CLEANUP_FAILURE);
     }
@@ -169,6 +171,7 @@ static void flag_orphans(const struct rb_ctx *ctx, const struct rb_leftovers *l,
     if (!l->orphans)
         return;
     log_event(&ctx->log, RB_LOG_ERROR, "orphan_detected", "processes=%d actor=%s", l->orphans, actor);
+    metrics_record_violation(ctx);
     (void)health_quarantine(ctx, RB_REASON_ORPHAN, false, actor, NULL);
 }
 
@@ -193,6 +196,7 @@ static int do_check(struct rb_ctx *ctx)
         log_error("cannot update the health state under %s: %s", ctx->cfg.state_dir, strerror(-r));
         return RB_EXIT_INTERNAL;
     }
+    metrics_refresh_textfile(ctx);
     print_health(ctx, &st);
     return health_exit(&st);
 }

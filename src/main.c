@@ -9,13 +9,9 @@
 #include "commands.h"
 #include "health_cmd.h"
 #include "context.h"
+#include "metrics.h"
+#include "serve.h"
 #include "util.h"
-
-static int not_yet(const char *what)
-{
-    log_error("%s is not available in this build", what);
-    return RB_EXIT_INTERNAL;
-}
 
 static int dispatch(struct rb_ctx *ctx)
 {
@@ -24,10 +20,10 @@ static int dispatch(struct rb_ctx *ctx)
     case RB_CMD_RUN: return ctx->cli.dry_run ? cmd_dry_run(ctx) : cmd_run(ctx);
     case RB_CMD_CLEANUP: return cmd_cleanup(ctx);
     case RB_CMD_HEALTH: return cmd_health(ctx);
-    case RB_CMD_METRICS: return not_yet("metrics");
+    case RB_CMD_METRICS: return cmd_metrics(ctx);
     case RB_CMD_BASELINE: return cmd_baseline(ctx);
     case RB_CMD_AUDIT: return cmd_audit(ctx);
-    case RB_CMD_SERVE: return not_yet("serve");
+    case RB_CMD_SERVE: return cmd_serve(ctx);
     default: return RB_EXIT_INTERNAL;
     }
 }

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -17,8 +18,6 @@ const double rb_metrics_bucket_bounds[RB_METRICS_BUCKETS] = {
     0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30,
 };
 
-#define STORE_MAGIC "rustbox.metrics/1"
-#define STORE_END "end"
 #define PIDFD_MODE "native"
 
 void metrics_init(struct rb_metrics *m)
@@ -53,142 +52,74 @@ static void bound_text(size_t b, char *buf, size_t len)
         snprintf(buf, len, "+Inf");
 }
 
-/* ---- the store's text ------------------------------------------------- */
+/* ---- the store's record ---------------------------------------------- */
 
-char *metrics_serialize(const struct rb_metrics *m)
+/* FNV-1a 64: enough to tell a record from a torn or foreign one. */
+static uint64_t fnv1a(const void *p, size_t n)
 {
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-    if (!f)
-        return NULL;
-    fprintf(f, "%s\n", STORE_MAGIC);
-    for (int v = 0; v < RB_VERDICT_COUNT; v++)
-        fprintf(f, "executions_total %s %" PRIu64 "\n", verdict_name(v), m->executions[v]);
-    for (size_t i = 0; i < RB_CLEANUP_OUTCOME_COUNT; i++)
-        fprintf(f, "cleanup_total %s %" PRIu64 "\n", cleanup_outcome_name(outcomes[i]),
-                m->cleanups[outcomes[i]]);
-    for (size_t b = 0; b <= RB_METRICS_BUCKETS; b++) {
-        char le[32];
-        bound_text(b, le, sizeof(le));
-        fprintf(f, "cleanup_duration_bucket %s %" PRIu64 "\n", le, m->duration_buckets[b]);
+    const unsigned char *c = p;
+    uint64_t h = 0xcbf29ce484222325ULL;
+    for (size_t i = 0; i < n; i++) {
+        h ^= c[i];
+        h *= 0x100000001b3ULL;
     }
-    fprintf(f, "cleanup_duration_sum %.9f\n", m->duration_sum);
-    fprintf(f, "worker_quarantined_total %" PRIu64 "\n", m->quarantined);
-    for (int c = 0; c < RB_CTL_COUNT; c++)
-        fprintf(f, "control_degraded_total %s %" PRIu64 "\n", control_name(c), m->control_degraded[c]);
-    fprintf(f, "containment_violations_total %" PRIu64 "\n", m->containment_violations);
-    fprintf(f, "%s\n", STORE_END);
-    if (fclose(f) != 0) {
-        free(buf);
-        return NULL;
-    }
-    return buf;
+    return h;
 }
 
-/* A reader over the store's lines, in the order metrics_serialize writes
- * them. The first mismatch marks the whole text bad. */
-struct cursor {
-    const char *p;
-    bool bad;
+#define STORE_MAGIC "RBMETRC1"
+
+/* One fixed-size record, host byte order (the store never leaves the host).
+ * The header names the layout, so a build with other verdicts, controls or
+ * buckets sees a foreign record, not wrong numbers. */
+struct store_record {
+    char magic[8];
+    uint16_t verdicts, outcomes, buckets, controls;
+    struct rb_metrics m;
+    uint64_t checksum; /* of everything before it */
 };
 
-/* The value text of the next line if it is "KEY VALUE\n"; NULL otherwise. */
-static const char *take_line(struct cursor *c, const char *key, const char **eol)
+_Static_assert(sizeof(struct store_record) == 8 + 8 + sizeof(struct rb_metrics) + 8,
+               "the record has no padding: every byte is covered by the checksum");
+
+size_t metrics_record_size(void)
 {
-    if (c->bad)
-        return NULL;
-    size_t klen = strlen(key);
-    const char *nl = strchr(c->p, '\n');
-    if (!nl || strncmp(c->p, key, klen) != 0 || c->p[klen] != ' ' || c->p + klen + 1 >= nl) {
-        c->bad = true;
-        return NULL;
-    }
-    *eol = nl;
-    const char *v = c->p + klen + 1;
-    c->p = nl + 1;
-    return v;
+    return sizeof(struct store_record);
 }
 
-static uint64_t take_u64(struct cursor *c, const char *key)
+void metrics_encode(const struct rb_metrics *m, void *buf)
 {
-    const char *eol, *v = take_line(c, key, &eol);
-    if (!v)
-        return 0;
-    char *end;
-    errno = 0;
-    unsigned long long x = strtoull(v, &end, 10);
-    if (*v < '0' || *v > '9' || errno || end != eol) {
-        c->bad = true;
-        return 0;
-    }
-    return (uint64_t)x;
+    struct store_record r;
+    memset(&r, 0, sizeof(r));
+    memcpy(r.magic, STORE_MAGIC, sizeof(r.magic));
+    r.verdicts = RB_VERDICT_COUNT;
+    r.outcomes = RB_CLEANUP_OUTCOME_COUNT;
+    r.buckets = RB_METRICS_BUCKETS;
+    r.controls = RB_CTL_COUNT;
+    r.m = *m;
+    r.checksum = fnv1a(&r, offsetof(struct store_record, checksum));
+    memcpy(buf, &r, sizeof(r));
 }
 
-static double take_double(struct cursor *c, const char *key)
-{
-    const char *eol, *v = take_line(c, key, &eol);
-    if (!v)
-        return 0;
-    char *end;
-    errno = 0;
-    double x = strtod(v, &end);
-    if (*v < '0' || *v > '9' || errno || end != eol || !isfinite(x) || x < 0) {
-        c->bad = true;
-        return 0;
-    }
-    return x;
-}
-
-static bool take_word(struct cursor *c, const char *word)
-{
-    size_t n = strlen(word);
-    if (c->bad || strncmp(c->p, word, n) != 0 || c->p[n] != '\n') {
-        c->bad = true;
-        return false;
-    }
-    c->p += n + 1;
-    return true;
-}
-
-int metrics_parse(const char *text, struct rb_metrics *m)
+int metrics_decode(const void *buf, size_t len, struct rb_metrics *m)
 {
     metrics_init(m);
-    struct cursor c = { text, false };
-    char key[96];
-    take_word(&c, STORE_MAGIC);
-    for (int v = 0; v < RB_VERDICT_COUNT; v++) {
-        snprintf(key, sizeof(key), "executions_total %s", verdict_name(v));
-        m->executions[v] = take_u64(&c, key);
-    }
-    for (size_t i = 0; i < RB_CLEANUP_OUTCOME_COUNT; i++) {
-        snprintf(key, sizeof(key), "cleanup_total %s", cleanup_outcome_name(outcomes[i]));
-        m->cleanups[outcomes[i]] = take_u64(&c, key);
-    }
-    for (size_t b = 0; b <= RB_METRICS_BUCKETS; b++) {
-        char le[32];
-        bound_text(b, le, sizeof(le));
-        snprintf(key, sizeof(key), "cleanup_duration_bucket %s", le);
-        m->duration_buckets[b] = take_u64(&c, key);
-    }
-    m->duration_sum = take_double(&c, "cleanup_duration_sum");
-    m->quarantined = take_u64(&c, "worker_quarantined_total");
-    for (int ctl = 0; ctl < RB_CTL_COUNT; ctl++) {
-        snprintf(key, sizeof(key), "control_degraded_total %s", control_name(ctl));
-        m->control_degraded[ctl] = take_u64(&c, key);
-    }
-    m->containment_violations = take_u64(&c, "containment_violations_total");
-    take_word(&c, STORE_END);
+    struct store_record r;
+    if (len != sizeof(r))
+        return -EBADMSG;
+    memcpy(&r, buf, sizeof(r));
+    if (memcmp(r.magic, STORE_MAGIC, sizeof(r.magic)) != 0 || r.verdicts != RB_VERDICT_COUNT ||
+        r.outcomes != RB_CLEANUP_OUTCOME_COUNT || r.buckets != RB_METRICS_BUCKETS || r.controls != RB_CTL_COUNT ||
+        r.checksum != fnv1a(&r, offsetof(struct store_record, checksum)))
+        return -EBADMSG;
     /* Every cleanup is observed once by the histogram: the two must agree. */
     uint64_t cleanups = 0, observed = 0;
     for (size_t i = 0; i < RB_CLEANUP_OUTCOME_COUNT; i++)
-        cleanups += m->cleanups[i];
-    for (size_t b = 0; b <= RB_METRICS_BUCKETS; b++)
-        observed += m->duration_buckets[b];
-    if (c.bad || *c.p != '\0' || cleanups != observed) {
-        metrics_init(m);
+        cleanups += r.m.cleanups[i];
+    for (size_t i = 0; i <= RB_METRICS_BUCKETS; i++)
+        observed += r.m.duration_buckets[i];
+    if (cleanups != observed || !isfinite(r.m.duration_sum) || r.m.duration_sum < 0)
         return -EBADMSG;
-    }
+    *m = r.m;
     return 0;
 }
 
@@ -210,7 +141,7 @@ char *metrics_exposition(const struct rb_metrics *m, const struct rb_metrics_gau
     family(f, "rustbox_worker_health", "gauge",
            "Current health status of the worker: 1 for the status in force, 0 for the others.");
     for (int s = RB_HEALTHY; s <= RB_QUARANTINED; s++)
-        fprintf(f, "rustbox_worker_health{status=\"%s\"} %d\n", health_status_name(s), g->status == s);
+        fprintf(f, "rustbox_worker_health{status=\"%s\"} %d\n", health_status_name(s), (int)g->status == s);
 
     family(f, "rustbox_worker_quarantined_total", "counter", "Transitions of the worker into quarantine.");
     fprintf(f, "rustbox_worker_quarantined_total %" PRIu64 "\n", m->quarantined);
@@ -266,58 +197,76 @@ char *metrics_exposition(const struct rb_metrics *m, const struct rb_metrics_gau
 /* ---- the store -------------------------------------------------------- */
 
 struct metrics_paths {
-    char dir[512], data[600], tmp[600], lock[600], damaged[600];
+    char dir[512], data[600], lock[600], damaged[600];
 };
 
 static void paths_of(const struct rb_ctx *ctx, struct metrics_paths *p)
 {
     snprintf(p->dir, sizeof(p->dir), "%s/metrics", ctx->cfg.state_dir);
     snprintf(p->data, sizeof(p->data), "%s/counters", p->dir);
-    snprintf(p->tmp, sizeof(p->tmp), "%s/counters.tmp", p->dir);
     snprintf(p->lock, sizeof(p->lock), "%s/lock", p->dir);
     snprintf(p->damaged, sizeof(p->damaged), "%s/counters.damaged", p->dir);
 }
 
-/* 0 with zeros when there is no file yet; -EBADMSG when it is damaged. */
-static int read_store(const struct metrics_paths *p, struct rb_metrics *m)
+/* Reads the record from fd: 0 with zeros when the file is empty (new),
+ * -EBADMSG when it holds anything but one valid record. */
+static int read_store(int fd, struct rb_metrics *m)
 {
     metrics_init(m);
-    _cleanup_free_ char *text = NULL;
-    int r = read_file(p->data, &text, NULL);
-    if (r == -ENOENT)
-        return 0;
-    return r < 0 ? r : metrics_parse(text, m);
+    char buf[sizeof(struct store_record) + 1];
+    size_t n = 0;
+    for (;;) {
+        ssize_t r = pread(fd, buf + n, sizeof(buf) - n, (off_t)n);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0)
+            return -errno;
+        n += (size_t)r;
+        if (r == 0 || n == sizeof(buf))
+            break;
+    }
+    return n == 0 ? 0 : metrics_decode(buf, n, m);
 }
 
-/* No fsync, on purpose: a disk flush on every run costs more than the run's
+/* Updates are made in place, under the lock: one pwrite of the fixed-size
+ * record. Readers take the lock too, so none ever sees half an update, and
+ * it costs a few microseconds, where a rename over the old file makes ext4
+ * start writing the new one out at once (auto_da_alloc: ~1 ms an update).
+ * No fsync either: a disk flush on every run costs more than the run's
  * metrics are worth, and losing the last increments to a power cut is a
- * counter reset that Prometheus handles. The rename alone keeps every update
- * all-or-nothing for readers: they see the old file or the new one, never
- * half of one. The temp name is fixed because only the lock holder writes
- * it. A file that a crash left empty or garbled is set aside on next read. */
-static int write_store(const struct metrics_paths *p, const struct rb_metrics *m)
+ * counter reset that Prometheus handles. What such a cut may leave (an
+ * empty file, a record mixing two versions) fails the checksum and is set
+ * aside on next use. */
+static int write_store(int fd, const struct rb_metrics *m)
 {
-    _cleanup_free_ char *text = metrics_serialize(m);
-    if (!text)
-        return -ENOMEM;
-    (void)unlink(p->tmp); /* never write through whatever a crash left there */
-    int r = write_file(p->tmp, text, O_CREAT | O_EXCL | O_NOFOLLOW);
-    if (r == 0 && rename(p->tmp, p->data) < 0)
-        r = -errno;
-    if (r < 0)
-        (void)unlink(p->tmp);
-    return r;
+    char buf[sizeof(struct store_record)];
+    metrics_encode(m, buf);
+    size_t done = 0;
+    while (done < sizeof(buf)) {
+        ssize_t w = pwrite(fd, buf + done, sizeof(buf) - done, (off_t)done);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w < 0)
+            return -errno;
+        done += (size_t)w;
+    }
+    return 0;
 }
 
-static int take_lock(const struct metrics_paths *p)
+/* The lock lives on its own file, so the store can be set aside and
+ * re-created under it. Readers take it shared. */
+static int take_lock(const struct metrics_paths *p, bool writer)
 {
-    int r = mkdir_p(p->dir, 0755);
-    if (r < 0)
-        return r;
-    int fd = open(p->lock, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+    int flags = (writer ? O_RDWR | O_CREAT : O_RDONLY) | O_CLOEXEC | O_NOFOLLOW, r;
+    int fd = open(p->lock, flags, 0644);
+    if (fd < 0 && errno == ENOENT && writer) { /* the first update ever */
+        if ((r = mkdir_p(p->dir, 0755)) < 0)
+            return r;
+        fd = open(p->lock, flags, 0644);
+    }
     if (fd < 0)
         return -errno;
-    while (flock(fd, LOCK_EX) < 0)
+    while (flock(fd, writer ? LOCK_EX : LOCK_SH) < 0)
         if (errno != EINTR) {
             r = -errno;
             close(fd);
@@ -326,52 +275,82 @@ static int take_lock(const struct metrics_paths *p)
     return fd;
 }
 
-static void set_aside(const struct rb_ctx *ctx, const struct metrics_paths *p)
+static int open_store(const struct metrics_paths *p, bool writer)
+{
+    int fd = open(p->data, (writer ? O_RDWR | O_CREAT : O_RDONLY) | O_CLOEXEC | O_NOFOLLOW, 0644);
+    return fd < 0 ? -errno : fd;
+}
+
+/* Keeps the damaged file for the operator and starts a fresh one. */
+static int set_aside(const struct rb_ctx *ctx, const struct metrics_paths *p, int *fd)
 {
     int r = rename(p->data, p->damaged) < 0 ? -errno : 0;
     log_event(&ctx->log, RB_LOG_WARNING, "metrics_state_damaged",
               "file=%s kept_as=%s detail=\"%s\" action=counters_restarted", p->data, p->damaged,
-              r < 0 ? strerror(-r) : "not a rustbox metrics store");
+              r < 0 ? strerror(-r) : "not a valid rustbox metrics record");
+    close(*fd);
+    *fd = open_store(p, true);
+    if (*fd >= 0 && ftruncate(*fd, 0) < 0)
+        return -errno;
+    return *fd < 0 ? *fd : 0;
 }
 
 int metrics_update(const struct rb_ctx *ctx, metrics_mutator fn, void *data)
 {
     struct metrics_paths p;
     paths_of(ctx, &p);
-    _cleanup_close_ int lock = take_lock(&p);
+    _cleanup_close_ int lock = take_lock(&p, true);
     if (lock < 0)
         return lock;
+    _cleanup_close_ int fd = open_store(&p, true);
+    if (fd < 0)
+        return fd;
     struct rb_metrics m;
-    int r = read_store(&p, &m);
+    int r = read_store(fd, &m);
     if (r == -EBADMSG) {
-        set_aside(ctx, &p);
+        r = set_aside(ctx, &p, &fd);
         metrics_init(&m);
-        r = 0;
     }
     if (r < 0)
         return r;
     if (fn)
         fn(&m, data);
-    return write_store(&p, &m);
+    return write_store(fd, &m);
+}
+
+/* One read under the shared lock; 0 with zeros when nothing is recorded. */
+static int load_once(const struct metrics_paths *p, struct rb_metrics *m)
+{
+    metrics_init(m);
+    _cleanup_close_ int lock = take_lock(p, false);
+    if (lock == -ENOENT)
+        return 0;
+    if (lock < 0)
+        return lock;
+    _cleanup_close_ int fd = open_store(p, false);
+    if (fd == -ENOENT)
+        return 0;
+    return fd < 0 ? fd : read_store(fd, m);
 }
 
 int metrics_load(const struct rb_ctx *ctx, struct rb_metrics *m)
 {
     struct metrics_paths p;
     paths_of(ctx, &p);
-    int r = read_store(&p, m);
+    int r = load_once(&p, m);
     if (r != -EBADMSG)
         return r;
-    /* Repair under the lock (a writer may have beaten us to it), so that a
-     * damaged file is reported once, not at every scrape. */
+    /* Repair under the write lock (a writer may have beaten us to it), so
+     * that a damaged file is reported once, not at every scrape. */
     r = metrics_update(ctx, NULL, NULL);
+    if (r == 0)
+        r = load_once(&p, m);
     if (r < 0) {
         log_event(&ctx->log, RB_LOG_WARNING, "metrics_state_damaged", "file=%s detail=\"%s\" action=none",
                   p.data, strerror(-r));
         metrics_init(m);
-        return 0;
     }
-    return read_store(&p, m);
+    return 0;
 }
 
 static void update_or_log(const struct rb_ctx *ctx, const char *what, metrics_mutator fn, void *data)

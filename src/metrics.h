@@ -1,14 +1,15 @@
 /* metrics: the counters, gauges and histogram of SPEC §6, persisted under
  * <state_dir>/metrics/ and rendered in the Prometheus text format 0.0.4.
  *
- * The counters live in one small text file, rewritten whole (temp + rename)
- * under a flock by every run, cleanup and health transition. The gauges
+ * The counters live in one fixed-size checksummed record, rewritten in
+ * place under a flock by every run, cleanup and health transition. The gauges
  * (worker health, backend) are read when the exposition is rendered. The
  * parsing, the serialisation and the exposition are pure so they can be
  * tested on their own. */
 #ifndef RUSTBOX_METRICS_H
 #define RUSTBOX_METRICS_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "context.h"
@@ -43,10 +44,12 @@ struct rb_metrics_gauges {
 void metrics_init(struct rb_metrics *m);
 void metrics_observe_cleanup(struct rb_metrics *m, enum rb_cleanup_outcome outcome, double duration_s);
 
-/* The store's text (caller frees) and its strict parser: anything truncated,
- * reordered, out of range or inconsistent is -EBADMSG. */
-char *metrics_serialize(const struct rb_metrics *m);
-int metrics_parse(const char *text, struct rb_metrics *m);
+/* The store's record: fixed size, host byte order, checksummed. encode
+ * fills metrics_record_size() bytes; decode takes exactly that many and
+ * returns -EBADMSG for anything torn, foreign or inconsistent. */
+size_t metrics_record_size(void);
+void metrics_encode(const struct rb_metrics *m, void *buf);
+int metrics_decode(const void *buf, size_t len, struct rb_metrics *m);
 
 /* The text exposition (format 0.0.4, # HELP and # TYPE for every family);
  * caller frees. NULL only when out of memory. */
