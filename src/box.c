@@ -242,8 +242,10 @@ static int chown_entry(int dirfd, const char *name, const struct stat *st, void 
     return fchownat(dirfd, name, t->uid, t->gid, AT_SYMLINK_NOFOLLOW) < 0 ? -errno : 0;
 }
 
-int box_chown_workdir(const struct rb_box *box, uid_t uid, gid_t gid)
+int box_chown_workdir(const struct rb_box *box, uid_t uid, gid_t gid, bool tree)
 {
+    if (!tree)
+        return lchown(box->workdir, uid, gid) < 0 ? -errno : 0;
     struct chown_target t = { uid, gid };
     return walk_tree(box->workdir, chown_entry, &t);
 }

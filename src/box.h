@@ -45,7 +45,10 @@ int box_unlock(struct rb_box *box, bool remove);
  * steps on failure. */
 int box_create_root(const struct rb_ctx *ctx, const struct rb_box *box);
 bool box_root_mounted(const struct rb_box *box);
-/* Gives the work dir tree to uid:gid (isolate's hand-over before and after a run). */
-int box_chown_workdir(const struct rb_box *box, uid_t uid, gid_t gid);
+/* isolate's hand-over: before a run only the work dir itself goes to the box
+ * user, so the program can create files while the judge's own files keep
+ * their owner and modes (a 0600 input stays unreadable, a 0722 output stays
+ * writable); after the run the whole tree goes back to the caller (`tree`). */
+int box_chown_workdir(const struct rb_box *box, uid_t uid, gid_t gid, bool tree);
 
 #endif

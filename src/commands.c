@@ -296,7 +296,7 @@ int cmd_run(struct rb_ctx *ctx)
         box.persistent = true;
         r = box_write_lock_info(&box, getpid());
         if (r == 0)
-            r = box_chown_workdir(&box, box.uid, box.gid);
+            r = box_chown_workdir(&box, box.uid, box.gid, false);
     } else {
         r = box_lock_free_id(ctx, &box);
         if (r < 0) {
@@ -307,7 +307,7 @@ int cmd_run(struct rb_ctx *ctx)
         if (r == 0)
             r = box_create_root(ctx, &box);
         if (r == 0)
-            r = box_chown_workdir(&box, box.uid, box.gid);
+            r = box_chown_workdir(&box, box.uid, box.gid, false);
     }
 
     struct rb_result res;
@@ -329,7 +329,7 @@ int cmd_run(struct rb_ctx *ctx)
     record_cleanup(ctx, &box, &res.cleanup);
     if (box.persistent) {
         /* Hand the work dir back so the judge can read the outputs. */
-        (void)box_chown_workdir(&box, getuid(), getgid());
+        (void)box_chown_workdir(&box, getuid(), getgid(), true);
         (void)box_write_lock_info(&box, 0);
         box_unlock(&box, false);
     } else {

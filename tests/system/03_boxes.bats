@@ -110,14 +110,22 @@ teardown_file() { rb_teardown_file; }
     expect_status 0
 }
 
+# barrier_code NAME N: box code that marks NAME in /sync, waits (up to 3 s)
+# until N runs have marked it, then prints "NAME met" or "NAME alone". Runs
+# that all print "met" were in their boxes at the same time.
+barrier_code() {
+    echo "touch /sync/$1; n=0; while [ \$(ls /sync | wc -l) -lt $2 ] && [ \$n -lt 150 ]; do sleep 0.02; n=\$((n + 1)); done; if [ \$n -lt 150 ]; then echo '$1 met'; else echo '$1 alone'; fi"
+}
+
 @test "two overlapping one-shot runs, 10 times: both OK with distinct box ids" {
-    local i a b sa sb ida idb before after
+    local i a b sa sb ida idb before after sync
     before=$(host_snapshot)
     for i in $(seq 10); do
-        a="$BATS_TEST_TMPDIR/a$i" b="$BATS_TEST_TMPDIR/b$i"
-        "$RUSTBOX" run --code "sleep 0.2; echo a$i" >"$a" 2>"$a.err" &
+        a="$BATS_TEST_TMPDIR/a$i" b="$BATS_TEST_TMPDIR/b$i" sync="$BATS_TEST_TMPDIR/sync$i"
+        mkdir -m 1777 "$sync"
+        "$RUSTBOX" run --dir "/sync=$sync:rw" --code "$(barrier_code a 2)" >"$a" 2>"$a.err" &
         local pa=$!
-        "$RUSTBOX" run --code "sleep 0.2; echo b$i" >"$b" 2>"$b.err" &
+        "$RUSTBOX" run --dir "/sync=$sync:rw" --code "$(barrier_code b 2)" >"$b" 2>"$b.err" &
         local pb=$!
         sa=0 sb=0
         wait "$pa" || sa=$?
@@ -131,16 +139,13 @@ teardown_file() { rb_teardown_file; }
             cat "$a" "$a.err" "$b" "$b.err"
             return 1
         }
-        [[ "$(jq -r .verdict "$a")" == OK && "$(jq -r .verdict "$b")" == OK ]] || {
-            cat "$a" "$b"
-            return 1
-        }
-        [[ "$(jq -r .stdout "$a")" == "a$i" && "$(jq -r .stdout "$b")" == "b$i" ]] || {
+        [[ "$(jq -r .stdout "$a")" == "a met" && "$(jq -r .stdout "$b")" == "b met" ]] || {
+            echo "round $i: the two runs were not in their boxes at the same time"
             cat "$a" "$b"
             return 1
         }
         [[ "$ida" != "$idb" ]] || {
-            echo "round $i: both runs used box $ida"
+            echo "round $i: both runs used box $ida at the same time"
             return 1
         }
     done
@@ -149,9 +154,11 @@ teardown_file() { rb_teardown_file; }
 }
 
 @test "eight overlapping one-shot runs all succeed with distinct box ids" {
-    local i pids=() s bad=""
+    local i pids=() s bad="" sync="$BATS_TEST_TMPDIR/sync"
+    mkdir -m 1777 "$sync"
     for i in $(seq 8); do
-        "$RUSTBOX" run --code "sleep 0.5; echo r$i" >"$BATS_TEST_TMPDIR/r$i" 2>"$BATS_TEST_TMPDIR/e$i" &
+        "$RUSTBOX" run --dir "/sync=$sync:rw" --code "$(barrier_code r$i 8)" \
+            >"$BATS_TEST_TMPDIR/r$i" 2>"$BATS_TEST_TMPDIR/e$i" &
         pids+=($!)
     done
     for i in $(seq 8); do
@@ -159,6 +166,8 @@ teardown_file() { rb_teardown_file; }
         wait "${pids[$((i - 1))]}" || s=$?
         jq -r .box_id "$BATS_TEST_TMPDIR/r$i" >>"$T/box_ids" 2>/dev/null || true
         [[ "$s" == 0 ]] || bad+="run $i: exit $s: $(cat "$BATS_TEST_TMPDIR/r$i" "$BATS_TEST_TMPDIR/e$i")"$'\n'
+        [[ "$(jq -r .stdout "$BATS_TEST_TMPDIR/r$i" 2>/dev/null)" == "r$i met" ]] ||
+            bad+="run $i did not meet the others: $(cat "$BATS_TEST_TMPDIR/r$i")"$'\n'
     done
     [[ -z "$bad" ]] || {
         echo "$bad"

@@ -1,0 +1,171 @@
+#!/usr/bin/env bats
+# cgroup backend selection (SPEC §4, docs/cgroups.md): auto picks the
+# host's backend with nothing missing; forcing the backend the host lacks
+# is refused in strict mode (IE, exit 2, the missing control named) and
+# runs degraded with "cgroup" in controls.missing otherwise. Written for
+# either kind of host: on a v1 or hybrid host the native backend is v1 and
+# the foreign one v2, on a pure cgroup v2 host the other way round.
+# Persistent boxes of this file: 600-699; box uids from 700000.
+# shellcheck disable=SC2154 # $out and $status are set by rb (common.bash)
+
+load common
+
+setup_file() {
+    rb_setup_file bk 600
+    # Its own uid range, apart from the other files' (first_uid 60000).
+    export RB_FIRST_UID=700000
+    jq '. + {first_uid: 700000, first_gid: 700000}' "$T/config.json" >"$T/config.tmp"
+    mv "$T/config.tmp" "$T/config.json"
+    if [[ "$(stat -f -c %T /sys/fs/cgroup)" == cgroup2fs ]]; then
+        export NATIVE=v2 FOREIGN=v1
+    else
+        export NATIVE=v1 FOREIGN=v2
+    fi
+    # config-<backend>-strict-<bool>.json: this file's config forcing a backend.
+    local b s
+    for b in v1 v2; do
+        for s in true false; do
+            jq --arg b "$b" --argjson s "$s" '. + {cgroup_backend: $b, strict: $s}' "$T/config.json" \
+                >"$T/config-$b-strict-$s.json"
+        done
+    done
+}
+teardown_file() { rb_teardown_file; }
+
+# cfg BACKEND STRICT: the config file forcing BACKEND with strict STRICT.
+cfg() {
+    echo "$T/config-$1-strict-$2.json"
+}
+
+@test "--dry-run with cgroup_backend auto: the host's backend, nothing missing, nothing created" {
+    local before after
+    before=$(host_snapshot)
+    rb --dry-run run -- /bin/true
+    after=$(host_snapshot)
+    expect_status 0
+    expect_one_json
+    expect_jq .controls.cgroup_backend "$NATIVE"
+    expect_true '.controls.missing == []'
+    expect_true '.controls.applied | index("cgroup") != null'
+    expect_jq .cgroup.requested auto
+    expect_true '.cgroup.memory and .cgroup.pids and .cgroup.cpu'
+    expect_true '.would_run == true'
+    [[ "$before" == "$after" ]] || fail "--dry-run changed the host: before=[$before] after=[$after]"
+}
+
+@test "forcing the host's own backend is the same as auto" {
+    rb --config "$(cfg "$NATIVE" true)" --dry-run run -- /bin/true
+    expect_status 0
+    expect_jq .controls.cgroup_backend "$NATIVE"
+    expect_jq .cgroup.requested "$NATIVE"
+    expect_true '.controls.missing == []'
+    rb --config "$(cfg "$NATIVE" true)" run -- /bin/true
+    expect_verdict OK
+    expect_jq .controls.cgroup_backend "$NATIVE"
+    expect_true '.controls.missing == []'
+}
+
+@test "--dry-run forcing the foreign backend, strict: would not run, says why" {
+    rb --config "$(cfg "$FOREIGN" true)" --dry-run run -- /bin/true
+    expect_status 0
+    expect_one_json
+    expect_jq .cgroup.requested "$FOREIGN"
+    expect_jq .controls.cgroup_backend none
+    expect_true '.controls.missing == ["cgroup"]'
+    expect_true '.would_run == false'
+    expect_true '.cgroup.detail | type == "string" and length > 0'
+}
+
+@test "a run forcing the foreign backend, strict: IE, exit 2, one line naming the control, nothing created" {
+    local before after
+    before=$(host_snapshot)
+    rb --config "$(cfg "$FOREIGN" true)" run -- /bin/true
+    after=$(host_snapshot)
+    expect_verdict IE
+    expect_err_line 'missing controls: cgroup'
+    expect_true '.reason | test("strict mode: missing controls: cgroup")'
+    expect_true '.controls.missing == ["cgroup"]'
+    expect_jq .controls.cgroup_backend none
+    expect_true '.controls.strict == true'
+    # the why: no cgroup2 hierarchy on a v1 host, no v1 controllers on a v2 one
+    if [[ "$FOREIGN" == v2 ]]; then
+        expect_true '.reason | test("not a cgroup2 hierarchy")'
+    else
+        expect_true '.reason | test("cgroup v1 controllers missing")'
+    fi
+    [[ "$before" == "$after" ]] || fail "the refused run changed the host: before=[$before] after=[$after]"
+}
+
+@test "a run forcing the foreign backend, not strict: runs, cgroup listed missing, cleans up" {
+    rb --config "$(cfg "$FOREIGN" false)" run --code 'echo degraded'
+    expect_verdict OK
+    expect_true '.stdout == "degraded\n"'
+    expect_true '.controls.missing == ["cgroup"]'
+    expect_true '.controls.applied | index("cgroup") == null'
+    expect_true '.controls.applied | contains(["pid_ns","mount_ns","net_ns","seccomp","caps_dropped","no_new_privs","rlimits"])'
+    expect_jq .controls.cgroup_backend none
+    expect_true '.controls.strict == false'
+    # a non-zero exit keeps its verdict without the cgroup too
+    rb --config "$(cfg "$FOREIGN" false)" run --code 'exit 3'
+    expect_verdict RE
+    expect_true '.exit_code == 3'
+}
+
+@test "the program runs in its box's group, <prefix>-<id>, under the backend's parent" {
+    rb_init 600
+    rb run --box-id 600 --code 'cat /proc/self/cgroup'
+    expect_verdict OK
+    if [[ "$NATIVE" == v2 ]]; then
+        # one group in the unified hierarchy, under the prefix's parent
+        expect_jq .stdout "0::/$RB_PREFIX/$RB_PREFIX-600"
+    else
+        # the memory, pids and cpuacct hierarchies each hold the group
+        local c
+        for c in memory pids cpuacct; do
+            grep -qE "^[0-9]+:([a-z_]+,)*${c}(,[a-z_]+)*:/${RB_PREFIX}-600\$" <<<"$(jq -r .stdout <<<"$out")" ||
+                fail "no $c group ${RB_PREFIX}-600 in: $(jq -r .stdout <<<"$out")"
+        done
+    fi
+    [[ -z "$(find /sys/fs/cgroup -maxdepth 3 -name "${RB_PREFIX}-600")" ]] || fail "the run's group is left"
+    rb cleanup --box-id 600
+    expect_status 0
+}
+
+@test "v2: the parent group holds no process and passes memory, pids and cpu on" {
+    [[ "$NATIVE" == v2 ]] || skip "the host is not a pure cgroup v2 host"
+    rb run -- /bin/true
+    expect_verdict OK
+    local parent="/sys/fs/cgroup/$RB_PREFIX"
+    [[ -d "$parent" ]] || fail "no parent group $parent"
+    [[ -z "$(cat "$parent/cgroup.procs")" ]] || fail "$parent holds processes: $(cat "$parent/cgroup.procs")"
+    local c
+    for c in memory pids cpu; do
+        grep -qw "$c" "$parent/cgroup.subtree_control" || fail "$c not enabled in $parent/cgroup.subtree_control"
+    done
+    [[ -z "$(find "$parent" -mindepth 1 -type d)" ]] || fail "groups left under $parent: $(find "$parent" -mindepth 1 -type d)"
+}
+
+@test "v2: limits land in the run's group: memory.max, memory.swap.max 0, pids.max" {
+    [[ "$NATIVE" == v2 ]] || skip "the host is not a pure cgroup v2 host"
+    rb_init 610
+    local g="/sys/fs/cgroup/$RB_PREFIX/$RB_PREFIX-610" seen="$T/seen-610"
+    "$RUSTBOX" run --box-id 610 --memory 48M --processes 7 --wall-time 20 --code 'sleep 10' >/dev/null 2>&1 &
+    local pid=$! i
+    for ((i = 0; i < 500; i++)); do
+        if [[ -s "$g/cgroup.procs" ]]; then
+            { cat "$g/memory.max" "$g/pids.max"; cat "$g/memory.swap.max" 2>/dev/null || echo 0; } >"$seen"
+            break
+        fi
+        sleep 0.02
+    done
+    # cgroup.kill (what cleanup uses) ends the box at once
+    [[ -e "$g/cgroup.kill" ]] && echo 1 >"$g/cgroup.kill"
+    wait "$pid" || true
+    [[ -s "$seen" ]] || fail "the run's group $g never held the program"
+    [[ "$(sed -n 1p "$seen")" == $((48 << 20)) ]] || fail "memory.max $(sed -n 1p "$seen")"
+    [[ "$(sed -n 2p "$seen")" == 7 ]] || fail "pids.max $(sed -n 2p "$seen")"
+    [[ "$(sed -n 3p "$seen")" == 0 ]] || fail "memory.swap.max $(sed -n 3p "$seen")"
+    [[ ! -d "$g" ]] || fail "$g is left"
+    rb cleanup --box-id 610
+    expect_status 0
+}
