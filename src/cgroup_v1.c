@@ -24,17 +24,13 @@ static int v1_dir(char *buf, size_t len, const char *root, const char *ctrl, con
 /* A controller counts when the kernel lists it as bound to a v1 hierarchy
  * (/proc/cgroups: non-zero hierarchy id, enabled) and that hierarchy is
  * mounted where we look, with the configured parent present. */
-static bool v1_controller_present(const char *root, const char *ctrl, const char *parent)
+static bool v1_controller_present(const char *table, const char *root, const char *ctrl, const char *parent)
 {
-    _cleanup_free_ char *table = NULL;
-    if (read_file("/proc/cgroups", &table, NULL) < 0)
-        return false;
     bool bound = false;
-    for (char *line = strtok(table, "\n"); line; line = strtok(NULL, "\n")) {
+    for (const char *line = table; line && *line; line = strchr(line, '\n'), line = line ? line + 1 : NULL) {
         char name[64];
         unsigned hier, num, enabled;
-        if (sscanf(line, "%63s %u %u %u", name, &hier, &num, &enabled) == 4 &&
-            strcmp(name, ctrl) == 0)
+        if (sscanf(line, "%63s %u %u %u", name, &hier, &num, &enabled) == 4 && strcmp(name, ctrl) == 0)
             bound = hier != 0 && enabled;
     }
     char dir[300], procs[320];
@@ -47,9 +43,14 @@ static bool v1_controller_present(const char *root, const char *ctrl, const char
 static void v1_probe(const char *root, const char *parent, struct rb_cg_caps *caps)
 {
     memset(caps, 0, sizeof(*caps));
-    caps->memory = v1_controller_present(root, "memory", parent);
-    caps->pids = v1_controller_present(root, "pids", parent);
-    caps->cpu = v1_controller_present(root, "cpuacct", parent);
+    _cleanup_free_ char *table = NULL;
+    if (read_file("/proc/cgroups", &table, NULL) < 0) {
+        snprintf(caps->why, sizeof(caps->why), "cannot read /proc/cgroups");
+        return;
+    }
+    caps->memory = v1_controller_present(table, root, "memory", parent);
+    caps->pids = v1_controller_present(table, root, "pids", parent);
+    caps->cpu = v1_controller_present(table, root, "cpuacct", parent);
     caps->usable = caps->memory || caps->pids || caps->cpu;
     if (!caps->memory || !caps->pids || !caps->cpu)
         snprintf(caps->why, sizeof(caps->why), "cgroup v1 controllers missing under %s:%s%s%s", root,

@@ -274,6 +274,12 @@ void cleanup_find_leftovers(const struct rb_ctx *ctx, const struct rb_box *box,
         snprintf(left->first, sizeof(left->first), "process %d", (int)pids[0]);
     if (scope == RB_SCOPE_RUN)
         return;
+    struct stat st;
+    /* Nothing can be mounted below a directory that does not exist: the
+     * mount table is read only when the box dir is still there. */
+    if (lstat(box->dir, &st) < 0 && errno == ENOENT)
+        return;
+    left->dirs = 1;
     char **targets;
     int n;
     if (cleanup_mounts_under(box->dir, &targets, &n) == 0) {
@@ -282,12 +288,8 @@ void cleanup_find_leftovers(const struct rb_ctx *ctx, const struct rb_box *box,
             snprintf(left->first, sizeof(left->first), "mount %s", targets[0]);
         free_targets(targets, n);
     }
-    struct stat st;
-    if (lstat(box->dir, &st) == 0) {
-        left->dirs = 1;
-        if (!left->first[0])
-            snprintf(left->first, sizeof(left->first), "dir %s", box->dir);
-    }
+    if (!left->first[0])
+        snprintf(left->first, sizeof(left->first), "dir %s", box->dir);
 }
 
 static bool anything_left(const struct rb_box_leftovers *left)
