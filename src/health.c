@@ -118,7 +118,8 @@ void health_on_check(struct rb_health_state *st, unsigned unhealthy_now, struct 
     st->unhealthy = keep | (unhealthy_now & ~(unsigned)RB_UNHEALTHY_CLEANUP_FAILURE);
     settle(st, from, unhealthy_now & RB_UNHEALTHY_STALE_BOX ? "stale_box"
                      : unhealthy_now & RB_UNHEALTHY_RESOURCES_LOW ? "resources_low"
-                                                                   : "check",
+                     : unhealthy_now & RB_UNHEALTHY_CONTROLS_MISSING ? "controls_missing"
+                                                                       : "check",
            tr);
 }
 
@@ -139,6 +140,7 @@ char *health_to_json(const struct rb_health_state *st, const struct rb_ctx *ctx)
         { RB_UNHEALTHY_CLEANUP_FAILURE, "cleanup_failure" },
         { RB_UNHEALTHY_RESOURCES_LOW, "resources_low" },
         { RB_UNHEALTHY_STALE_BOX, "stale_box" },
+        { RB_UNHEALTHY_CONTROLS_MISSING, "controls_missing" },
     };
     for (size_t i = 0; i < ARRAY_SIZE(flags); i++)
         if (st->unhealthy & flags[i].flag)
@@ -213,7 +215,7 @@ int health_parse(const char *text, struct rb_health_state *st)
     if (r == 0)
         st->manual = json_object_get_boolean(v);
     if (r == 0 && (!json_object_object_get_ex(o, "unhealthy", &v) || !json_object_is_type(v, json_type_int) ||
-                   json_object_get_int64(v) < 0 || json_object_get_int64(v) > 7))
+                   json_object_get_int64(v) < 0 || json_object_get_int64(v) > RB_UNHEALTHY_ALL))
         r = -EBADMSG;
     if (r == 0)
         st->unhealthy = (unsigned)json_object_get_int64(v);

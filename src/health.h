@@ -22,7 +22,11 @@ enum rb_unhealthy_flag {
     RB_UNHEALTHY_CLEANUP_FAILURE = 1 << 0,
     RB_UNHEALTHY_RESOURCES_LOW = 1 << 1,
     RB_UNHEALTHY_STALE_BOX = 1 << 2,
+    /* A control the config asks for cannot be applied on this host (strict
+     * mode then refuses every run with IE; non-strict runs degraded). */
+    RB_UNHEALTHY_CONTROLS_MISSING = 1 << 3,
 };
+#define RB_UNHEALTHY_ALL 15u
 
 /* Automatic quarantine reasons (SPEC §5); a manual one carries the operator's text. */
 #define RB_REASON_CLEANUP_FAILURE "cleanup_failure"

@@ -11,6 +11,7 @@
 #include "box.h"
 #include "cleanup.h"
 #include "health.h"
+#include "run.h"
 #include "metrics.h"
 #include "scan.h"
 #include "util.h"
@@ -189,7 +190,10 @@ static int do_check(struct rb_ctx *ctx)
         log_event(&ctx->log, RB_LOG_ERROR, "resource_exhaustion", "detail=\"%s\"", res.detail);
         (void)health_quarantine(ctx, RB_REASON_RESOURCES, false, "check", NULL);
     }
-    unsigned flags = (l.stale_boxes ? RB_UNHEALTHY_STALE_BOX : 0) | (res.low ? RB_UNHEALTHY_RESOURCES_LOW : 0);
+    unsigned applied, missing;
+    run_controls(ctx, &applied, &missing);
+    unsigned flags = (l.stale_boxes ? RB_UNHEALTHY_STALE_BOX : 0) | (res.low ? RB_UNHEALTHY_RESOURCES_LOW : 0) |
+                     (missing ? RB_UNHEALTHY_CONTROLS_MISSING : 0);
     struct rb_health_state st;
     int r = health_update(ctx, "check", false, apply_check, &flags, &st);
     if (r < 0) {
@@ -227,7 +231,9 @@ static int do_recover(struct rb_ctx *ctx, bool all)
         bool resources_hold = !strcmp(st.quarantine_reason, RB_REASON_RESOURCES) && res.exhausted;
         struct reason_arg a = { .reason = "recovered", .operator = false };
         r = resources_hold ? 0 : health_update(ctx, "recover", true, apply_lift, &a, &st);
-        unsigned flags = res.low ? RB_UNHEALTHY_RESOURCES_LOW : 0;
+        unsigned applied, missing;
+        run_controls(ctx, &applied, &missing);
+        unsigned flags = (res.low ? RB_UNHEALTHY_RESOURCES_LOW : 0) | (missing ? RB_UNHEALTHY_CONTROLS_MISSING : 0);
         if (r == 0)
             r = health_update(ctx, "recover", false, apply_check, &flags, &st);
     }
