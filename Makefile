@@ -93,6 +93,7 @@ check: asan
 	$(SAN_MAKE) unit
 	$(SAN_MAKE) RUSTBOX_BIN=build/asan/rustbox system
 	$(MAKE) promtool-check
+	$(MAKE) runbook-test
 	$(SAN_MAKE) RUSTBOX_BIN=build/asan/rustbox failure-matrix
 	$(SAN_MAKE) RUSTBOX_BIN=build/asan/rustbox leak-check
 	tests/leftovers.sh
