@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/signalfd.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -21,7 +22,10 @@
 
 extern char **environ;
 
-enum kill_reason { KILL_NONE, KILL_CPU, KILL_WALL, KILL_OUTPUT };
+/* Signals that ask rustbox to stop; during a run they end the box cleanly. */
+static const int stop_signals[] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT };
+
+enum kill_reason { KILL_NONE, KILL_CPU, KILL_WALL, KILL_OUTPUT, KILL_INTERRUPTED };
 
 struct capture {
     int fd;
@@ -41,6 +45,8 @@ struct supervisor {
     bool truncated;
     enum kill_reason killed;
     double started;
+    int sigfd;        /* termination signals sent to rustbox itself */
+    int interrupted_by;
     struct rb_report setup_error;
     bool have_setup_error;
     bool have_status;
@@ -150,14 +156,15 @@ static int supervise(struct supervisor *sv, const struct rb_limits *l)
         ncpu = 1;
     bool proxy_done = false;
     while (!proxy_done) {
-        struct pollfd pfd[3] = {
+        struct pollfd pfd[4] = {
             { sv->pidfd, POLLIN, 0 },
             { sv->out.fd, POLLIN, 0 },
             { sv->err.fd, POLLIN, 0 },
+            { sv->sigfd, POLLIN, 0 },
         };
         double wait = next_wait(sv, l, ncpu);
         struct timespec ts = { (time_t)wait, (long)((wait - floor(wait)) * 1e9) };
-        int n = ppoll(pfd, 3, &ts, NULL);
+        int n = ppoll(pfd, 4, &ts, NULL);
         if (n < 0 && errno != EINTR)
             return -errno;
         for (int i = 1; i < 3; i++)
@@ -166,6 +173,13 @@ static int supervise(struct supervisor *sv, const struct rb_limits *l)
                 if (r < 0)
                     return r;
             }
+        struct signalfd_siginfo si;
+        if (pfd[3].fd >= 0 && (pfd[3].revents & POLLIN) && read(sv->sigfd, &si, sizeof(si)) == sizeof(si)) {
+            /* Asked to stop: end the box now and let cleanup run, rather
+             * than die and leave it for recovery. */
+            sv->interrupted_by = (int)si.ssi_signo;
+            kill_box(sv, KILL_INTERRUPTED);
+        }
         proxy_done = n > 0 && (pfd[0].revents & POLLIN);
         if (!proxy_done)
             check_limits(sv, l);
@@ -224,7 +238,10 @@ static void classify(const struct supervisor *sv, const struct rb_cg_usage *u, s
         res->exit_code = res->exited ? WEXITSTATUS(sv->status) : 0;
         res->signal = WIFSIGNALED(sv->status) ? WTERMSIG(sv->status) : 0;
     }
-    if (sv->killed == KILL_CPU || (l->cpu_time_s > 0 && res->cpu_time_s > l->cpu_time_s)) {
+    if (sv->killed == KILL_INTERRUPTED) {
+        res->verdict = RB_IE;
+        set_reason(res, "interrupted by %s", strsignal(sv->interrupted_by));
+    } else if (sv->killed == KILL_CPU || (l->cpu_time_s > 0 && res->cpu_time_s > l->cpu_time_s)) {
         res->verdict = RB_TLE;
         res->reason = "cpu_time";
     } else if (sv->killed == KILL_WALL || (l->wall_time_s > 0 && res->wall_time_s > l->wall_time_s)) {
@@ -306,7 +323,7 @@ int run_in_box(struct rb_ctx *ctx, struct rb_box *box, const struct rb_run_reque
     res->cgroup_backend = ctx->cg ? ctx->cg->name : "none";
     run_controls(ctx, &res->controls_applied, &res->controls_missing);
 
-    struct supervisor sv = { .req = req, .pidfd = -1, .report_fd = -1 };
+    struct supervisor sv = { .req = req, .pidfd = -1, .report_fd = -1, .sigfd = -1 };
     sv.out.fd = sv.err.fd = -1;
     cgroup_init(&sv.cg, ctx->cg);
     int report[2] = { -1, -1 }, out[2] = { -1, -1 }, err[2] = { -1, -1 };
@@ -336,6 +353,14 @@ int run_in_box(struct rb_ctx *ctx, struct rb_box *box, const struct rb_run_reque
         .stderr_fd = isolate ? STDERR_FILENO : err[1],
         .report_fd = report[1],
     };
+    /* Termination signals wait in a signalfd while the box runs; the proxy
+     * gets the caller's mask back before anything else. */
+    sigset_t stop;
+    sigemptyset(&stop);
+    for (size_t i = 0; i < ARRAY_SIZE(stop_signals); i++)
+        sigaddset(&stop, stop_signals[i]);
+    sigprocmask(SIG_BLOCK, &stop, &spec.child_sigmask);
+    sv.sigfd = signalfd(-1, &stop, SFD_CLOEXEC | SFD_NONBLOCK);
     sv.started = monotonic_s();
     sv.proxy = clone_proxy(&sv.pidfd);
     if (sv.proxy == 0)
@@ -390,6 +415,8 @@ out:
     }
     if (sv.pidfd >= 0)
         close(sv.pidfd);
+    if (sv.sigfd >= 0)
+        close(sv.sigfd);
     cgroup_close_procs(&sv.cg);
     free(sv.out.buf);
     free(sv.err.buf);

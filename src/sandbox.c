@@ -453,6 +453,7 @@ __attribute__((noreturn)) static void payload_main(const struct rb_sandbox_spec 
 
 void sandbox_proxy_main(const struct rb_sandbox_spec *s)
 {
+    sigprocmask(SIG_SETMASK, &s->child_sigmask, NULL);
     if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
         report_fail(s->report_fd, errno, "prctl pdeathsig");
     build_root(s);

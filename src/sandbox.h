@@ -7,6 +7,7 @@
 #define RUSTBOX_SANDBOX_H
 
 #include <seccomp.h>
+#include <signal.h>
 
 #include "box.h"
 #include "cgroup.h"
@@ -41,6 +42,7 @@ struct rb_sandbox_spec {
     int stdout_fd; /* capture pipe or inherited; req->stdout_path wins */
     int stderr_fd;
     int report_fd;
+    sigset_t child_sigmask; /* the caller's mask, restored in the proxy */
 };
 
 /* Runs in the cloned proxy; never returns. */

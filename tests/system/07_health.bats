@@ -327,3 +327,20 @@ thaw_all() {
     rb cleanup --box-id 705
     expect_jq .cleanup.outcome success
 }
+
+@test "SIGTERM to rustbox during a run: the box is ended and cleaned, IE names the signal" {
+    local runner
+    "$RUSTBOX" run --wall-time 20 --code 'sleep 30' >"$T/term.json" 2>"$T/term.err" &
+    runner=$!
+    wait_for_dir "$T/work/${RB_PREFIX}-0/root/box" || fail "the one-shot box never appeared"
+    sleep 0.3
+    kill -TERM "$runner"
+    wait "$runner" && status=0 || status=$?
+    out=$(cat "$T/term.json")
+    echo 0 >>"$T/box_ids"
+    expect_verdict IE
+    expect_true '.reason | test("interrupted by Terminated")'
+    expect_jq .cleanup.outcome success
+    rb health --verify-clean
+    expect_status 0
+}
