@@ -96,6 +96,8 @@ check: asan
 	$(MAKE) runbook-test
 	$(SAN_MAKE) RUSTBOX_BIN=build/asan/rustbox failure-matrix
 	$(SAN_MAKE) RUSTBOX_BIN=build/asan/rustbox leak-check
+	$(SAN_MAKE) RUSTBOX_BIN=build/asan/rustbox adversarial
+	$(MAKE) fuzz-short FUZZ_JOBS=2
 	tests/leftovers.sh
 
 coverage:
@@ -110,6 +112,7 @@ coverage:
 
 bench: all
 	bench/run.sh $(BUILD)/rustbox
+	python3 bench/timing.py $(BUILD)/rustbox
 
 # Installed files (SPEC §7); the Debian and RPM packages both use this target.
 # The operator scripts go to $(PREFIX)/sbin in both packages. /etc/cron.d and

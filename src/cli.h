@@ -50,6 +50,11 @@ enum rb_dir_flag {
     RB_DIR_REMOVE = 1 << 5,  /* "BOX=" : drop a default rule */
 };
 
+/* --dir rules a run may add; with the defaults they must fit the box's
+ * mount table (sandbox.c). */
+#define RB_MAX_DIR_RULES 48
+#define RB_DEFAULT_DIR_RULES 6
+
 struct rb_dir_rule {
     char *inside;  /* absolute path in the box */
     char *outside; /* host path; NULL for tmp */

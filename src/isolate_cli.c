@@ -137,6 +137,8 @@ int cli_add_dir(struct rb_run_request *req, const char *spec, char *err, size_t 
         d->flags = flags;
         return 0;
     }
+    if (req->n_dirs >= RB_MAX_DIR_RULES)
+        return cli_fail(err, errlen, "--dir: too many rules (at most %d)", RB_MAX_DIR_RULES);
     struct rb_dir_rule *nd = realloc(req->dirs, (req->n_dirs + 1) * sizeof(*nd));
     if (!nd)
         return -ENOMEM;

@@ -24,7 +24,7 @@
 #include "util.h"
 
 #define MOUNT_PATH_MAX 1024
-#define MAX_RULES 64
+#define MAX_RULES (RB_MAX_DIR_RULES + RB_DEFAULT_DIR_RULES)
 
 static const char *const dev_nodes[] = { "null", "zero", "full", "random", "urandom" };
 static const char *const dev_links[][2] = {
@@ -35,7 +35,7 @@ static const char *const dev_links[][2] = {
 };
 
 /* isolate's default directory rules; --dir may replace or remove any. */
-static const struct rb_dir_rule default_rules[] = {
+static const struct rb_dir_rule default_rules[RB_DEFAULT_DIR_RULES] = {
     { "/bin", "/bin", 0 },
     { "/lib", "/lib", 0 },
     { "/lib64", "/lib64", RB_DIR_MAYBE },
@@ -127,8 +127,11 @@ static size_t merge_rules(const struct rb_run_request *req, struct rb_dir_rule *
                 out[j] = out[--n];
             continue;
         }
-        if (j == n && n < MAX_RULES)
+        if (j == n) {
+            if (n == MAX_RULES)
+                return SIZE_MAX; /* the parser caps --dir; never write past the table */
             n++;
+        }
         out[j] = req->dirs[i];
     }
     for (size_t i = 1; i < n; i++)
@@ -295,6 +298,8 @@ static void build_root(const struct rb_sandbox_spec *s)
     mount_dev(s, rootfd);
     struct rb_dir_rule rules[MAX_RULES];
     size_t n = merge_rules(s->req, rules);
+    if (n == SIZE_MAX)
+        report_fail(s->report_fd, E2BIG, "--dir: more than %d rules", MAX_RULES);
     for (size_t i = 0; i < n; i++)
         mount_rule(s, rootfd, &rules[i]);
     seal_dev(s, root);
@@ -451,9 +456,39 @@ __attribute__((noreturn)) static void payload_main(const struct rb_sandbox_spec 
     _exit(127);
 }
 
+static int cmp_fd(const void *a, const void *b)
+{
+    return *(const int *)a - *(const int *)b;
+}
+
+/* pid 1 of the box is root: it keeps only the descriptors the run needs, so
+ * nothing of the caller's (its lock, its directories, its files) is within
+ * reach of the box even through a future slip elsewhere. */
+static void close_other_fds(const struct rb_sandbox_spec *s)
+{
+    int keep[RB_CG_MAX_CTRL + 5];
+    size_t n = 0;
+    int wanted[] = { s->report_fd, s->stdin_fd, s->stdout_fd, s->stderr_fd };
+    for (size_t i = 0; i < ARRAY_SIZE(wanted); i++)
+        if (wanted[i] > STDERR_FILENO)
+            keep[n++] = wanted[i];
+    for (int i = 0; i < RB_CG_MAX_CTRL; i++)
+        if (s->cg->procs_fd[i] > STDERR_FILENO)
+            keep[n++] = s->cg->procs_fd[i];
+    qsort(keep, n, sizeof(int), cmp_fd);
+    unsigned lo = STDERR_FILENO + 1;
+    for (size_t i = 0; i < n; i++) {
+        if ((unsigned)keep[i] > lo)
+            syscall(SYS_close_range, lo, (unsigned)keep[i] - 1, 0);
+        lo = (unsigned)keep[i] + 1;
+    }
+    syscall(SYS_close_range, lo, ~0U, 0);
+}
+
 void sandbox_proxy_main(const struct rb_sandbox_spec *s)
 {
     sigprocmask(SIG_SETMASK, &s->child_sigmask, NULL);
+    close_other_fds(s);
     if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
         report_fail(s->report_fd, errno, "prctl pdeathsig");
     build_root(s);

@@ -1,8 +1,9 @@
 /* Escape: reach the host's filesystem through /proc magic links and "..":
  * /proc/self/root/.., /proc/1/root, /proc/self/cwd/../.., /proc/self/fd of a
  * directory, and the box root's own "..". The box has no /etc, the host
- * does, so any readable */etc/passwd means an escape. Exits 0 with
+ * does, so any readable etc/passwd means an escape. Exits 0 with
  * CONTAINED only if none is reachable. */
+#define _GNU_SOURCE
 #include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -70,6 +71,13 @@ int main(void)
             printf("ESCAPED: /proc/self/root names %s\n", link);
             bad = 1;
         }
+    }
+    /* The host's rustbox binary, as pid 1's exe (the runc CVE-2019-5736 path). */
+    int exe = open("/proc/1/exe", O_RDONLY);
+    if (exe >= 0) {
+        printf("ESCAPED: /proc/1/exe (the supervisor's binary) is open to the box\n");
+        bad = 1;
+        close(exe);
     }
     if (!bad)
         printf("CONTAINED\n");

@@ -11,6 +11,8 @@ static unsigned long recurse(unsigned long n)
     frame[0] = (char)n;
     frame[4095] = (char)n;
     depth = n;
+    if (n == ~0UL)
+        return frame[0];
     return recurse(n + 1) + frame[0] + frame[4095];
 }
 
