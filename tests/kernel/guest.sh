@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# guest.sh: the kernel-matrix run inside one guest (a pure cgroup v2 host),
+# started by the guest's /init (tests/kernel/mkvm.sh) in the host's tree.
+#
+#   RB_SRC  the snapshot of the project the matrix made (build/rustbox,
+#           build/helpers, build/kernel/cpuspin, tests/, VERSION), read-only
+#   RB_OUT  the results dir, the guest's only writable share
+#
+# Steps, each logged to RB_OUT/<step>.log, with its status and seconds in
+# RB_OUT/steps:
+#   dryrun     --dry-run selects v2, nothing missing
+#   parity     the parity battery (parity.sh) -> RB_OUT/parity.json
+#   system     bats tests/system, as `make system` runs it
+#   failure_matrix, leak_check   tests/failure_matrix/run.sh and
+#              tests/leak_check/run.sh (LEAK_RUNS=200), when they exist
+#   leftovers  tests/leftovers.sh: nothing of any box is left
+# Exits 0 when every step passed. Coverage: a binary built with --coverage
+# writes its counters under /run/rb-gcov (GCOV_PREFIX); they are copied to
+# RB_OUT/gcov at the end for tests/kernel/coverage.sh.
+set -uo pipefail
+
+src=${RB_SRC:?} out=${RB_OUT:?}
+rustbox=$src/build/rustbox helpers=$src/build/helpers
+export RUSTBOX=$rustbox HELPERS=$helpers LEAK_RUNS=${LEAK_RUNS:-200}
+export GCOV_PREFIX=/run/rb-gcov GCOV_PREFIX_STRIP=0
+export TMPDIR=/tmp
+# Emulation runs programs 10-50 times slower than the host: tests that rely
+# on the default limits (1 s CPU, 3 s wall) for real work read these to
+# scale them (tests/system/common.bash).
+export RB_TEST_TIME_SCALE=${RB_TEST_TIME_SCALE:-10}
+export RB_TEST_LIMITS=${RB_TEST_LIMITS:-'{"cpu_time_s": 10, "wall_time_s": 30}'}
+cd "$src" || exit 1
+
+kver=$(uname -r)
+echo "$kver" >"$out/kernel-release"
+: >"$out/steps"
+failed=()
+
+# step NAME CMD...: runs CMD with its output in NAME.log (and on the console).
+step() {
+    local name=$1 t0 rc
+    shift
+    t0=$(date +%s%N)
+    echo "guest: $kver: $name ..."
+    "$@" 2>&1 | tee "$out/$name.log"
+    rc=${PIPESTATUS[0]}
+    echo "$name $rc $((($(date +%s%N) - t0) / 1000000000))" >>"$out/steps"
+    echo "guest: $kver: $name: exit $rc"
+    [[ "$rc" == 0 ]] || failed+=("$name")
+}
+
+# shellcheck disable=SC2317 # called through step
+check_dryrun() {
+    local cfg=/tmp/rbk-dryrun.json report
+    echo '{"state_dir": "/tmp/rbk-dryrun/state", "work_root": "/tmp/rbk-dryrun/work", "name_prefix": "rbkdry"}' >"$cfg"
+    [[ "$(stat -f -c %T /sys/fs/cgroup)" == cgroup2fs ]] || { echo "/sys/fs/cgroup is not cgroup2"; return 1; }
+    echo "root controllers: $(cat /sys/fs/cgroup/cgroup.controllers)"
+    report=$(RUSTBOX_CONFIG=$cfg "$rustbox" --dry-run run -- /bin/true) || return 1
+    echo "$report"
+    jq -e '.controls.cgroup_backend == "v2" and .controls.missing == [] and .cgroup.memory and .cgroup.pids
+           and .cgroup.cpu and .would_run' <<<"$report" >/dev/null || { echo "dry-run: not v2 with nothing missing"; return 1; }
+    [[ ! -e /tmp/rbk-dryrun ]] || { echo "dry-run created /tmp/rbk-dryrun"; return 1; }
+    echo "dry-run: v2, nothing missing"
+}
+
+step dryrun check_dryrun
+step parity tests/kernel/parity.sh "$rustbox" "$helpers" "$src/build/kernel" "$out/parity.json"
+step system bats --tap --timing --print-output-on-failure tests/system
+for suite in failure_matrix leak_check; do
+    if [[ -x tests/$suite/run.sh ]]; then
+        step "$suite" "tests/$suite/run.sh"
+    else
+        echo "guest: $kver: $suite: tests/$suite/run.sh does not exist yet, skipped"
+        echo "$suite skipped 0" >>"$out/steps"
+    fi
+done
+step leftovers tests/leftovers.sh
+# What rustbox keeps by design: the persistent parent groups (docs/cgroups.md).
+echo "guest: cgroups left at the root: $(cd /sys/fs/cgroup && find . -mindepth 1 -maxdepth 1 -type d -printf '%P ')"
+
+if [[ -d /run/rb-gcov ]]; then
+    cp -a /run/rb-gcov "$out/gcov"
+fi
+if [[ ${#failed[@]} -eq 0 ]]; then
+    echo "guest: $kver: all steps passed"
+    exit 0
+fi
+echo "guest: $kver: failed: ${failed[*]}"
+exit 1

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# runvm.sh VMDIR OUTDIR CMD: boots the kernel of VMDIR (made by mkvm.sh)
+# under qemu (TCG) with cgroup_no_v1=all, so the guest has a pure cgroup v2
+# hierarchy, and runs CMD there: an absolute path in the host's tree, which
+# the guest sees read-only at the same path. OUTDIR is the guest's only
+# writable share, at /run/rb-out (also $RB_OUT). The console goes to
+# OUTDIR/console.log and, each line prefixed with the kernel release, to
+# stdout. Exits with CMD's status; 124 when the guest outlived
+# KERNEL_TIMEOUT (seconds, default 2400), 125 when it ended without a status.
+#
+# Environment: KERNEL_TIMEOUT, KM_SMP (vCPUs, default 2), KM_MEM (MiB,
+# default 3072), RB_SRC (passed to CMD).
+set -uo pipefail
+
+if [[ $# -ne 3 ]]; then
+    echo "usage: $0 VMDIR OUTDIR CMD" >&2
+    exit 64
+fi
+vm=$1 out=$2 cmd=$3
+timeout_s=${KERNEL_TIMEOUT:-2400}
+# Kernel parameters are split at blanks: the values must have none.
+for v in "$cmd" "${RB_SRC:-}" "$out"; do
+    if [[ "$v" =~ [[:space:]] ]]; then
+        echo "runvm: '$v' holds a blank; the guest cannot be given it" >&2
+        exit 64
+    fi
+done
+mkdir -p "$out"
+rm -f "$out/guest-rc"
+kver=$(cat "$vm/kernel-release")
+
+# /dev/kvm is no use here (nested virtualisation): TCG, all host threads.
+timeout -k 10 "$timeout_s" qemu-system-x86_64 \
+    -accel tcg,thread=multi -cpu max -smp "${KM_SMP:-2}" -m "${KM_MEM:-3072}" \
+    -nographic -no-reboot -nic none -serial stdio -monitor none \
+    -kernel "$vm/vmlinuz" -initrd "$vm/initrd.gz" \
+    -append "console=ttyS0 quiet loglevel=3 panic=-1 cgroup_no_v1=all ${KM_APPEND-mitigations=off} RB_GUEST_CMD=$cmd RB_SRC=${RB_SRC:-}" \
+    -virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
+    -virtfs "local,path=$out,mount_tag=out,security_model=none" \
+    </dev/null 2>&1 |
+    tr -d '\r' | sed -u -e 's/\x1b\[[0-9;?]*[A-Za-z]//g' -e 's/\x1bc//g' | tee "$out/console.log" |
+    grep -av --line-buffered -e '^SeaBIOS' -e '^Booting from ROM' -e '^iPXE' | sed -u "s/^/[$kver] /"
+qemu_rc=${PIPESTATUS[0]}
+
+if [[ "$qemu_rc" == 124 || "$qemu_rc" == 137 ]]; then
+    echo "runvm: $kver: no end after ${timeout_s} s, guest stopped" >&2
+    exit 124
+fi
+if [[ ! -s "$out/guest-rc" ]]; then
+    echo "runvm: $kver: the guest ended without a status (qemu exit $qemu_rc; see $out/console.log)" >&2
+    exit 125
+fi
+exit "$(cat "$out/guest-rc")"
