@@ -8,8 +8,9 @@ BUILD ?= build
 SRC := $(wildcard src/*.c)
 LIB_SRC := $(filter-out src/main.c,$(SRC))
 HDR := $(wildcard src/*.h)
-PKGS := libseccomp mount libcap json-c $(shell pkg-config --exists libmicrohttpd 2>/dev/null && echo libmicrohttpd)
-PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKGS := libseccomp mount libcap json-c
+# libmicrohttpd: its header only; serve.c opens the library when serving.
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) libmicrohttpd 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
 
 WARN := -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wno-unused-parameter
