@@ -120,7 +120,7 @@ thaw_all() {
 @test "failure x3: IE and exit 2 each time, then quarantine; runs refused with 75; recovery lifts it" {
     local cg before after i
     rb_init 702
-    "$RUSTBOX" run --box-id 702 --wall-time 10 --code 'sleep 1' >"$T/first.json" 2>/dev/null &
+    "$RUSTBOX" run --box-id 702 --wall-time 20 --code 'sleep 3' >"$T/first.json" 2>/dev/null &
     local runner=$!
     cg=$(box_cgroup 702)
     wait_for_dir "$cg" || fail "box cgroup $cg never appeared"
