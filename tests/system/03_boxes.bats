@@ -65,7 +65,10 @@ teardown_file() { rb_teardown_file; }
 @test "a busy box refuses a second run and a cleanup, the first run still succeeds" {
     rb_init 320
     local pid bg_out="$BATS_TEST_TMPDIR/bg.out"
-    "$RUSTBOX" run --box-id 320 --wall-time 5 --code 'sleep 2; echo done' >"$bg_out" 2>/dev/null &
+    # The first run holds the box until the test says so (a file in /box),
+    # however slow the host: no race with the checks below.
+    "$RUSTBOX" run --box-id 320 --wall-time 60 --code 'while [ ! -e /box/go ]; do sleep 0.05; done; echo done' \
+        >"$bg_out" 2>/dev/null &
     pid=$!
     # wait until the program really runs in the box
     for _ in $(seq 100); do
@@ -87,6 +90,7 @@ teardown_file() { rb_teardown_file; }
     expect_status_in 64 2
     expect_err_line '320'
 
+    touch "$T/work/$RB_PREFIX-320/root/box/go"
     local bg_status=0
     wait "$pid" || bg_status=$?
     out=$(cat "$bg_out")
