@@ -159,6 +159,25 @@ static int v2_enable_logged(const char *dir, struct v2_undo *u)
     return r;
 }
 
+/* Length of the part of dir that is the hierarchy's root: the topmost
+ * ancestor still on the cgroup2 mount. */
+static size_t v2_root_len(const char *dir)
+{
+    char buf[256];
+    snprintf(buf, sizeof(buf), "%s", dir);
+    size_t len = strlen(buf);
+    for (;;) {
+        char *slash = strrchr(buf, '/');
+        if (!slash || slash == buf)
+            return len;
+        *slash = '\0';
+        struct statfs sf;
+        if (statfs(buf, &sf) < 0 || sf.f_type != CGROUP2_SUPER_MAGIC)
+            return len;
+        len = strlen(buf);
+    }
+}
+
 /* Makes the group dir (the box's) obtainable: every level from the root down
  * to its parent exists and passes memory, pids and cpu on to its children. */
 static int v2_prepare_parent(const char *dir, struct v2_undo *u)
@@ -169,27 +188,39 @@ static int v2_prepare_parent(const char *dir, struct v2_undo *u)
     if (!slash || slash == parent)
         return -EINVAL;
     *slash = '\0';
-    /* Nearest existing ancestor first, then down, creating what is missing. */
-    char *cut[V2_MAX_DEPTH];
-    int depth = 0;
-    while (!v2_exists(parent)) {
-        slash = strrchr(parent, '/');
-        if (!slash || slash == parent || depth == V2_MAX_DEPTH)
-            return -ENOENT;
-        *slash = '\0';
-        cut[depth++] = slash;
-    }
-    int r = v2_enable_logged(parent, u);
-    while (r == 0 && depth > 0) {
-        *cut[--depth] = '/';
-        if (mkdir(parent, 0755) == 0)
-            snprintf(u->made[u->n_made++], sizeof(u->made[0]), "%s", parent);
-        else if (errno != EEXIST)
+    size_t end = v2_root_len(parent);
+    for (;;) {
+        char saved = parent[end];
+        parent[end] = '\0';
+        int r = 0;
+        if (mkdir(parent, 0755) == 0) {
+            if (u->n_made < V2_MAX_DEPTH)
+                snprintf(u->made[u->n_made++], sizeof(u->made[0]), "%s", parent);
+        } else if (errno != EEXIST) {
             r = -errno;
+        }
         if (r == 0)
             r = v2_enable_logged(parent, u);
+        parent[end] = saved;
+        if (r < 0 || !saved)
+            return r;
+        end += 1 + strcspn(parent + end + 1, "/");
     }
-    return r;
+}
+
+/* Whether dir can give its children all of v2_need: it passes them on
+ * already, or may start to (the root always may; another group only while
+ * it holds no process, the no-internal-processes rule). */
+static bool v2_can_pass(const char *dir)
+{
+    char path[400];
+    _cleanup_free_ char *subtree = NULL;
+    if (v2_file(path, sizeof(path), dir, "cgroup.subtree_control") < 0 || read_file(path, &subtree, NULL) < 0)
+        return false;
+    bool passes = true;
+    for (size_t i = 0; i < V2_NEED_COUNT; i++)
+        passes = passes && word_in(subtree, v2_need[i]);
+    return passes || v2_is_root(dir) || !v2_has_procs(dir);
 }
 
 static void v2_probe(const char *root, const char *parent, struct rb_cg_caps *caps)
@@ -201,51 +232,48 @@ static void v2_probe(const char *root, const char *parent, struct rb_cg_caps *ca
                  root);
         return;
     }
-    /* The configured parent, or, when it does not exist yet, its nearest
-     * existing ancestor, which then has to hand the controllers down. The
-     * default parent sits right below the root. */
-    char dir[256], file[320];
-    if (join_path(dir, sizeof(dir), root, parent) < 0) {
-        snprintf(caps->why, sizeof(caps->why), "cgroup_parent is too long");
-        return;
-    }
-    bool is_parent = true;
-    while (!v2_exists(dir)) {
-        char *slash = strrchr(dir, '/');
-        if (!slash || slash == dir || strlen(dir) <= strlen(root)) {
-            snprintf(caps->why, sizeof(caps->why), "%s does not exist", root);
-            return;
-        }
-        *slash = '\0';
-        is_parent = false;
-    }
-    _cleanup_free_ char *ctrls = NULL, *subtree = NULL;
-    snprintf(file, sizeof(file), "%s/cgroup.controllers", dir);
+    /* What the hierarchy offers at all: the root's controllers. */
+    char file[320];
+    _cleanup_free_ char *ctrls = NULL;
+    snprintf(file, sizeof(file), "%s/cgroup.controllers", root);
     if (read_file(file, &ctrls, NULL) < 0) {
         snprintf(caps->why, sizeof(caps->why), "cannot read %s", file);
         return;
     }
-    snprintf(file, sizeof(file), "%s/cgroup.subtree_control", dir);
-    if (read_file(file, &subtree, NULL) < 0)
-        subtree = NULL;
     caps->usable = true;
     caps->memory = word_in(ctrls, "memory");
     caps->pids = word_in(ctrls, "pids");
     caps->cpu = word_in(ctrls, "cpu");
     if (!caps->memory || !caps->pids || !caps->cpu) {
-        snprintf(caps->why, sizeof(caps->why), "cgroup v2 controllers missing in %s/cgroup.controllers:%s%s%s",
-                 dir, caps->memory ? "" : " memory", caps->pids ? "" : " pids", caps->cpu ? "" : " cpu");
+        snprintf(caps->why, sizeof(caps->why), "cgroup v2 controllers missing in %s:%s%s%s", file,
+                 caps->memory ? "" : " memory", caps->pids ? "" : " pids", caps->cpu ? "" : " cpu");
         return;
     }
-    /* No internal processes: a group other than the root that holds
-     * processes cannot pass controllers it does not pass already. */
-    bool passes = subtree && word_in(subtree, "memory") && word_in(subtree, "pids") && word_in(subtree, "cpu");
-    if (!passes && !v2_is_root(dir) && v2_has_procs(dir)) {
+    /* Every existing level from the root down to the parent (the default
+     * parent sits right below the root) must be able to hand them down;
+     * create() enables them level by level and makes what is missing. */
+    char dir[256];
+    if (join_path(dir, sizeof(dir), root, parent) < 0) {
+        snprintf(caps->why, sizeof(caps->why), "cgroup_parent is too long");
         caps->memory = caps->pids = caps->cpu = false;
-        snprintf(caps->why, sizeof(caps->why),
-                 "%s%s holds processes, so it cannot enable controllers for its children: set cgroup_parent "
-                 "to an empty delegated group",
-                 dir, is_parent ? "" : " (nearest existing ancestor of cgroup_parent)");
+        return;
+    }
+    size_t end = strlen(root);
+    for (;;) {
+        char saved = dir[end];
+        dir[end] = '\0';
+        bool exists = v2_exists(dir);
+        if (exists && !v2_can_pass(dir)) {
+            caps->memory = caps->pids = caps->cpu = false;
+            snprintf(caps->why, sizeof(caps->why),
+                     "%s holds processes, so it cannot enable controllers for its children: set cgroup_parent "
+                     "to an empty delegated group",
+                     dir);
+        }
+        dir[end] = saved;
+        if (!exists || !caps->memory || !saved)
+            return;
+        end += 1 + strcspn(dir + end + 1, "/");
     }
 }
 
@@ -366,23 +394,29 @@ static int v2_list_pids(const struct rb_cgroup *cg, pid_t *pids, int max)
     return n;
 }
 
-/* cgroup.kill (5.14+) SIGKILLs every process of the group and whatever they
- * fork meanwhile, in one step that no double fork escapes. */
+/* cgroup.kill (5.14+) SIGKILLs every process of the group and of the groups
+ * below it, and whatever they fork meanwhile, in one step that no double
+ * fork escapes. Returns how many processes the group itself listed (at least
+ * 1 when only groups below it held some), 0 if the subtree was empty. */
 static int v2_kill(const struct rb_cgroup *cg)
 {
+    const char *dir = cg->dirs[0];
+    uint64_t populated = 0;
+    int r = v2_read_keyed(dir, "cgroup.events", "populated", &populated);
+    if (r < 0)
+        return r == -ENODATA ? -EOPNOTSUPP : r;
+    if (!populated)
+        return 0;
     char path[400];
     _cleanup_free_ char *text = NULL;
-    int n = v2_file(path, sizeof(path), cg->dirs[0], "cgroup.procs");
-    if (n < 0 || (n = read_file(path, &text, NULL)) < 0)
-        return n;
-    for (const char *p = text; (p = strchr(p, '\n')); p++)
-        n++;
-    if (n == 0)
-        return 0;
-    int r = v2_write(cg->dirs[0], "cgroup.kill", "1");
-    if (r == -ENOENT && v2_exists(cg->dirs[0]))
+    int n = 0;
+    if (v2_file(path, sizeof(path), dir, "cgroup.procs") == 0 && read_file(path, &text, NULL) == 0)
+        for (const char *p = text; (p = strchr(p, '\n')); p++)
+            n++;
+    r = v2_write(dir, "cgroup.kill", "1");
+    if (r == -ENOENT && v2_exists(dir))
         return -EOPNOTSUPP;
-    return r < 0 ? r : n;
+    return r < 0 ? r : n > 0 ? n : 1;
 }
 
 const struct rb_cgroup_backend rb_cgroup_v2 = {

@@ -159,6 +159,17 @@ static int count_strays(const struct cleanup_run *c)
 
 static void step_kill(struct cleanup_run *c, bool by_uid)
 {
+    /* The group's own kill first where the backend has one (v2: cgroup.kill):
+     * one step that no fork racing a pid-by-pid sweep escapes. If it fails,
+     * the failure is recorded and the sweep below stands in for it. */
+    if (c->cg.backend && c->cg.backend->kill) {
+        int k = c->cg.backend->kill(&c->cg);
+        if (k < 0 && k != -ENOENT && k != -EOPNOTSUPP) {
+            cleanup_report_add(c->rep, RB_ERR_PROCESS_REAP_FAILED, "%s: cgroup.kill: %s; signalling pid by pid",
+                               c->cg.dirs[0], strerror(-k));
+            c->rep->used_fallback = true;
+        }
+    }
     pid_t pids[RB_CLEANUP_MAX_PIDS];
     for (;;) {
         int n = box_pids(&c->cg, c->box->uid, by_uid, pids, (int)ARRAY_SIZE(pids));

@@ -35,16 +35,22 @@ class Cell:
         self.exit = int(self.exit)
 
     def fault(self, t):
+        """The shim's rules: one per function of func (NAME or NAME+NAME)."""
         if self.func == "-":
             return None
-        rule = f"func={self.func},errno={self.errno},calls={self.calls}"
-        if self.path == "work":
-            rule += f",path={t}/work"
-        elif self.path == "cgroup":
-            rule += f",path=/sys/fs/cgroup"
-        if self.flags != "-":
-            rule += f",flags={self.flags}"
-        return rule
+        rules = []
+        for func in self.func.split("+"):
+            rule = f"func={func},errno={self.errno},calls={self.calls}"
+            if func in ("kill", "killpg"):
+                pass  # the shim matches these by pid, not by path
+            elif self.path == "work":
+                rule += f",path={t}/work"
+            elif self.path == "cgroup":
+                rule += f",path=/sys/fs/cgroup"
+            if self.flags != "-":
+                rule += f",flags={self.flags}"
+            rules.append(rule)
+        return ";".join(rules)
 
 
 def load_cells(path):
@@ -127,7 +133,7 @@ class Matrix:
     # --- scenarios: set-up (no fault), then the command to run under the fault
     def setup(self, cell, t, helpers):
         s = cell.scenario
-        if s in ("persistent_run", "persistent_cleanup", "mount_busy", "box_uid_process"):
+        if s in ("persistent_run", "persistent_cleanup", "mount_busy", "box_uid_process", "keeper_killed"):
             self.rb(t, "init", "--box-id", str(BOX), check=True)
         if s == "persistent_cleanup":
             self.rb(t, "run", "--box-id", str(BOX), "--code", "echo kept > f", check=True)
@@ -135,9 +141,48 @@ class Matrix:
             helpers.append(subprocess.Popen(["sleep", "60"], cwd=f"{t}/work/{PREFIX}-{BOX}/root/box"))
         if s == "box_uid_process":
             uid = str(FIRST_UID + BOX)
-            helpers.append(subprocess.Popen(["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups",
-                                             "sleep", "60"]))
+            stray = subprocess.Popen(["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups",
+                                      "sleep", "60"])
+            helpers.append(stray)
+            # setpriv changes its uid after its own exec: wait for it (an
+            # emulated kernel takes well over the 50 ms a host needs).
+            deadline = time.monotonic() + 30
+            while os.stat(f"/proc/{stray.pid}").st_uid != int(uid):
+                if time.monotonic() > deadline:
+                    raise RuntimeError("the stray process never took the box uid")
+                time.sleep(0.02)
+        if s == "keeper_killed":
+            self.kill_keeper(t, helpers)
         time.sleep(0.05 if helpers else 0)
+
+    def box_cgroups(self):
+        """The box's groups: one per v1 hierarchy, or the one v2 group."""
+        name = f"{PREFIX}-{BOX}"
+        return sorted(glob.glob(f"/sys/fs/cgroup/{name}") + glob.glob(f"/sys/fs/cgroup/*/{name}") +
+                      glob.glob(f"/sys/fs/cgroup/*/*/{name}"))
+
+    def kill_keeper(self, t, helpers):
+        """A run's supervisor dies by SIGKILL while a process that is not the
+        box's (root, outside its namespaces) sits in the box's cgroup: the
+        sandbox goes with the supervisor, the group and that process stay for
+        `rustbox cleanup` to deal with."""
+        keeper = subprocess.Popen([self.rustbox, "run", "--box-id", str(BOX), "--wall-time", "600",
+                                   "--code", "sleep 600"], env=self.env(t), stdout=subprocess.DEVNULL,
+                                  stderr=subprocess.DEVNULL)
+        helpers.append(keeper)
+        deadline = time.monotonic() + 60
+        while not any(open(f"{d}/cgroup.procs").read().strip()
+                      for d in self.box_cgroups() if os.path.exists(f"{d}/cgroup.procs")):
+            if time.monotonic() > deadline or keeper.poll() is not None:
+                raise RuntimeError("the keeper's run never reached its box cgroup")
+            time.sleep(0.05)
+        squatter = subprocess.Popen(["sleep", "600"])
+        helpers.append(squatter)
+        for d in self.box_cgroups():
+            with open(f"{d}/cgroup.procs", "w") as f:
+                f.write(str(squatter.pid))
+        keeper.kill()
+        keeper.wait()
 
     def action(self, cell):
         s = cell.scenario
@@ -296,6 +341,8 @@ def main():
         failed += not ok
         print(f"{cell.name:<32} {exp:<44} {got:<44} {'equal' if not leftovers else 'DIRTY':<9} "
               f"{'PASS' if ok else 'FAIL'}")
+        if problems:
+            print(f"    cleanup errors: {obs.get('errors')}")
         for msg in problems + leftovers:
             print(f"    {msg}")
     if not args.only or "quarantine" in args.only:

@@ -6,7 +6,7 @@
  *                open of a cgroup.kill file, the cgroup v2 kill seam)
  *   errno=NAME   EBUSY | EPERM | EINVAL | EIO | EAGAIN | ENOENT
  *   calls=WHICH  first:N (the first N matching calls) | all | nth:N (only the Nth)
- *   path=SUB     only calls whose path contains SUB (kill: ignored)
+ *   path=SUB     only calls whose path contains SUB (kill, killpg: "PID,SIG")
  *   flags=F      umount2 only: "detach" matches MNT_DETACH calls only,
  *                "plain" only calls without it
  * Each injection is appended to $RUSTBOX_FAULT_LOG (one line) when set.

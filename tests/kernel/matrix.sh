@@ -6,8 +6,8 @@
 # parity results with the host's own (parity_compare.sh) and prints one line
 # per kernel, "kernel-matrix: <release>: PASS|FAIL". Exits 1 if any failed.
 #
-#   BUILD  the build dir holding rustbox and helpers/ (compiled on the host;
-#          nothing is compiled in a guest)
+#   BUILD  the build dir holding rustbox, helpers/ and fault/ (compiled on
+#          the host; nothing is compiled in a guest)
 #
 # Environment (defaults):
 #   KERNEL_CACHE (build/kernels)  downloaded .debs, kept between runs
@@ -42,12 +42,24 @@ for f in "$build/rustbox" "$build/helpers/busyloop" "$build/helpers/memtouch"; d
     [[ -x "$f" ]] || { echo "kernel-matrix: $f is missing: build first" >&2; exit 1; }
 done
 
+case "$out/" in
+/tmp/* | /var/tmp/* | /run/*)
+    # The guest mounts its own tmpfs there: it would not see the snapshot.
+    echo "kernel-matrix: KM_OUT=$out is under /tmp, /var/tmp or /run, which the guest does not share" >&2
+    exit 64
+    ;;
+esac
 snap=$out/snap
 rm -rf "$snap"
 mkdir -p "$snap/build/kernel" "$cache"
 cp -a VERSION tests "$snap/"
 cp -a "$build/rustbox" "$snap/build/rustbox"
 cp -a "$build/helpers" "$snap/build/helpers"
+# The failure matrix's and leak check's preload libraries (make fault-libs),
+# found beside the binary.
+if [[ -d "$build/fault" ]]; then
+    cp -a "$build/fault" "$snap/build/fault"
+fi
 "${CC:-cc}" -std=gnu11 -O1 -Wall -o "$snap/build/kernel/cpuspin" tests/kernel/cpuspin.c || exit 1
 chmod -R a+rX "$snap"
 

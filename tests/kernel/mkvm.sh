@@ -104,18 +104,18 @@ mount -t devpts devpts "$H/dev/pts"
 mount -t cgroup2 -o nsdelegate cgroup2 "$H/sys/fs/cgroup"
 # The guest's own loopback, as on any host (no other interface: -nic none).
 ip link set lo up
-mkdir -p "$H/run/rb-out"
-mount -t 9p -o "$opts" out "$H/run/rb-out"
-rm -f "$H/run/rb-out/guest-rc"
+mkdir -p "$H/run/kmatrix-out"
+mount -t 9p -o "$opts" out "$H/run/kmatrix-out"
+rm -f "$H/run/kmatrix-out/guest-rc"
 echo "init: $(uname -r) up, running ${RB_GUEST_CMD:-(nothing)}"
 rc=125
 if [ -n "${RB_GUEST_CMD:-}" ]; then
     chroot "$H" /usr/bin/env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
-        HOME=/tmp LANG=C.UTF-8 TERM=dumb RB_OUT=/run/rb-out RB_SRC="${RB_SRC:-}" \
+        HOME=/tmp LANG=C.UTF-8 TERM=dumb RB_OUT=/run/kmatrix-out RB_SRC="${RB_SRC:-}" \
         /bin/sh -c "$RB_GUEST_CMD"
     rc=$?
 fi
-echo "$rc" >"$H/run/rb-out/guest-rc"
+echo "$rc" >"$H/run/kmatrix-out/guest-rc"
 sync
 echo "init: guest command exited $rc"
 poweroff -f

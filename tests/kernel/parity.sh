@@ -9,7 +9,7 @@
 #   KBIN     the dir holding cpuspin (tests/kernel/cpuspin.c), bound at /opt/k
 #
 # Every case runs PARITY_REPEAT times (default 3). Uses its own config
-# (prefix rbkpar, uids from 710000) under a temp dir it removes.
+# (prefix rbkpar, uids from 3700000) under a temp dir it removes.
 set -euo pipefail
 
 if [[ $# -ne 4 ]]; then
@@ -19,14 +19,24 @@ fi
 rustbox=$1 helpers=$2 kbin=$3 out=$4
 repeat=${PARITY_REPEAT:-3}
 
-# name|arguments of `rustbox run` (split at blanks)
+# name|arguments of `rustbox run` (split at blanks): the verdict battery,
+# OK RE SIG TLE(cpu) TLE(wall) MLE OLE SV and a fork bomb, plus two
+# measurement cases (cpu_0.3, mem_64). Only the limits a case is about are
+# tight: emulated, touching 256 MiB alone can take more than the default
+# second of CPU.
+H="--dir /opt/h=$helpers"
 CASES=(
-    "ok|-- /bin/true"
-    "re|--code exit_3"
-    "tle_cpu|--time 0.5 --extra-time 0 --wall-time 30 --dir /opt/h=$helpers -- /opt/h/busyloop"
-    "mle|--memory 64M --wall-time 30 --dir /opt/h=$helpers -- /opt/h/memtouch 256"
-    "cpu_0.3|--time 5 --wall-time 30 --dir /opt/k=$kbin -- /opt/k/cpuspin 0.3"
-    "mem_64|--memory 256M --wall-time 30 --dir /opt/h=$helpers -- /opt/h/memtouch 64"
+    "ok|--time 20 --wall-time 60 -- /bin/true"
+    "re|--time 20 --wall-time 60 --code exit_3"
+    "sig|--time 20 --wall-time 60 $H -- /opt/h/sigabrt"
+    "tle_cpu|--time 0.5 --extra-time 0 --wall-time 60 $H -- /opt/h/busyloop"
+    "tle_wall|--time 20 --wall-time 1 -- /bin/sleep 30"
+    "mle|--memory 64M --time 20 --wall-time 60 $H -- /opt/h/memtouch 256"
+    "ole|--output-limit 64K --time 20 --wall-time 60 $H -- /opt/h/outbomb 1048576"
+    "sv|--time 20 --wall-time 60 $H -- /opt/h/try_syscall mount"
+    "forkbomb|--processes 10 --time 20 --wall-time 60 $H -- /opt/h/forkbomb count 20"
+    "cpu_0.3|--time 20 --wall-time 60 --dir /opt/k=$kbin -- /opt/k/cpuspin 0.3"
+    "mem_64|--memory 256M --time 20 --wall-time 60 $H -- /opt/h/memtouch 64"
 )
 
 tmp=$(mktemp -d /tmp/rbkpar.XXXXXX)
@@ -34,7 +44,7 @@ trap 'rm -rf "$tmp"' EXIT
 chmod 0755 "$tmp"
 cat >"$tmp/config.json" <<JSON
 {"state_dir": "$tmp/state", "work_root": "$tmp/work", "name_prefix": "rbkpar",
- "first_uid": 710000, "first_gid": 710000, "num_boxes": 10}
+ "first_uid": 3700000, "first_gid": 3700000, "num_boxes": 10}
 JSON
 export RUSTBOX_CONFIG=$tmp/config.json
 
@@ -54,6 +64,7 @@ for c in "${CASES[@]}"; do
         fi
         jq -c --arg name "$name" --argjson rc "$rc" \
             '{name: $name, exit_status: $rc, verdict, reason, cpu_time_s, wall_time_s, memory_peak_kib,
+              stdout: ((.stdout // "") | if length > 200 then "\(length) bytes: \(.[:40])..." else . end),
               backend: .controls.cgroup_backend, missing: .controls.missing, cleanup: .cleanup.outcome}' \
             "$tmp/run.json" >>"$tmp/all.jsonl"
     done
@@ -63,7 +74,7 @@ jq -s --arg kernel "$(uname -r)" --argjson repeat "$repeat" '
     {schema: "rustbox.kernel-parity/1", kernel: $kernel, repeat: $repeat,
      backend: (map(.backend) | unique | join(",")),
      cases: (group_by(.name) | map({key: .[0].name, value: {
-         verdicts: map(.verdict), reasons: map(.reason), exit_status: map(.exit_status),
+         verdicts: map(.verdict), reasons: map(.reason), exit_status: map(.exit_status), stdout: map(.stdout),
          cleanup: map(.cleanup), cpu_time_s: map(.cpu_time_s), wall_time_s: map(.wall_time_s),
          memory_peak_kib: map(.memory_peak_kib)}}) | from_entries)}' "$tmp/all.jsonl" >"$out"
 echo "parity: $(jq -r '.kernel + " (" + .backend + "): " + ([.cases | to_entries[] | .key + "=" + (.value.verdicts | unique | join("/"))] | join(" "))' "$out")"

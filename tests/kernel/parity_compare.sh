@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # parity_compare.sh A.json B.json: compares two parity.sh results (the v1
 # host's and a v2 guest's). Exit 0 when, for every case,
-#   - the verdict and reason are the same in every run on both sides, and
-#     every cleanup is verified (success or partial);
+#   - the verdict, reason and stdout (the program's output; cpu_0.3 prints
+#     its own clock) are the same in every run on both sides, and every
+#     cleanup is verified (success or partial);
 #   - CPU time (median of the runs) of the CPU-bound cases (cpu_0.3,
 #     tle_cpu) differs by at most PARITY_CPU_TOL_S (default 0.10 s), and
 #     cpu_0.3 reports at least 0.29 s on each side;
@@ -36,6 +37,8 @@ $a[0] as $A | $b[0] as $B |
     then "verdicts \($x.verdicts) vs \($y.verdicts)" else empty end),
    (if (($x.reasons + ($y.reasons // [])) | same) | not
     then "reasons \($x.reasons) vs \($y.reasons)" else empty end),
+   (if $k != "cpu_0.3" and ((($x.stdout // []) + ($y.stdout // [])) | same | not)
+    then "stdout \($x.stdout) vs \($y.stdout)" else empty end),
    (if ($x.cleanup + ($y.cleanup // [])) | all(. == "success" or . == "partial") | not
     then "cleanup \($x.cleanup) vs \($y.cleanup)" else empty end),
    (if ($k == "cpu_0.3" or $k == "tle_cpu") and ($yc == null or (($xc - $yc) | abs) > $cpu_tol)

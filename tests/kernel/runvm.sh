@@ -3,7 +3,7 @@
 # under qemu (TCG) with cgroup_no_v1=all, so the guest has a pure cgroup v2
 # hierarchy, and runs CMD there: an absolute path in the host's tree, which
 # the guest sees read-only at the same path. OUTDIR is the guest's only
-# writable share, at /run/rb-out (also $RB_OUT). The console goes to
+# writable share, at /run/kmatrix-out (also $RB_OUT). The console goes to
 # OUTDIR/console.log and, each line prefixed with the kernel release, to
 # stdout. Exits with CMD's status; 124 when the guest outlived
 # KERNEL_TIMEOUT (seconds, default 2400), 125 when it ended without a status.
@@ -38,7 +38,7 @@ timeout -k 10 "$timeout_s" qemu-system-x86_64 \
     -virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
     -virtfs "local,path=$out,mount_tag=out,security_model=none" \
     </dev/null 2>&1 |
-    tr -d '\r' | sed -u -e 's/\x1b\[[0-9;?]*[A-Za-z]//g' -e 's/\x1bc//g' | tee "$out/console.log" |
+    sed -u -e 's/\r//g' -e 's/\x1b\[[0-9;?]*[A-Za-z]//g' -e 's/\x1bc//g' | tee "$out/console.log" |
     grep -av --line-buffered -e '^SeaBIOS' -e '^Booting from ROM' -e '^iPXE' | sed -u "s/^/[$kver] /"
 qemu_rc=${PIPESTATUS[0]}
 

@@ -34,7 +34,10 @@ HOSTILE = [
      {"TLE", "RE", "SIG", "OK"}),
     ("double_fork_setsid", ["--code", "(setsid sh -c 'sleep 60 & sleep 60' &); echo left"], {"OK"}),
     ("output_bomb", ["--output-limit", "64K", "--code", "yes"], {"OLE"}),
-    ("memory_bomb", ["--memory", "32M", "--code", "python3 -c 'x = bytearray(128 << 20)'"], {"MLE"}),
+    # Time limits far off: an emulated kernel (make kernel-matrix) needs more
+    # than the default second of CPU to start python.
+    ("memory_bomb", ["--memory", "32M", "--time", "30", "--wall-time", "60", "--code",
+                     "python3 -c 'x = bytearray(128 << 20)'"], {"MLE"}),
     ("cwd_holder", ["--code", "(cd /box && exec sleep 60) & echo held"], {"OK"}),
     ("cpu_burn", ["--time", "0.05", "--extra-time", "0", "--code", "while :; do :; done"], {"TLE"}),
 ]

@@ -11,22 +11,25 @@ teardown_file() { rb_teardown_file; }
 @test "mount(2): SV" {
     rb run --dir "$HDIR" -- /opt/h/try_mount
     expect_verdict SV
-    expect_true '.signal == 31'
-    expect_true '.stdout | test("returned") | not'
+    expect_true \
+        '.signal == 31' \
+        '.stdout | test("returned") | not'
 }
 
 @test "unshare(CLONE_NEWUSER): SV" {
     rb run --dir "$HDIR" -- /opt/h/try_unshare_user
     expect_verdict SV
-    expect_true '.signal == 31'
-    expect_true '.stdout | test("returned") | not'
+    expect_true \
+        '.signal == 31' \
+        '.stdout | test("returned") | not'
 }
 
 @test "ptrace(PTRACE_TRACEME): SV" {
     rb run --dir "$HDIR" -- /opt/h/try_ptrace
     expect_verdict SV
-    expect_true '.signal == 31'
-    expect_true '.stdout | test("returned") | not'
+    expect_true \
+        '.signal == 31' \
+        '.stdout | test("returned") | not'
 }
 
 @test "clone3 with CLONE_NEWUSER|CLONE_NEWNS is refused" {
@@ -88,19 +91,21 @@ teardown_file() { rb_teardown_file; }
 @test "no capabilities, no_new_privs set" {
     rb run --code 'grep -E "^(CapInh|CapPrm|CapEff|CapBnd|CapAmb|NoNewPrivs):" /proc/self/status'
     expect_verdict OK
-    expect_true '.stdout | test("CapPrm:\t0000000000000000")'
-    expect_true '.stdout | test("CapEff:\t0000000000000000")'
-    expect_true '.stdout | test("CapBnd:\t0000000000000000")'
-    expect_true '.stdout | test("CapAmb:\t0000000000000000")'
-    expect_true '.stdout | test("NoNewPrivs:\t1")'
+    expect_true \
+        '.stdout | test("CapPrm:\t0000000000000000")' \
+        '.stdout | test("CapEff:\t0000000000000000")' \
+        '.stdout | test("CapBnd:\t0000000000000000")' \
+        '.stdout | test("CapAmb:\t0000000000000000")' \
+        '.stdout | test("NoNewPrivs:\t1")'
 }
 
 @test "fork bomb under --processes 10 is contained" {
     rb run --processes 10 --time 1 --wall-time 2 --dir "$HDIR" -- /opt/h/forkbomb
     expect_one_json
-    expect_true '.verdict != "IE"'
-    expect_true '.wall_time_s < 3'
-    expect_true '.cleanup.outcome == "success" or .cleanup.outcome == "partial"'
+    expect_true \
+        '.verdict != "IE"' \
+        '.wall_time_s < 3' \
+        '.cleanup.outcome == "success" or .cleanup.outcome == "partial"'
     local id
     id=$(jq -r .box_id <<<"$out")
     no_box_processes "$(box_uid "$id")"
@@ -139,7 +144,7 @@ teardown_file() { rb_teardown_file; }
     local port pid
     "$HELPERS/tcp_listen" >"$BATS_TEST_TMPDIR/port" &
     pid=$!
-    for _ in $(seq 50); do
+    for _ in $(seq "$(tscale 50)"); do
         [[ -s "$BATS_TEST_TMPDIR/port" ]] && break
         sleep 0.05
     done
@@ -154,15 +159,17 @@ teardown_file() { rb_teardown_file; }
     kill "$pid" 2>/dev/null || true
     wait "$pid" 2>/dev/null || true
     expect_verdict RE
-    expect_true '.exit_code == 1'
-    expect_true '.stdout | startswith("failed errno=")'
+    expect_true \
+        '.exit_code == 1' \
+        '.stdout | startswith("failed errno=")'
 }
 
 @test "TCP to outside addresses fails inside the box" {
     rb run --dir "$HDIR" --code '/opt/h/tcp_connect 1.1.1.1 53; /opt/h/tcp_connect 8.8.8.8 53; /opt/h/tcp_connect 10.0.0.1 80; true'
     expect_verdict OK
-    expect_true '.stdout | test("connected") | not'
-    expect_true '[.stdout | scan("failed errno=")] | length == 3'
+    expect_true \
+        '.stdout | test("connected") | not' \
+        '[.stdout | scan("failed errno=")] | length == 3'
 }
 
 @test "only loopback is visible as a network interface" {
@@ -174,8 +181,9 @@ teardown_file() { rb_teardown_file; }
 @test "/etc/shadow is absent" {
     rb run --code 'cat /etc/shadow'
     expect_verdict RE
-    expect_true '.stderr | test("No such file or directory")'
-    expect_true '.stdout == ""'
+    expect_true \
+        '.stderr | test("No such file or directory")' \
+        '.stdout == ""'
 }
 
 @test "writing under /usr fails and nothing reaches the host" {
@@ -221,23 +229,26 @@ teardown_file() { rb_teardown_file; }
 @test "a minimal /dev" {
     rb run --code 'ls /dev | sort | tr "\n" " "'
     expect_verdict OK
-    expect_true '.stdout | test("full") and test("null") and test("random") and test("urandom") and test("zero")'
-    expect_true '.stdout | test("sda|vda|mem |kmsg|tty[0-9]") | not'
+    expect_true \
+        '.stdout | test("full") and test("null") and test("random") and test("urandom") and test("zero")' \
+        '.stdout | test("sda|vda|mem |kmsg|tty[0-9]") | not'
 }
 
 @test "a script written to /tmp cannot be executed" {
     rb run --code 'printf "#!/bin/sh\necho hi\n" > /tmp/s; chmod +x /tmp/s; /tmp/s'
     expect_verdict RE
-    expect_true '.exit_code == 126'
-    expect_true '.stderr | test("Permission denied")'
-    expect_true '.stdout | test("hi") | not'
+    expect_true \
+        '.exit_code == 126' \
+        '.stderr | test("Permission denied")' \
+        '.stdout | test("hi") | not'
 }
 
 @test "a binary copied to /dev/shm cannot be executed" {
     rb run --code 'cp /bin/true /dev/shm/t && /dev/shm/t'
     expect_verdict RE
-    expect_true '.exit_code == 126'
-    expect_true '.stderr | test("Permission denied")'
+    expect_true \
+        '.exit_code == 126' \
+        '.stderr | test("Permission denied")'
 }
 
 @test "inherited fds above 2 are closed" {
@@ -246,8 +257,9 @@ teardown_file() { rb_teardown_file; }
     exec 7<&- 9>&-
     expect_verdict OK
     # ls itself holds one fd on the directory it lists (3)
-    expect_true '(.stdout | split("\n") | map(select(. != "")) - ["0","1","2","3"]) == []'
-    expect_true '.stdout | test("^0\n1\n2\n")'
+    expect_true \
+        '(.stdout | split("\n") | map(select(. != "")) - ["0","1","2","3"]) == []' \
+        '.stdout | test("^0\n1\n2\n")'
 }
 
 @test "uname -n prints rustbox-sandbox" {
@@ -278,9 +290,10 @@ $u"
 }
 
 @test "the box's root tmpfs contains a disk bomb" {
-    rb run --file-size 1G --memory 1G --wall-time 10 --code 'head -c 1G /dev/zero > bomb; echo rc=$?'
+    rb run --file-size 1G --memory 1G --time "$(tscale 1)" --wall-time "$(tscale 10)" --code 'head -c 1G /dev/zero > bomb; echo rc=$?'
     expect_one_json
-    expect_true '.verdict != "IE"'
-    expect_true '.stderr | test("No space left on device")'
-    expect_true '.cleanup.outcome == "success" or .cleanup.outcome == "partial"'
+    expect_true \
+        '.verdict != "IE"' \
+        '.stderr | test("No space left on device")' \
+        '.cleanup.outcome == "success" or .cleanup.outcome == "partial"'
 }

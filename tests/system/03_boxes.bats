@@ -71,7 +71,7 @@ teardown_file() { rb_teardown_file; }
         >"$bg_out" 2>/dev/null &
     pid=$!
     # wait until the program really runs in the box
-    for _ in $(seq 100); do
+    for _ in $(seq "$(tscale 100)"); do
         pgrep -u "$(box_uid 320)" >/dev/null && break
         sleep 0.02
     done

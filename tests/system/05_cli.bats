@@ -45,7 +45,7 @@ expect_usage_error() {
     done
 }
 
-@test "--dry-run run prints the capability report: v1, nothing missing, nothing created" {
+@test "--dry-run run prints the capability report: the host's backend, nothing missing, nothing created" {
     local before after
     before=$(host_snapshot)
     rb --dry-run run -- /bin/true
@@ -55,7 +55,7 @@ expect_usage_error() {
     local backend missing
     backend=$(jq -r '[.. | objects | select(has("cgroup_backend")) | .cgroup_backend][0]' <<<"$out")
     missing=$(jq -c '[.. | objects | select(has("missing")) | .missing][0]' <<<"$out")
-    [[ "$backend" == v1 ]] || fail "cgroup_backend '$backend'"
+    [[ "$backend" == "$RB_BACKEND" ]] || fail "cgroup_backend '$backend'"
     [[ "$missing" == "[]" ]] || fail "missing '$missing'"
     expect_true '[.. | objects | select(has("applied")) | .applied][0] | contains(["pid_ns","mount_ns","net_ns","ipc_ns","uts_ns","cgroup","seccomp","caps_dropped","no_new_privs","rlimits"])'
     [[ "$before" == "$after" ]] || fail "--dry-run changed the host: before=[$before] after=[$after]"

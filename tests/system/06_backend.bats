@@ -5,22 +5,15 @@
 # runs degraded with "cgroup" in controls.missing otherwise. Written for
 # either kind of host: on a v1 or hybrid host the native backend is v1 and
 # the foreign one v2, on a pure cgroup v2 host the other way round.
-# Persistent boxes of this file: 600-699; box uids from 700000.
+# Persistent boxes of this file: 600-699 (uids: common.bash gives the file its own range).
 # shellcheck disable=SC2154 # $out and $status are set by rb (common.bash)
 
 load common
 
 setup_file() {
     rb_setup_file bk 600
-    # Its own uid range, apart from the other files' (first_uid 60000).
-    export RB_FIRST_UID=700000
-    jq '. + {first_uid: 700000, first_gid: 700000}' "$T/config.json" >"$T/config.tmp"
-    mv "$T/config.tmp" "$T/config.json"
-    if [[ "$(stat -f -c %T /sys/fs/cgroup)" == cgroup2fs ]]; then
-        export NATIVE=v2 FOREIGN=v1
-    else
-        export NATIVE=v1 FOREIGN=v2
-    fi
+    export NATIVE=$RB_BACKEND FOREIGN=v2
+    if [[ "$NATIVE" == v2 ]]; then FOREIGN=v1; fi
     # config-<backend>-strict-<bool>.json: this file's config forcing a backend.
     local b s
     for b in v1 v2; do
@@ -45,19 +38,22 @@ cfg() {
     expect_status 0
     expect_one_json
     expect_jq .controls.cgroup_backend "$NATIVE"
-    expect_true '.controls.missing == []'
-    expect_true '.controls.applied | index("cgroup") != null'
+    expect_true \
+        '.controls.missing == []' \
+        '.controls.applied | index("cgroup") != null'
     expect_jq .cgroup.requested auto
-    expect_true '.cgroup.memory and .cgroup.pids and .cgroup.cpu'
-    expect_true '.would_run == true'
+    expect_true \
+        '.cgroup.memory and .cgroup.pids and .cgroup.cpu' \
+        '.would_run == true'
     [[ "$before" == "$after" ]] || fail "--dry-run changed the host: before=[$before] after=[$after]"
 }
 
 @test "forcing the host's own backend is the same as auto" {
     rb --config "$(cfg "$NATIVE" true)" --dry-run run -- /bin/true
     expect_status 0
-    expect_jq .controls.cgroup_backend "$NATIVE"
-    expect_jq .cgroup.requested "$NATIVE"
+    expect_jq \
+        .controls.cgroup_backend "$NATIVE" \
+        .cgroup.requested "$NATIVE"
     expect_true '.controls.missing == []'
     rb --config "$(cfg "$NATIVE" true)" run -- /bin/true
     expect_verdict OK
@@ -69,11 +65,13 @@ cfg() {
     rb --config "$(cfg "$FOREIGN" true)" --dry-run run -- /bin/true
     expect_status 0
     expect_one_json
-    expect_jq .cgroup.requested "$FOREIGN"
-    expect_jq .controls.cgroup_backend none
-    expect_true '.controls.missing == ["cgroup"]'
-    expect_true '.would_run == false'
-    expect_true '.cgroup.detail | type == "string" and length > 0'
+    expect_jq \
+        .cgroup.requested "$FOREIGN" \
+        .controls.cgroup_backend none
+    expect_true \
+        '.controls.missing == ["cgroup"]' \
+        '.would_run == false' \
+        '.cgroup.detail | type == "string" and length > 0'
 }
 
 @test "a run forcing the foreign backend, strict: IE, exit 2, one line naming the control, nothing created" {
@@ -83,8 +81,9 @@ cfg() {
     after=$(host_snapshot)
     expect_verdict IE
     expect_err_line 'missing controls: cgroup'
-    expect_true '.reason | test("strict mode: missing controls: cgroup")'
-    expect_true '.controls.missing == ["cgroup"]'
+    expect_true \
+        '.reason | test("strict mode: missing controls: cgroup")' \
+        '.controls.missing == ["cgroup"]'
     expect_jq .controls.cgroup_backend none
     expect_true '.controls.strict == true'
     # the why: no cgroup2 hierarchy on a v1 host, no v1 controllers on a v2 one
@@ -99,10 +98,11 @@ cfg() {
 @test "a run forcing the foreign backend, not strict: runs, cgroup listed missing, cleans up" {
     rb --config "$(cfg "$FOREIGN" false)" run --code 'echo degraded'
     expect_verdict OK
-    expect_true '.stdout == "degraded\n"'
-    expect_true '.controls.missing == ["cgroup"]'
-    expect_true '.controls.applied | index("cgroup") == null'
-    expect_true '.controls.applied | contains(["pid_ns","mount_ns","net_ns","seccomp","caps_dropped","no_new_privs","rlimits"])'
+    expect_true \
+        '.stdout == "degraded\n"' \
+        '.controls.missing == ["cgroup"]' \
+        '.controls.applied | index("cgroup") == null' \
+        '.controls.applied | contains(["pid_ns","mount_ns","net_ns","seccomp","caps_dropped","no_new_privs","rlimits"])'
     expect_jq .controls.cgroup_backend none
     expect_true '.controls.strict == false'
     # a non-zero exit keeps its verdict without the cgroup too

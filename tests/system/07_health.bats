@@ -25,77 +25,19 @@ health_field() {
     "$RUSTBOX" health 2>/dev/null | jq -r "$1"
 }
 
-backend() {
-    "$RUSTBOX" --dry-run run -- /bin/true | jq -r .controls.cgroup_backend
-}
-
-# The directory of box N's cgroup holding its memory controller.
-box_cgroup() {
-    local name="${RB_PREFIX}-$1"
-    if [[ "$(backend)" == v1 ]]; then
-        echo "/sys/fs/cgroup/memory/$name"
-    else
-        find /sys/fs/cgroup -maxdepth 3 -type d -name "$name" | head -n 1
-    fi
-}
-
-wait_for_dir() {
-    local i
-    for i in $(seq 100); do
-        [[ -d "$1" ]] && return 0
-        sleep 0.05
-    done
-    return 1
-}
-
-FREEZER=/sys/fs/cgroup/freezer/rbthl_freezer
-
-# hold_box_cgroup N: a root process that cannot die (frozen) sits in box N's
-# cgroup, so the cgroup cannot be removed: a real cleanup failure.
-hold_box_cgroup() {
-    local cg pid
-    cg=$(box_cgroup "$1")
-    sleep 1000 &
-    pid=$!
-    echo "$pid" >>"$HOLDERS"
-    if [[ "$(backend)" == v1 ]]; then
-        echo "$pid" >"$cg/cgroup.procs"
-        mkdir -p "$FREEZER"
-        echo "$pid" >"$FREEZER/cgroup.procs"
-        echo FROZEN >"$FREEZER/freezer.state"
-    else
-        # cgroup v2 kills frozen tasks, so hold the group with a child
-        # group that is not ours to remove.
-        mkdir -p "$cg/hold"
-        echo "$pid" >"$cg/hold/cgroup.procs"
-    fi
-}
-
-thaw_all() {
-    local cg
-    if [[ -d "$FREEZER" ]]; then
-        echo THAWED >"$FREEZER/freezer.state" 2>/dev/null || true
-        sleep 0.1
-        rmdir "$FREEZER" 2>/dev/null || true
-    fi
-    for cg in $(find /sys/fs/cgroup -maxdepth 4 -type d -path "*/${RB_PREFIX}-*/hold" 2>/dev/null); do
-        for pid in $(cat "$cg/cgroup.procs" 2>/dev/null); do kill -9 "$pid" 2>/dev/null || true; done
-        sleep 0.1
-        rmdir "$cg" 2>/dev/null || true
-    done
-}
-
 @test "a clean run: cleanup success, worker healthy, failure count 0" {
     rb run --code 'echo ok'
     expect_verdict OK
-    expect_jq .cleanup.outcome success
-    expect_jq '.cleanup.errors | length' 0
+    expect_jq \
+        .cleanup.outcome success \
+        '.cleanup.errors | length' 0
     rb health
     expect_status 0
-    expect_jq .status healthy
-    expect_jq .can_accept_submissions true
-    expect_jq .failed_cleanup_count 0
-    expect_jq .backend_selection.pidfd_mode native
+    expect_jq \
+        .status healthy \
+        .can_accept_submissions true \
+        .failed_cleanup_count 0 \
+        .backend_selection.pidfd_mode native
 }
 
 @test "partial: a host process keeps the box mount busy; only the lazy unmount frees it" {
@@ -113,8 +55,9 @@ thaw_all() {
     ! grep -qF "${RB_PREFIX}-701" /proc/self/mountinfo || fail "the box mount is still in the mount table"
     [[ ! -e "$T/work/${RB_PREFIX}-701" ]] || fail "the box dir is still there"
     rb health
-    expect_jq .status healthy
-    expect_jq .failed_cleanup_count 0
+    expect_jq \
+        .status healthy \
+        .failed_cleanup_count 0
 }
 
 @test "failure x3: IE and exit 2 each time, then quarantine; runs refused with 75; recovery lifts it" {
@@ -129,8 +72,9 @@ thaw_all() {
     out=$(cat "$T/first.json")
     expect_verdict IE
     expect_jq .cleanup.outcome failure
-    expect_true '.reason | startswith("cleanup_failed")'
-    expect_true '[.cleanup.errors[] | select(startswith("cgroup_removal_failed"))] | length == 1'
+    expect_true \
+        '.reason | startswith("cleanup_failed")' \
+        '[.cleanup.errors[] | select(startswith("cgroup_removal_failed"))] | length == 1'
     [[ "$(health_field .failed_cleanup_count)" == 1 ]] || fail "failed_cleanup_count is not 1"
     [[ "$(health_field .status)" == unhealthy ]] || fail "one failure must leave the worker unhealthy"
     [[ "$(health_field .last_cleanup_error)" == "cgroup_removal_failed: $cg:"* ]] ||
@@ -140,15 +84,17 @@ thaw_all() {
     for i in 2 3; do
         rb run --box-id 702 --code 'true'
         expect_status 2
-        expect_jq .verdict IE
-        expect_jq .cleanup.outcome failure
+        expect_jq \
+            .verdict IE \
+            .cleanup.outcome failure
         [[ "$(health_field .failed_cleanup_count)" == "$i" ]] || fail "failed_cleanup_count is not $i"
     done
     rb health
     expect_status 1
-    expect_jq .status quarantined
-    expect_jq .quarantine_reason cleanup_failure
-    expect_jq .can_accept_submissions false
+    expect_jq \
+        .status quarantined \
+        .quarantine_reason cleanup_failure \
+        .can_accept_submissions false
 
     before=$(host_snapshot)
     rb run --code 'echo never'
@@ -164,8 +110,9 @@ thaw_all() {
     thaw_all
     rb health --recover
     expect_status 0
-    expect_jq .clean true
-    expect_jq .status healthy
+    expect_jq \
+        .clean true \
+        .status healthy
     rb health --verify-clean
     expect_status 0
     expect_jq .clean true
@@ -223,15 +170,17 @@ thaw_all() {
     sleep 0.2
     rb health --check
     expect_status 1
-    expect_jq .status quarantined
-    expect_jq .quarantine_reason orphan_process_detected
+    expect_jq \
+        .status quarantined \
+        .quarantine_reason orphan_process_detected
     rb health --unquarantine
     expect_status 1
     expect_err_line 'not clean'
     rb health --recover
     expect_status 1
-    expect_jq .status quarantined
-    expect_jq .quarantine_reason orphan_process_detected
+    expect_jq \
+        .status quarantined \
+        .quarantine_reason orphan_process_detected
     ps -p "$orphan" >/dev/null && fail "recover left the orphan alive"
     rb health --unquarantine --reason 'orphan gone, checked'
     expect_status 0
@@ -243,8 +192,9 @@ thaw_all() {
 @test "manual quarantine and unquarantine, with the operator's reason" {
     rb health --quarantine --reason 'kernel upgrade'
     expect_status 0
-    expect_jq .status quarantined
-    expect_jq .quarantine_reason 'kernel upgrade'
+    expect_jq \
+        .status quarantined \
+        .quarantine_reason 'kernel upgrade'
     rb run --code true
     expect_status 75
     rb health --recover
@@ -261,8 +211,9 @@ thaw_all() {
     head -c 15 "$f" >"$f.cut" && mv "$f.cut" "$f"
     rb health
     expect_status 1
-    expect_jq .status quarantined
-    expect_jq .can_accept_submissions false
+    expect_jq \
+        .status quarantined \
+        .can_accept_submissions false
     expect_true ".state_error | contains(\"$f\")"
     grep -qF "$f" <<<"$err" || fail "stderr does not name the state file"
     rb run --code true
@@ -320,10 +271,11 @@ thaw_all() {
     expect_jq .schema rustbox.audit/1
     expect_true '[.boxes[] | select(.box_id == 705 and .state == "idle")] | length == 1'
     expect_jq .leftovers.clean true
-    expect_true '.quarantine_history.quarantines >= 1'
-    expect_true '.quarantine_history.reasons | has("cleanup_failure")'
-    expect_true '.quarantine_history.recoveries >= 1'
-    expect_true '.quarantine_history.mean_time_to_recovery_s != null'
+    expect_true \
+        '.quarantine_history.quarantines >= 1' \
+        '.quarantine_history.reasons | has("cleanup_failure")' \
+        '.quarantine_history.recoveries >= 1' \
+        '.quarantine_history.mean_time_to_recovery_s != null'
     rb cleanup --box-id 705
     expect_jq .cleanup.outcome success
 }

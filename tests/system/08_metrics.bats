@@ -47,70 +47,10 @@ expect_metric_delta() {
     [[ "$got" == "$(($2 + $3))" ]] || fail "$1 is '$got', expected $2 + $3"
 }
 
-backend() {
-    "$RUSTBOX" --dry-run run -- /bin/true | jq -r .controls.cgroup_backend
-}
-
 promtool_clean() {
     local report
     report=$("$PROMTOOL" check metrics <"$1" 2>&1) || fail "promtool check metrics failed on $1: $report"
     [[ -z "$report" ]] || fail "promtool check metrics reports on $1: $report"
-}
-
-# ---- a real cleanup failure (the mechanism of 07_health.bats) ---------------
-
-box_cgroup() {
-    local name="${RB_PREFIX}-$1"
-    if [[ "$(backend)" == v1 ]]; then
-        echo "/sys/fs/cgroup/memory/$name"
-    else
-        find /sys/fs/cgroup -maxdepth 3 -type d -name "$name" | head -n 1
-    fi
-}
-
-wait_for_dir() {
-    local i
-    for i in $(seq 100); do
-        [[ -d "$1" ]] && return 0
-        sleep 0.05
-    done
-    return 1
-}
-
-FREEZER=/sys/fs/cgroup/freezer/${RB_PREFIX:-rbtmt}_freezer
-
-# hold_box_cgroup N: a root process that cannot die (frozen) sits in box N's
-# cgroup, so the cgroup cannot be removed.
-hold_box_cgroup() {
-    local cg pid
-    cg=$(box_cgroup "$1")
-    sleep 1000 &
-    pid=$!
-    echo "$pid" >>"$HOLDERS"
-    if [[ "$(backend)" == v1 ]]; then
-        echo "$pid" >"$cg/cgroup.procs"
-        mkdir -p "$FREEZER"
-        echo "$pid" >"$FREEZER/cgroup.procs"
-        echo FROZEN >"$FREEZER/freezer.state"
-    else
-        # cgroup v2 kills frozen tasks: hold the group with a child group.
-        mkdir -p "$cg/hold"
-        echo "$pid" >"$cg/hold/cgroup.procs"
-    fi
-}
-
-thaw_all() {
-    local cg pid
-    if [[ -d "$FREEZER" ]]; then
-        echo THAWED >"$FREEZER/freezer.state" 2>/dev/null || true
-        sleep 0.1
-        rmdir "$FREEZER" 2>/dev/null || true
-    fi
-    for cg in $(find /sys/fs/cgroup -maxdepth 4 -type d -path "*/${RB_PREFIX}-*/hold" 2>/dev/null); do
-        for pid in $(cat "$cg/cgroup.procs" 2>/dev/null); do kill -9 "$pid" 2>/dev/null || true; done
-        sleep 0.1
-        rmdir "$cg" 2>/dev/null || true
-    done
 }
 
 # ---- serve helpers -------------------------------------------------------------
@@ -128,7 +68,7 @@ start_server() {
     "$RUSTBOX" serve --listen "127.0.0.1:$PORT" >"$T/serve.out" 2>"$T/serve.err" 3>&- &
     SERVER=$!
     echo "$SERVER" >>"$T/servers"
-    for i in $(seq 100); do
+    for i in $(seq "$(tscale 100)"); do
         curl -s -o /dev/null "$URL/health" && return 0
         kill -0 "$SERVER" 2>/dev/null || break
         sleep 0.05
@@ -203,8 +143,8 @@ EOF
     grep -qE '^rustbox_cleanup_duration_seconds_bucket\{le="\+Inf"\} [1-9][0-9]*$' <<<"$out" || fail "no +Inf bucket"
     grep -qE '^rustbox_cleanup_duration_seconds_sum [0-9.e+-]+$' <<<"$out" || fail "no _sum"
     grep -qE '^rustbox_cleanup_duration_seconds_count [1-9][0-9]*$' <<<"$out" || fail "no _count"
-    grep -qxF "rustbox_backend_info{cgroup_backend=\"$(backend)\",pidfd_mode=\"native\"} 1" <<<"$out" ||
-        fail "backend_info does not name the selected backend $(backend)"
+    grep -qxF "rustbox_backend_info{cgroup_backend=\"$RB_BACKEND\",pidfd_mode=\"native\"} 1" <<<"$out" ||
+        fail "backend_info does not name the selected backend $RB_BACKEND"
 }
 
 @test "runs move executions_total per verdict, cleanup_total and the histogram (OK, RE, TLE)" {
@@ -311,7 +251,7 @@ EOF
 
 @test "a missing control: strict refuses (IE counted), strict false runs and counts it degraded" {
     local other ie deg
-    [[ "$(backend)" == v1 ]] && other=v2 || other=v1
+    [[ "$RB_BACKEND" == v1 ]] && other=v2 || other=v1
     ie=$(metric 'rustbox_executions_total{status="IE"}')
     deg=$(metric 'rustbox_control_degraded_total{control="cgroup"}')
     jq --arg b "$other" '. + {"cgroup_backend": $b}' "$T/config.json" >"$T/strict.json"
@@ -408,8 +348,9 @@ EOF
     rb health --quarantine --reason 'serve test'
     [[ "$(code "$URL/health")" == 503 ]] || fail "/health is not 503 while quarantined"
     out=$(curl -s "$URL/health")
-    expect_jq .status quarantined
-    expect_jq .quarantine_reason 'serve test'
+    expect_jq \
+        .status quarantined \
+        .quarantine_reason 'serve test'
     curl -s "$URL/metrics" | grep -qxF 'rustbox_worker_health{status="quarantined"} 1' ||
         fail "/metrics does not show the quarantine"
     rb health --unquarantine
