@@ -19,9 +19,11 @@ const struct rb_cgroup_backend *cgroup_select(enum rb_cg_choice want, const char
 {
     const struct rb_cgroup_backend *b;
     if (want == RB_CG_AUTO) {
+        /* A pure cgroup2 host has no v1 to fall back on: there, what v2
+         * lacks (a parent that holds processes, say) is the answer. */
         rb_cgroup_v2.probe(root, parent, caps);
         b = &rb_cgroup_v2;
-        if (!(caps->usable && caps->memory && caps->pids && caps->cpu)) {
+        if (!caps->usable) {
             b = &rb_cgroup_v1;
             b->probe(root, parent, caps);
         }
@@ -29,6 +31,10 @@ const struct rb_cgroup_backend *cgroup_select(enum rb_cg_choice want, const char
         b = want == RB_CG_V2 ? &rb_cgroup_v2 : &rb_cgroup_v1;
         b->probe(root, parent, caps);
     }
+    /* v2 groups come whole or not at all: one that cannot get memory, pids
+     * and cpu from its parent cannot be made (non-strict runs go without). */
+    if (b == &rb_cgroup_v2 && !(caps->memory && caps->pids && caps->cpu))
+        return NULL;
     return caps->usable ? b : NULL;
 }
 

@@ -121,9 +121,14 @@ static int scan_cgroups(const struct rb_ctx *ctx, struct rb_scan *s)
 {
     if (!ctx->cg)
         return 0;
+    /* Any box's paths, minus the box: where every box group lives (the v2
+     * backend derives its default parent from a box name, so it takes a
+     * real one). */
+    char any_box[RB_BOX_NAME_MAX];
+    snprintf(any_box, sizeof(any_box), "%s-0", ctx->cfg.name_prefix);
     struct rb_cgroup cg;
     cgroup_init(&cg, ctx->cg);
-    int r = ctx->cg->paths(&cg, &ctx->cg_caps, ctx->cg_root, ctx->cfg.cgroup_parent, "x");
+    int r = ctx->cg->paths(&cg, &ctx->cg_caps, ctx->cg_root, ctx->cfg.cgroup_parent, any_box);
     for (int i = 0; r == 0 && i < cg.n_dirs; i++) {
         char *slash = strrchr(cg.dirs[i], '/');
         if (slash)

@@ -67,7 +67,8 @@ teardown_file() { rb_teardown_file; }
     local pid bg_out="$BATS_TEST_TMPDIR/bg.out"
     # The first run holds the box until the test says so (a file in /box),
     # however slow the host: no race with the checks below.
-    "$RUSTBOX" run --box-id 320 --wall-time 60 --code 'while [ ! -e /box/go ]; do sleep 0.05; done; echo done' \
+    "$RUSTBOX" run --box-id 320 --time "$(tscale 6)" --wall-time "$(tscale 60)" \
+        --code 'while [ ! -e /box/go ]; do sleep 0.05; done; echo done' \
         >"$bg_out" 2>/dev/null &
     pid=$!
     # wait until the program really runs in the box
@@ -114,11 +115,20 @@ teardown_file() { rb_teardown_file; }
     expect_status 0
 }
 
-# barrier_code NAME N: box code that marks NAME in /sync, waits (up to 3 s)
-# until N runs have marked it, then prints "NAME met" or "NAME alone". Runs
-# that all print "met" were in their boxes at the same time.
+# barrier_code NAME N: box code that marks NAME in /sync, waits (up to 3 s,
+# scaled) until N runs have marked it, then prints "NAME met" or "NAME
+# alone". Runs that all print "met" were in their boxes at the same time.
 barrier_code() {
-    echo "touch /sync/$1; n=0; while [ \$(ls /sync | wc -l) -lt $2 ] && [ \$n -lt 150 ]; do sleep 0.02; n=\$((n + 1)); done; if [ \$n -lt 150 ]; then echo '$1 met'; else echo '$1 alone'; fi"
+    local max
+    max=$(tscale 150)
+    echo "touch /sync/$1; n=0; while [ \$(ls /sync | wc -l) -lt $2 ] && [ \$n -lt $max ]; do sleep 0.02; n=\$((n + 1)); done; if [ \$n -lt $max ]; then echo '$1 met'; else echo '$1 alone'; fi"
+}
+
+# barrier_run OUT ERR NAME N: a one-shot run of barrier_code in the background,
+# with limits that leave room for the polling loop (it forks twice a round).
+barrier_run() {
+    "$RUSTBOX" run --time "$(tscale 2)" --wall-time "$(tscale 6)" --dir "/sync=$sync:rw" \
+        --code "$(barrier_code "$3" "$4")" >"$1" 2>"$2" &
 }
 
 @test "two overlapping one-shot runs, 10 times: both OK with distinct box ids" {
@@ -127,9 +137,9 @@ barrier_code() {
     for i in $(seq 10); do
         a="$BATS_TEST_TMPDIR/a$i" b="$BATS_TEST_TMPDIR/b$i" sync="$BATS_TEST_TMPDIR/sync$i"
         mkdir -m 1777 "$sync"
-        "$RUSTBOX" run --dir "/sync=$sync:rw" --code "$(barrier_code a 2)" >"$a" 2>"$a.err" &
+        barrier_run "$a" "$a.err" a 2
         local pa=$!
-        "$RUSTBOX" run --dir "/sync=$sync:rw" --code "$(barrier_code b 2)" >"$b" 2>"$b.err" &
+        barrier_run "$b" "$b.err" b 2
         local pb=$!
         sa=0 sb=0
         wait "$pa" || sa=$?
@@ -161,8 +171,7 @@ barrier_code() {
     local i pids=() s bad="" sync="$BATS_TEST_TMPDIR/sync"
     mkdir -m 1777 "$sync"
     for i in $(seq 8); do
-        "$RUSTBOX" run --dir "/sync=$sync:rw" --code "$(barrier_code r$i 8)" \
-            >"$BATS_TEST_TMPDIR/r$i" 2>"$BATS_TEST_TMPDIR/e$i" &
+        barrier_run "$BATS_TEST_TMPDIR/r$i" "$BATS_TEST_TMPDIR/e$i" "r$i" 8
         pids+=($!)
     done
     for i in $(seq 8); do

@@ -170,3 +170,66 @@ cfg() {
     rb cleanup --box-id 610
     expect_status 0
 }
+
+@test "a box group left on the host: verify-clean counts it, recover removes it" {
+    local g
+    if [[ "$NATIVE" == v2 ]]; then
+        # under the parent group, where every box group of the prefix lives
+        g="/sys/fs/cgroup/$RB_PREFIX/$RB_PREFIX-650"
+    else
+        g="/sys/fs/cgroup/memory/$RB_PREFIX-650"
+    fi
+    mkdir -p "$g"
+    rb health --verify-clean
+    expect_status 1
+    expect_true '.clean == false' '.cgroups == 1'
+    rb health --recover
+    expect_status 0
+    expect_true '.clean == true'
+    [[ ! -d "$g" ]] || fail "recover left $g"
+    rb health --verify-clean
+    expect_status 0
+}
+
+# The unit groups the systemd-style test below makes, removed whatever the
+# test's end: its worker process first, then the groups, deepest first.
+teardown() {
+    local slice="/sys/fs/cgroup/${RB_PREFIX}.slice" pid
+    [[ -d "$slice" ]] || return 0
+    for pid in $(cat "$T/unit-worker" 2>/dev/null); do
+        kill "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+    done
+    find "$slice" -depth -type d -exec rmdir {} \; 2>/dev/null || true
+}
+
+@test "v2: a systemd-style unit group as the parent: refused while it holds the worker, used once the worker is in a leaf" {
+    [[ "$NATIVE" == v2 ]] || skip "the host is not a pure cgroup v2 host"
+    # What a judge.service with Delegate=yes looks like: the unit's group
+    # holds the worker itself until something moves it into a leaf.
+    local unit="/sys/fs/cgroup/${RB_PREFIX}.slice/judge.service" worker cfg="$T/config-unit.json"
+    mkdir -p "$unit"
+    sleep 600 &
+    worker=$!
+    echo "$worker" >"$T/unit-worker"
+    echo "$worker" >"$unit/cgroup.procs"
+    jq --arg p "${RB_PREFIX}.slice/judge.service/boxes" '. + {cgroup_parent: $p}' "$T/config.json" >"$cfg"
+
+    rb --config "$cfg" --dry-run run -- /bin/true
+    expect_status 0
+    expect_true '.would_run == false' '.cgroup.detail | test("judge.service holds processes")'
+    rb --config "$cfg" run -- /bin/true
+    expect_verdict IE
+    expect_err_line 'missing controls: cgroup'
+    expect_true '.reason | test("judge.service holds processes")'
+    [[ ! -e "$unit/boxes" ]] || fail "a refused run created $unit/boxes"
+
+    # The worker moves to a leaf (DelegateSubgroup=, or the wrapper of docs/cgroups.md).
+    mkdir "$unit/worker"
+    echo "$worker" >"$unit/worker/cgroup.procs"
+    rb --config "$cfg" run --code 'cat /proc/self/cgroup'
+    expect_verdict OK
+    expect_true '.stdout | test("^0::/'"${RB_PREFIX}"'\\.slice/judge\\.service/boxes/'"${RB_PREFIX}"'-[0-9]+\n$")'
+    [[ -z "$(find "$unit/boxes" -mindepth 1 -type d)" ]] || fail "the run's group is left: $(find "$unit/boxes" -mindepth 1)"
+    grep -qw memory "$unit/cgroup.subtree_control" || fail "memory not passed on by the unit group"
+}

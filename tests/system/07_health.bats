@@ -167,7 +167,7 @@ health_field() {
     setpriv --reuid="$uid" --regid="$uid" --clear-groups sleep 300 &
     orphan=$!
     echo "$orphan" >>"$HOLDERS"
-    sleep 0.2
+    wait_for_uid "$orphan" "$uid" || fail "the orphan never took uid $uid"
     rb health --check
     expect_status 1
     expect_jq \

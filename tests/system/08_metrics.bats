@@ -200,6 +200,8 @@ EOF
     thaw_all
     rb health --recover
     expect_status 0
+    rb health
+    expect_jq .status healthy
     expect_metric 'rustbox_worker_health{status="healthy"}' 1
 }
 
@@ -214,7 +216,7 @@ EOF
     setpriv --reuid="$uid" --regid="$uid" --clear-groups sleep 300 &
     orphan=$!
     echo "$orphan" >>"$HOLDERS"
-    sleep 0.2
+    wait_for_uid "$orphan" "$uid" || fail "the orphan never took uid $uid"
     rb health --check
     expect_status 1
     expect_jq .quarantine_reason orphan_process_detected

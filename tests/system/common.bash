@@ -313,6 +313,19 @@ wait_for_dir() {
     return 1
 }
 
+# wait_for_uid PID UID: process PID runs as UID within 5 s (scaled). setpriv
+# changes its uid only after its own exec, which an emulated kernel takes
+# well over a tenth of a second to do.
+wait_for_uid() {
+    local i n
+    n=$(tscale 250)
+    for ((i = 0; i < n; i++)); do
+        [[ "$(stat -c %u "/proc/$1" 2>/dev/null)" == "$2" ]] && return 0
+        sleep 0.02
+    done
+    return 1
+}
+
 freezer_dir() {
     echo "/sys/fs/cgroup/freezer/${RB_PREFIX}_freezer"
 }
