@@ -9,7 +9,8 @@
 #
 # The initramfs holds busybox and the virtio/9p modules only. Its /init
 # mounts the host's / read-only (9p tag "hostroot") and a results directory
-# read-write (tag "out"), gives the guest its own /tmp, /run, /var/tmp,
+# read-write (tag "out") and, with RB_SRC set, the snapshot under test
+# read-only at $RB_SRC (tag "src"), gives the guest its own /tmp, /run, /var/tmp,
 # /proc, /sys, /dev and a pure cgroup2 hierarchy at /sys/fs/cgroup, chroots
 # into the host tree and runs $RB_GUEST_CMD there (kernel parameters of the
 # form KEY=value reach /init as environment variables). The command's exit
@@ -106,6 +107,10 @@ mount -t cgroup2 -o nsdelegate cgroup2 "$H/sys/fs/cgroup"
 ip link set lo up
 mkdir -p "$H/run/kmatrix-out"
 mount -t 9p -o "$opts" out "$H/run/kmatrix-out"
+if [ -n "${RB_SRC:-}" ]; then
+    mkdir -p "$H$RB_SRC"
+    mount -t 9p -o "$opts,ro,cache=loose" src "$H$RB_SRC" || echo "init: cannot mount the src share at $RB_SRC"
+fi
 rm -f "$H/run/kmatrix-out/guest-rc"
 echo "init: $(uname -r) up, running ${RB_GUEST_CMD:-(nothing)}"
 rc=125
