@@ -66,11 +66,15 @@ teardown_file() { rb_teardown_file; }
         if (( ++n % 8 == 0 )); then wait; fi
     done
     wait
+    # Read with builtins only: forty-odd results, two jq each, take a minute
+    # in an emulated guest.
+    local res
     for name in $("$HELPERS/try_syscall"); do
         f="$BATS_TEST_TMPDIR/sc.$name"
-        jq -r '.box_id // empty' "$f" >>"$T/box_ids" 2>/dev/null || true
-        if [[ "$(jq -r .verdict "$f" 2>/dev/null)" != SV || "$(cat "$f.rc")" != 1 ]]; then
-            bad+="$name: exit $(cat "$f.rc"), $(jq -c '{verdict, stdout, stderr}' "$f" 2>/dev/null || cat "$f")"$'\n'
+        res=$(<"$f")
+        if [[ "$res" =~ \"box_id\":([0-9]+) ]]; then echo "${BASH_REMATCH[1]}" >>"$T/box_ids"; fi
+        if [[ ! "$res" =~ \"verdict\":\"SV\" || "$(<"$f.rc")" != 1 ]]; then
+            bad+="$name: exit $(<"$f.rc"), $res"$'\n'
         fi
     done
     [[ -z "$bad" ]] || {

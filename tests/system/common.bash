@@ -29,9 +29,17 @@ rb_setup_file() {
     chmod 0755 "$T"
     export T
     mkdir -p "$T/state" "$T/work" "$T/bin"
+    # Under emulation (RB_TEST_TIME_SCALE > 1) the default limits (1 s CPU, 3 s
+    # wall) are scaled too: a shell running three commands takes more than a
+    # second of CPU there. On a host the built-in defaults stay (and the
+    # hello test checks them as the defaults).
+    local limits=""
+    if [[ "${RB_TEST_TIME_SCALE:-1}" != 1 ]]; then
+        limits=", \"limits\": {\"cpu_time_s\": $(tscale 1), \"wall_time_s\": $(tscale 3)}"
+    fi
     cat >"$T/config.json" <<EOF
 {"state_dir": "$T/state", "work_root": "$T/work", "name_prefix": "$RB_PREFIX", "num_boxes": 100000,
- "first_uid": $RB_FIRST_UID, "first_gid": $RB_FIRST_UID}
+ "first_uid": $RB_FIRST_UID, "first_gid": $RB_FIRST_UID$limits}
 EOF
     export RUSTBOX_CONFIG="$T/config.json"
     # The backend auto selection takes here (docs/cgroups.md): v2 on a pure
