@@ -106,7 +106,30 @@ else
     done
 fi
 
+# digest KOUT: for a failed guest, what failed and why, so the end of the
+# output (all a CI log may keep) names it: each failed step's failing tests
+# with their diagnostics, or the step log's last lines.
+digest() {
+    local kout=$1 name rc
+    while read -r name rc _; do
+        [[ "$rc" == 0 ]] && continue
+        echo "--- step $name exited $rc"
+        case $name in
+        system) awk '/^not ok /{p=1; print; next} /^(ok|not ok) /{p=0} p && /^#/' "$kout/$name.log" | head -60 ;;
+        failure_matrix) grep -E 'FAIL|error|Error' "$kout/$name.log" | head -40 ;;
+        *) tail -n 20 "$kout/$name.log" ;;
+        esac
+    done <"$kout/steps"
+    [[ -s "$kout/steps" ]] || { echo "--- no steps recorded; console tail:"; tail -n 30 "$kout/console.log" 2>/dev/null; }
+}
+
 failed=0
+for pkg in "$@"; do
+    kout=$out/$pkg
+    if [[ "$(cat "$kout/result" 2>/dev/null)" != PASS ]]; then
+        digest "$kout" | sed "s/^/kernel-matrix: $pkg: /"
+    fi
+done
 for pkg in "$@"; do
     kout=$out/$pkg
     kver=$(cat "$kout/kernel-release" 2>/dev/null || cat "$out/vm/$pkg/kernel-release" 2>/dev/null || echo "$pkg")
