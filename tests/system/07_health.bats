@@ -65,8 +65,7 @@ health_field() {
     rb_init 702
     "$RUSTBOX" run --box-id 702 --wall-time 20 --code 'sleep 3' >"$T/first.json" 2>/dev/null &
     local runner=$!
-    cg=$(box_cgroup 702)
-    wait_for_dir "$cg" || fail "box cgroup $cg never appeared"
+    cg=$(wait_box_cgroup 702) || fail "box 702's cgroup never appeared"
     hold_box_cgroup 702
     wait "$runner" && status=0 || status=$?
     out=$(cat "$T/first.json")

@@ -177,8 +177,7 @@ EOF
     rb_init 801
     "$RUSTBOX" run --box-id 801 --wall-time 20 --code 'sleep 3' >"$T/held.json" 2>"$T/held.err" &
     runner=$!
-    cg=$(box_cgroup 801)
-    wait_for_dir "$cg" || fail "box cgroup $cg never appeared"
+    cg=$(wait_box_cgroup 801) || fail "box 801's cgroup never appeared"
     hold_box_cgroup 801
     wait "$runner" && status=0 || status=$?
     out=$(cat "$T/held.json")

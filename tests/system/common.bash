@@ -310,6 +310,19 @@ box_cgroup() {
     fi
 }
 
+# wait_box_cgroup N: prints box N's group once it exists, within 5 s
+# (scaled); on v2 its path is only known once it has been made.
+wait_box_cgroup() {
+    local i n cg
+    n=$(tscale 100)
+    for ((i = 0; i < n; i++)); do
+        cg=$(box_cgroup "$1")
+        [[ -n "$cg" && -d "$cg" ]] && { echo "$cg"; return 0; }
+        sleep 0.05
+    done
+    return 1
+}
+
 # wait_for_dir DIR: DIR appears within 5 s (scaled).
 wait_for_dir() {
     local i n
