@@ -46,7 +46,11 @@ health_field() {
     (cd "$T/work/${RB_PREFIX}-701/root/box" && exec sleep 30) &
     holder=$!
     echo "$holder" >>"$HOLDERS"
-    sleep 0.2
+    for _ in $(seq "$(tscale 100)"); do
+        [[ "$(readlink "/proc/$holder/cwd")" == */"${RB_PREFIX}-701/root/box" ]] && break
+        sleep 0.05
+    done
+    [[ "$(readlink "/proc/$holder/cwd")" == */"${RB_PREFIX}-701/root/box" ]] || fail "the holder never entered the box"
     rb cleanup --box-id 701
     kill "$holder" 2>/dev/null || true
     expect_status 0
