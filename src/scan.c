@@ -253,7 +253,12 @@ int scan_host(const struct rb_ctx *ctx, struct rb_scan *s)
         struct rb_box box;
         if (!b || box_describe(ctx, b->id, &box) < 0)
             continue;
-        if (b->state != RB_BOX_BUSY || !in_box_cgroup(s->procs[i].pid, box.name))
+        /* Inside its own box's group a process is that box's: running, or
+         * left by a keeper that died before releasing the box (recovery's
+         * to kill, not an escape). A resting box has no processes. One
+         * already exiting has left its group, but escaped nothing. */
+        pid_t pid = s->procs[i].pid;
+        if ((b->state == RB_BOX_IDLE || !in_box_cgroup(pid, box.name)) && !proc_is_dying(pid))
             b->stray_processes++;
     }
     return 0;

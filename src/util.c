@@ -315,17 +315,43 @@ int remove_tree(const char *path)
     return r == -ENOENT ? 0 : r;
 }
 
-bool proc_is_zombie(pid_t pid)
+/* PF_EXITING (include/linux/sched.h): the task is in do_exit. */
+#define RB_PF_EXITING 0x00000004ul
+
+/* The state letter and the flags of /proc/<pid>/stat; -errno when the
+ * process is gone or the line does not parse. */
+static int proc_stat_state(pid_t pid, char *state, unsigned long *flags)
 {
-    char path[64], buf[256];
+    char path[64], buf[512];
     snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
     _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
-    ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
+    if (fd < 0)
+        return -errno;
+    ssize_t n = read(fd, buf, sizeof(buf) - 1);
     if (n <= 0)
-        return false;
+        return n < 0 ? -errno : -ESRCH;
     buf[n] = '\0';
-    /* "pid (comm) S ...": comm may hold spaces and parentheses, the state
-     * follows the last ')'. */
+    /* "pid (comm) S ppid pgrp session tty_nr tpgid flags ...": comm may hold
+     * spaces and parentheses, the state follows the last ')'. */
     const char *close_paren = strrchr(buf, ')');
-    return close_paren && close_paren[1] == ' ' && close_paren[2] == 'Z';
+    if (!close_paren || sscanf(close_paren + 1, " %c %*d %*d %*d %*d %*d %lu", state, flags) != 2)
+        return -EINVAL;
+    return 0;
+}
+
+bool proc_is_zombie(pid_t pid)
+{
+    char state;
+    unsigned long flags;
+    return proc_stat_state(pid, &state, &flags) == 0 && state == 'Z';
+}
+
+bool proc_is_dying(pid_t pid)
+{
+    char state;
+    unsigned long flags;
+    int r = proc_stat_state(pid, &state, &flags);
+    if (r == -ENOENT || r == -ESRCH)
+        return true;
+    return r == 0 && (state == 'Z' || state == 'X' || (flags & RB_PF_EXITING));
 }

@@ -41,6 +41,9 @@ char *strdup_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 bool pid_alive(pid_t pid);
 /* A process that has exited but not been reaped holds nothing but its pid. */
 bool proc_is_zombie(pid_t pid);
+/* Gone, a zombie, or already exiting: a killed process tearing down its
+ * namespaces shows in /proc for a moment, in the root cgroup. */
+bool proc_is_dying(pid_t pid);
 
 struct stat;
 /* Calls fn for every entry below and including path, children before their

@@ -1,4 +1,5 @@
-/* Unit tests for the shared helpers: number parsing and whole-file I/O. */
+/* Unit tests for the shared helpers: number parsing, whole-file I/O and
+ * reading a process's state. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -9,7 +10,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -284,6 +288,39 @@ static void test_read_file_errors(void **state)
     assert_int_equal(read_file(d, &text, NULL), -EISDIR);
 }
 
+/* A child named to look like a zombie's stat line: only the state after the
+ * last ')' counts. Alive, it is neither a zombie nor dying; killed and not
+ * reaped, both; reaped, gone, so dying but no zombie. */
+static void test_proc_state(void **state)
+{
+    (void)state;
+    int ready[2];
+    assert_int_equal(pipe(ready), 0);
+    pid_t child = fork();
+    assert_true(child >= 0);
+    if (child == 0) {
+        prctl(PR_SET_NAME, "x) Z 1 (y");
+        (void)!write(ready[1], "r", 1);
+        pause();
+        _exit(0);
+    }
+    char c;
+    assert_int_equal(read(ready[0], &c, 1), 1);
+    assert_false(proc_is_zombie(child));
+    assert_false(proc_is_dying(child));
+    assert_false(proc_is_dying(getpid()));
+    kill(child, SIGKILL);
+    siginfo_t si;
+    assert_int_equal(waitid(P_PID, (id_t)child, &si, WEXITED | WNOWAIT), 0);
+    assert_true(proc_is_zombie(child));
+    assert_true(proc_is_dying(child));
+    assert_int_equal(waitpid(child, NULL, 0), child);
+    assert_false(proc_is_zombie(child));
+    assert_true(proc_is_dying(child));
+    close(ready[0]);
+    close(ready[1]);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -296,6 +333,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_write_atomic_errors, setup_dir, teardown_dir),
         cmocka_unit_test_setup_teardown(test_read_file_large_and_binary, setup_dir, teardown_dir),
         cmocka_unit_test_setup_teardown(test_read_file_errors, setup_dir, teardown_dir),
+        cmocka_unit_test(test_proc_state),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
