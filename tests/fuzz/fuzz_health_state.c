@@ -30,7 +30,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FUZZ_CHECK(memchr(st.quarantine_timestamp, '\0', sizeof(st.quarantine_timestamp)), "timestamp unterminated");
         FUZZ_CHECK(memchr(st.last_cleanup_error, '\0', sizeof(st.last_cleanup_error)), "error unterminated");
         FUZZ_CHECK(st.status != RB_QUARANTINED || st.quarantine_reason[0], "quarantined without a reason");
-        FUZZ_CHECK((st.unhealthy & ~7u) == 0, "unhealthy flags %#x", st.unhealthy);
+        FUZZ_CHECK((st.unhealthy & ~RB_UNHEALTHY_ALL) == 0, "unhealthy flags %#x", st.unhealthy);
         struct rb_ctx ctx;
         memset(&ctx, 0, sizeof(ctx));
         char *json = health_to_json(&st, &ctx);

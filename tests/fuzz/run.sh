@@ -50,10 +50,10 @@ if [[ -n "${FUZZ_PKG_LIBS:-}" ]]; then
     PKG_CFLAGS=${FUZZ_PKG_CFLAGS:-}
     PKG_LIBS=$FUZZ_PKG_LIBS
 else
-    PKGS="libseccomp mount libcap json-c"
-    pkg-config --exists libmicrohttpd 2>/dev/null && PKGS+=" libmicrohttpd"
-    PKG_CFLAGS=$(pkg-config --cflags $PKGS) || die "pkg-config $PKGS failed"
-    PKG_LIBS="$(pkg-config --libs $PKGS) -lm"
+    PKGS=(libseccomp mount libcap json-c)
+    pkg-config --exists libmicrohttpd 2>/dev/null && PKGS+=(libmicrohttpd)
+    PKG_CFLAGS=$(pkg-config --cflags "${PKGS[@]}") || die "pkg-config ${PKGS[*]} failed"
+    PKG_LIBS="$(pkg-config --libs "${PKGS[@]}") -lm"
 fi
 SAN=("-fsanitize=address,undefined" -fno-sanitize-recover=all -fno-omit-frame-pointer)
 read -r -a pkg_cflags <<<"$PKG_CFLAGS"
@@ -122,8 +122,10 @@ wait
 
 # ---- summary -------------------------------------------------------------------
 
+# (a summary function, not a { } | tee pipeline: that would set failed in a
+# subshell and lose it)
 failed=0
-{
+summary() {
     printf '%-14s %12s %8s %8s %7s %9s  %s\n' harness execs exec/s cov ft seconds result
     for h in "${harnesses[@]}"; do
         log="$OUT/logs/$h.log"
@@ -141,10 +143,12 @@ failed=0
         printf '%-14s %12s %8s %8s %7s %9s  %s\n' "$h" "${execs:-?}" "${speed:-?}" "${cov:-?}" "${ft:-?}" \
             "$secs" "$result"
     done
-} | tee "$OUT/summary.txt"
+}
+summary >"$OUT/summary.txt"
+cat "$OUT/summary.txt"
 if [[ "$failed" -ne 0 ]]; then
     echo "fuzz: a harness failed; logs in $OUT/logs, inputs in $OUT/artifacts"
-    ls "$OUT"/artifacts/ 2>/dev/null | sed 's/^/  /'
+    find "$OUT/artifacts" -mindepth 1 -printf '  %f\n' 2>/dev/null
     exit 1
 fi
 exit 0
