@@ -40,17 +40,18 @@ health_field() {
         .backend_selection.pidfd_mode native
 }
 
+cwd_is() {
+    [[ "$(readlink "/proc/$1/cwd")" == "$(realpath "$2")" ]]
+}
+
 @test "partial: a host process keeps the box mount busy; only the lazy unmount frees it" {
     local holder
     rb_init 701
     (cd "$T/work/${RB_PREFIX}-701/root/box" && exec sleep 30) &
     holder=$!
     echo "$holder" >>"$HOLDERS"
-    for _ in $(seq "$(tscale 100)"); do
-        [[ "$(readlink "/proc/$holder/cwd")" == */"${RB_PREFIX}-701/root/box" ]] && break
-        sleep 0.05
-    done
-    [[ "$(readlink "/proc/$holder/cwd")" == */"${RB_PREFIX}-701/root/box" ]] || fail "the holder never entered the box"
+    poll "$(tscale 100)" 0.05 cwd_is "$holder" "$T/work/${RB_PREFIX}-701/root/box" ||
+        fail "the holder never entered the box"
     rb cleanup --box-id 701
     kill "$holder" 2>/dev/null || true
     expect_status 0

@@ -310,41 +310,44 @@ box_cgroup() {
     fi
 }
 
-# wait_box_cgroup N: prints box N's group once it exists, within 5 s
-# (scaled); on v2 its path is only known once it has been made.
-wait_box_cgroup() {
-    local i n cg
-    n=$(tscale 100)
-    for ((i = 0; i < n; i++)); do
-        cg=$(box_cgroup "$1")
-        [[ -n "$cg" && -d "$cg" ]] && { echo "$cg"; return 0; }
-        sleep 0.05
+# poll TICKS INTERVAL CMD...: runs CMD until it succeeds, at most TICKS
+# times, INTERVAL seconds apart.
+poll() {
+    local ticks=$1 interval=$2 i
+    shift 2
+    for ((i = 0; i < ticks; i++)); do
+        "$@" && return 0
+        sleep "$interval"
     done
     return 1
 }
 
+box_cgroup_exists() {
+    local cg
+    cg=$(box_cgroup "$1")
+    [[ -n "$cg" && -d "$cg" ]]
+}
+
+# wait_box_cgroup N: prints box N's group once it exists, within 5 s
+# (scaled); on v2 its path is only known once it has been made.
+wait_box_cgroup() {
+    poll "$(tscale 100)" 0.05 box_cgroup_exists "$1" && box_cgroup "$1"
+}
+
 # wait_for_dir DIR: DIR appears within 5 s (scaled).
 wait_for_dir() {
-    local i n
-    n=$(tscale 100)
-    for ((i = 0; i < n; i++)); do
-        [[ -d "$1" ]] && return 0
-        sleep 0.05
-    done
-    return 1
+    poll "$(tscale 100)" 0.05 test -d "$1"
+}
+
+runs_as() {
+    [[ "$(stat -c %u "/proc/$1" 2>/dev/null)" == "$2" ]]
 }
 
 # wait_for_uid PID UID: process PID runs as UID within 5 s (scaled). setpriv
 # changes its uid only after its own exec, which an emulated kernel takes
 # well over a tenth of a second to do.
 wait_for_uid() {
-    local i n
-    n=$(tscale 250)
-    for ((i = 0; i < n; i++)); do
-        [[ "$(stat -c %u "/proc/$1" 2>/dev/null)" == "$2" ]] && return 0
-        sleep 0.02
-    done
-    return 1
+    poll "$(tscale 250)" 0.02 runs_as "$1" "$2"
 }
 
 freezer_dir() {
