@@ -254,11 +254,13 @@ int scan_host(const struct rb_ctx *ctx, struct rb_scan *s)
         if (!b || box_describe(ctx, b->id, &box) < 0)
             continue;
         /* Inside its own box's group a process is that box's: running, or
-         * left by a keeper that died before releasing the box (recovery's
-         * to kill, not an escape). A resting box has no processes. One
-         * already exiting has left its group, but escaped nothing. */
+         * left by a keeper that died before releasing the box (its lock
+         * file stays; recovery's to kill, not an escape). A resting or a
+         * released box has no processes. One already exiting has left its
+         * group, but escaped nothing. */
         pid_t pid = s->procs[i].pid;
-        if ((b->state == RB_BOX_IDLE || !in_box_cgroup(pid, box.name)) && !proc_is_dying(pid))
+        bool released = b->state == RB_BOX_IDLE || (b->state == RB_BOX_DEAD && !b->has_lock);
+        if ((released || !in_box_cgroup(pid, box.name)) && !proc_is_dying(pid))
             b->stray_processes++;
     }
     return 0;

@@ -318,8 +318,17 @@ int remove_tree(const char *path)
 /* PF_EXITING (include/linux/sched.h): the task is in do_exit. */
 #define RB_PF_EXITING 0x00000004ul
 
-/* The state letter and the flags of /proc/<pid>/stat; -errno when the
- * process is gone or the line does not parse. */
+int proc_stat_parse(const char *line, char *state, unsigned long *flags)
+{
+    /* "pid (comm) S ppid pgrp session tty_nr tpgid flags ...": comm may hold
+     * spaces and parentheses, the state follows the last ')'. */
+    const char *close_paren = strrchr(line, ')');
+    if (!close_paren || sscanf(close_paren + 1, " %c %*d %*d %*d %*d %*d %lu", state, flags) != 2)
+        return -EINVAL;
+    return 0;
+}
+
+/* proc_stat_parse of /proc/<pid>/stat; -errno when the process is gone. */
 static int proc_stat_state(pid_t pid, char *state, unsigned long *flags)
 {
     char path[64], buf[512];
@@ -331,12 +340,7 @@ static int proc_stat_state(pid_t pid, char *state, unsigned long *flags)
     if (n <= 0)
         return n < 0 ? -errno : -ESRCH;
     buf[n] = '\0';
-    /* "pid (comm) S ppid pgrp session tty_nr tpgid flags ...": comm may hold
-     * spaces and parentheses, the state follows the last ')'. */
-    const char *close_paren = strrchr(buf, ')');
-    if (!close_paren || sscanf(close_paren + 1, " %c %*d %*d %*d %*d %*d %lu", state, flags) != 2)
-        return -EINVAL;
-    return 0;
+    return proc_stat_parse(buf, state, flags);
 }
 
 bool proc_is_zombie(pid_t pid)

@@ -44,6 +44,9 @@ bool proc_is_zombie(pid_t pid);
 /* Gone, a zombie, or already exiting: a killed process tearing down its
  * namespaces shows in /proc for a moment, in the root cgroup. */
 bool proc_is_dying(pid_t pid);
+/* The state letter and the flags word of a /proc/<pid>/stat line; -EINVAL
+ * if it does not parse. */
+int proc_stat_parse(const char *line, char *state, unsigned long *flags);
 
 struct stat;
 /* Calls fn for every entry below and including path, children before their

@@ -321,6 +321,25 @@ static void test_proc_state(void **state)
     close(ready[1]);
 }
 
+/* The flags word is the ninth field, counted after a comm that may hold
+ * spaces and parentheses; the line is one a killed box process showed
+ * while its namespaces were torn down (state D, PF_EXITING set). */
+static void test_proc_stat_parse(void **state)
+{
+    (void)state;
+    char st;
+    unsigned long flags;
+    assert_int_equal(proc_stat_parse("7164 (sleep) D 7162 7163 7163 0 -1 4195340 57 0 0 0", &st, &flags), 0);
+    assert_int_equal(st, 'D');
+    assert_int_equal(flags, 4195340ul);
+    assert_true(flags & 0x4ul);
+    assert_int_equal(proc_stat_parse("12 (a) Z 1 (b)) S 1 12 12 0 -1 4194560 0", &st, &flags), 0);
+    assert_int_equal(st, 'S');
+    assert_int_equal(flags, 4194560ul);
+    assert_int_equal(proc_stat_parse("12 (a) S 1", &st, &flags), -EINVAL);
+    assert_int_equal(proc_stat_parse("no paren", &st, &flags), -EINVAL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -334,6 +353,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_read_file_large_and_binary, setup_dir, teardown_dir),
         cmocka_unit_test_setup_teardown(test_read_file_errors, setup_dir, teardown_dir),
         cmocka_unit_test(test_proc_state),
+        cmocka_unit_test(test_proc_stat_parse),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
