@@ -4,7 +4,8 @@
 # one boot, guest.sh: the --dry-run check, the parity battery, the system
 # tests, the failure matrix and the leak check. Then compares the guest's
 # parity results with the host's own (parity_compare.sh) and prints one line
-# per kernel, "kernel-matrix: <release>: PASS|FAIL". Exits 1 if any failed.
+# per kernel, "kernel-matrix: <release>: PASS", or FAIL: and the failed steps and
+# tests. Exits 1 if any failed.
 #
 #   BUILD  the build dir holding rustbox, helpers/ and fault/ (compiled on
 #          the host; nothing is compiled in a guest)
@@ -123,6 +124,22 @@ digest() {
     [[ -s "$kout/steps" ]] || { echo "--- no steps recorded; console tail:"; tail -n 30 "$kout/console.log" 2>/dev/null; }
 }
 
+# why_failed KOUT: one line naming the failed steps and, for the system
+# tests, the first failing tests, so the last lines of a CI log say what broke.
+why_failed() {
+    local kout=$1 name rc line=""
+    while read -r name rc _; do
+        [[ "$rc" == 0 ]] && continue
+        line+=" step $name exited $rc"
+        if [[ "$name" == system ]]; then
+            line+=" ($(grep -E '^not ok ' "$kout/system.log" | head -n 4 | cut -c1-90 | paste -sd ';' -))"
+        fi
+        line+=";"
+    done <"$kout/steps" 2>/dev/null
+    [[ -n "$line" ]] || line=" no step failed; see the parity comparison or the console"
+    echo "$line"
+}
+
 failed=0
 for pkg in "$@"; do
     kout=$out/$pkg
@@ -140,7 +157,12 @@ done
 for pkg in "$@"; do
     kout=$out/$pkg
     kver=$(cat "$kout/kernel-release" 2>/dev/null || cat "$out/vm/$pkg/kernel-release" 2>/dev/null || echo "$pkg")
-    echo "kernel-matrix: $kver: $(cat "$kout/result" 2>/dev/null || echo FAIL)"
+    status=$(cat "$kout/result" 2>/dev/null || echo FAIL)
+    if [[ "$status" == PASS ]]; then
+        echo "kernel-matrix: $kver: PASS"
+    else
+        echo "kernel-matrix: $kver: FAIL:$(why_failed "$kout")"
+    fi
 done
 echo "kernel-matrix: total $(($(date +%s) - t_start)) s; results in $out"
 exit "$failed"

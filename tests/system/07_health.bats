@@ -68,10 +68,11 @@ cwd_is() {
 @test "failure x3: IE and exit 2 each time, then quarantine; runs refused with 75; recovery lifts it" {
     local cg before after i
     rb_init 702
-    "$RUSTBOX" run --box-id 702 --wall-time 20 --code 'sleep 3' >"$T/first.json" 2>/dev/null &
+    "$RUSTBOX" run --box-id 702 --wall-time "$(tscale 20)" --code "$UNTIL_RELEASED" >"$T/first.json" 2>/dev/null &
     local runner=$!
     cg=$(wait_box_cgroup 702) || fail "box 702's cgroup never appeared"
     hold_box_cgroup 702
+    release_box 702
     wait "$runner" && status=0 || status=$?
     out=$(cat "$T/first.json")
     expect_verdict IE
@@ -136,8 +137,8 @@ cwd_is() {
     expect_status 0
     "$RUSTBOX" run --wall-time 30 --code 'sleep 60' >/dev/null 2>&1 &
     runner=$!
-    wait_for_dir "$T/work/${RB_PREFIX}-0/root/box" || fail "the one-shot box never appeared"
-    sleep 0.3
+    wait_for_box_dir "$runner" "$T/work/${RB_PREFIX}-0/root/box" || fail "the one-shot box never appeared"
+    wait_box_running 0 || fail "the one-shot run's program never started"
     kill -9 "$runner"
     wait "$runner" 2>/dev/null || true
     echo 0 >>"$T/box_ids"
@@ -288,8 +289,8 @@ cwd_is() {
     local runner
     "$RUSTBOX" run --wall-time 20 --code 'sleep 30' >"$T/term.json" 2>"$T/term.err" &
     runner=$!
-    wait_for_dir "$T/work/${RB_PREFIX}-0/root/box" || fail "the one-shot box never appeared"
-    sleep 0.3
+    wait_for_box_dir "$runner" "$T/work/${RB_PREFIX}-0/root/box" || fail "the one-shot box never appeared"
+    wait_box_running 0 || fail "the one-shot run's program never started"
     kill -TERM "$runner"
     wait "$runner" && status=0 || status=$?
     out=$(cat "$T/term.json")

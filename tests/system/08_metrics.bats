@@ -85,6 +85,10 @@ fd_count() {
     ls "/proc/$1/fd" | wc -l
 }
 
+fd_count_is() {
+    [[ "$(fd_count "$1")" == "$2" ]]
+}
+
 # ---- the exposition ---------------------------------------------------------------
 
 @test "promtool is installed (Debian's prometheus package, scripts/install-deps)" {
@@ -175,10 +179,11 @@ EOF
     fail_before=$(metric 'rustbox_cleanup_total{outcome="failure"}')
     ie_before=$(metric 'rustbox_executions_total{status="IE"}')
     rb_init 801
-    "$RUSTBOX" run --box-id 801 --wall-time 20 --code 'sleep 3' >"$T/held.json" 2>"$T/held.err" &
+    "$RUSTBOX" run --box-id 801 --wall-time "$(tscale 20)" --code "$UNTIL_RELEASED" >"$T/held.json" 2>"$T/held.err" &
     runner=$!
     cg=$(wait_box_cgroup 801) || fail "box 801's cgroup never appeared"
     hold_box_cgroup 801
+    release_box 801
     wait "$runner" && status=0 || status=$?
     out=$(cat "$T/held.json")
     err=$(cat "$T/held.err")
@@ -372,7 +377,8 @@ EOF
         fail "curl failed"
     codes=$(sort "$T/codes" | uniq -c | awk '{ print $2 ":" $1 }' | tr '\n' ' ')
     [[ "$codes" == "200:1000 " ]] || fail "statuses of 1000 requests: $codes"
-    sleep 0.5
+    # The server closes the last connections a moment after curl has them.
+    poll "$(tscale 20)" 0.05 fd_count_is "$SERVER" "$before" || true
     after=$(fd_count "$SERVER")
     [[ "$after" == "$before" ]] || fail "server fds: $before before, $after after"
     kill -0 "$SERVER" || fail "the server died"

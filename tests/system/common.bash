@@ -334,9 +334,19 @@ wait_box_cgroup() {
     poll "$(tscale 100)" 0.05 box_cgroup_exists "$1" && box_cgroup "$1"
 }
 
-# wait_for_dir DIR: DIR appears within 5 s (scaled).
-wait_for_dir() {
-    poll "$(tscale 100)" 0.05 test -d "$1"
+# wait_for_box_dir PID DIR: DIR appears within 5 s (scaled) while the run
+# PID that makes it is alive; a run that ended (refused, failed) ends the wait.
+wait_for_box_dir() {
+    poll "$(tscale 100)" 0.05 dir_or_gone "$1" "$2" && test -d "$2"
+}
+
+# wait_box_running N: a process of box N's uid runs (its payload has started).
+wait_box_running() {
+    poll "$(tscale 100)" 0.05 pgrep -u "$(box_uid "$1")" >/dev/null
+}
+
+dir_or_gone() {
+    test -d "$2" || ! kill -0 "$1" 2>/dev/null
 }
 
 runs_as() {
@@ -361,6 +371,8 @@ freezer_dir() {
 hold_box_cgroup() {
     local cg pid freezer
     cg=$(box_cgroup "$1")
+    # Holding a group that is already gone would make a stray one instead.
+    [[ -n "$cg" && -d "$cg" ]] || fail "box $1's cgroup is gone before it could be held"
     sleep 1000 &
     pid=$!
     echo "$pid" >>"$HOLDERS"
@@ -371,9 +383,18 @@ hold_box_cgroup() {
         echo "$pid" >"$freezer/cgroup.procs"
         echo FROZEN >"$freezer/freezer.state"
     else
-        mkdir -p "$cg/hold"
+        mkdir "$cg/hold"
         echo "$pid" >"$cg/hold/cgroup.procs"
     fi
+}
+
+# A payload that runs until the test calls release_box: however slow the host,
+# the box's groups are still there when the test acts on them.
+UNTIL_RELEASED='while [ ! -e /box/go ]; do sleep 0.05; done'
+
+# release_box N: ends box N's UNTIL_RELEASED payload.
+release_box() {
+    touch "$T/work/$RB_PREFIX-$1/root/box/go"
 }
 
 # thaw_all: lets every held cgroup go (the holders are then killed by the
@@ -390,7 +411,9 @@ thaw_all() {
         while read -r pid; do
             kill -9 "$pid" 2>/dev/null || true
         done <"$cg/cgroup.procs"
-        sleep 0.1
-        rmdir "$cg" 2>/dev/null || true
+        # A killed task leaves the group only once it has exited, which an
+        # emulated guest under load can take far longer than a moment for;
+        # until then rmdir says EBUSY and the box's group cannot go either.
+        poll "$(tscale 100)" 0.05 rmdir "$cg" 2>/dev/null || true
     done < <(find /sys/fs/cgroup -maxdepth 4 -type d -path "*/${RB_PREFIX}-*/hold" 2>/dev/null)
 }
