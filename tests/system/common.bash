@@ -390,6 +390,7 @@ hold_box_cgroup() {
 
 # A payload that runs until the test calls release_box: however slow the host,
 # the box's groups are still there when the test acts on them.
+# shellcheck disable=SC2034 # used by the test files
 UNTIL_RELEASED='while [ ! -e /box/go ]; do sleep 0.05; done'
 
 # release_box N: ends box N's UNTIL_RELEASED payload.
