@@ -205,6 +205,17 @@ static int do_check(struct rb_ctx *ctx)
     return health_exit(&st);
 }
 
+/* Once a scan has proven the host clean, what a check flagged earlier (a
+ * stale box) is known to be over; what still holds is measured again. */
+static int refresh_unhealthy(struct rb_ctx *ctx, const struct rb_resources *res, const char *actor,
+                             struct rb_health_state *st)
+{
+    unsigned applied, missing;
+    run_controls(ctx, &applied, &missing);
+    unsigned flags = (res->low ? RB_UNHEALTHY_RESOURCES_LOW : 0) | (missing ? RB_UNHEALTHY_CONTROLS_MISSING : 0);
+    return health_update(ctx, actor, false, apply_check, &flags, st);
+}
+
 static int do_recover(struct rb_ctx *ctx, bool all)
 {
     struct rb_scan s;
@@ -230,12 +241,10 @@ static int do_recover(struct rb_ctx *ctx, bool all)
         health_load(ctx, &st);
         bool resources_hold = !strcmp(st.quarantine_reason, RB_REASON_RESOURCES) && res.exhausted;
         struct reason_arg a = { .reason = "recovered", .operator = false };
-        r = resources_hold ? 0 : health_update(ctx, "recover", true, apply_lift, &a, &st);
-        unsigned applied, missing;
-        run_controls(ctx, &applied, &missing);
-        unsigned flags = (res.low ? RB_UNHEALTHY_RESOURCES_LOW : 0) | (missing ? RB_UNHEALTHY_CONTROLS_MISSING : 0);
-        if (r == 0)
-            r = health_update(ctx, "recover", false, apply_check, &flags, &st);
+        /* Flags first, so that a lift lands in the state that holds now. */
+        r = refresh_unhealthy(ctx, &res, "recover", &st);
+        if (r == 0 && !resources_hold)
+            r = health_update(ctx, "recover", true, apply_lift, &a, &st);
     }
     if (r < 0) {
         log_error("cannot update the health state under %s: %s", ctx->cfg.state_dir, strerror(-r));
@@ -267,7 +276,11 @@ static int do_unquarantine(struct rb_ctx *ctx)
     }
     struct reason_arg a = { .reason = ctx->cli.reason ? ctx->cli.reason : "operator", .operator = true };
     struct rb_health_state st;
-    int r = health_update(ctx, "operator", true, apply_lift, &a, &st);
+    struct rb_resources res;
+    resources_measure(ctx, &res);
+    int r = refresh_unhealthy(ctx, &res, "operator", &st);
+    if (r == 0)
+        r = health_update(ctx, "operator", true, apply_lift, &a, &st);
     if (r < 0) {
         log_error("cannot update the health state under %s: %s", ctx->cfg.state_dir, strerror(-r));
         return RB_EXIT_INTERNAL;

@@ -6,8 +6,10 @@ load common
 
 setup_file() {
     rb_setup_file hl 700
-    # Failures wait out cleanup_timeout_s; keep them short.
-    jq '. + {"cleanup_timeout_s": 1}' "$T/config.json" >"$T/config.tmp" && mv "$T/config.tmp" "$T/config.json"
+    # Failures wait out cleanup_timeout_s; keep them short, but long enough
+    # for a killed process to be gone in an emulated guest.
+    jq --argjson t "$(tscale 1)" '. + {"cleanup_timeout_s": $t}' "$T/config.json" >"$T/config.tmp" &&
+        mv "$T/config.tmp" "$T/config.json"
     export HOLDERS="$T/holders"
     : >"$HOLDERS"
 }
@@ -207,6 +209,30 @@ cwd_is() {
     rb health --unquarantine
     expect_status 0
     expect_jq .status healthy
+}
+
+@test "unquarantine proves the host clean, so a stale box flagged before is over: healthy" {
+    local runner
+    "$RUSTBOX" run --wall-time "$(tscale 30)" --code 'sleep 600' >/dev/null 2>&1 &
+    runner=$!
+    wait_for_box_dir "$runner" "$T/work/${RB_PREFIX}-0/root/box" || fail "the one-shot box never appeared"
+    wait_box_running 0 || fail "the one-shot run's program never started"
+    kill -9 "$runner"
+    wait "$runner" 2>/dev/null || true
+    echo 0 >>"$T/box_ids"
+    rb health --check
+    expect_jq .status unhealthy
+    expect_true '.unhealthy_reasons == ["stale_box"]'
+    rb health --quarantine --reason 'looking at box 0'
+    expect_status 0
+    rb cleanup --box-id 0
+    expect_status 0
+    rb health --unquarantine --reason 'box 0 cleaned by hand'
+    expect_status 0
+    expect_jq .status healthy
+    expect_true '.unhealthy_reasons == []'
+    jq -e '.[-1] | .from == "quarantined" and .to == "healthy" and .actor == "operator"' \
+        "$T/state/health/quarantine-history.json" >/dev/null || fail "the lift is not one step to healthy"
 }
 
 @test "a truncated state file: quarantined with the file named, runs refused, recover rebuilds" {

@@ -6,10 +6,11 @@ load common
 
 setup_file() {
     rb_setup_file mt 800
-    # Failures wait out cleanup_timeout_s: keep them short. The textfile dir
-    # is where health --check refreshes rustbox.prom.
+    # Failures wait out cleanup_timeout_s: keep them short (scaled, as in
+    # 07_health). The textfile dir is where health --check refreshes rustbox.prom.
     mkdir -p "$T/textfile"
-    jq --arg tf "$T/textfile" '. + {"cleanup_timeout_s": 1, "metrics": {"textfile_dir": $tf}}' "$T/config.json" \
+    jq --arg tf "$T/textfile" --argjson t "$(tscale 1)" \
+        '. + {"cleanup_timeout_s": $t, "metrics": {"textfile_dir": $tf}}' "$T/config.json" \
         >"$T/config.tmp" && mv "$T/config.tmp" "$T/config.json"
     export HOLDERS="$T/holders"
     : >"$HOLDERS"
