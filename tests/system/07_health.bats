@@ -27,6 +27,19 @@ health_field() {
     "$RUSTBOX" health 2>/dev/null | jq -r "$1"
 }
 
+# kill_keeper_mid_run: a one-shot run (box 0) whose rustbox is killed with
+# SIGKILL while its program runs, leaving the box behind, never released.
+kill_keeper_mid_run() {
+    local runner
+    "$RUSTBOX" run --wall-time "$(tscale 30)" --code 'sleep 600' >/dev/null 2>&1 &
+    runner=$!
+    wait_for_box_dir "$runner" "$T/work/${RB_PREFIX}-0/root/box" || fail "the one-shot box never appeared"
+    wait_box_running 0 || fail "the one-shot run's program never started"
+    kill -9 "$runner"
+    wait "$runner" 2>/dev/null || true
+    echo 0 >>"$T/box_ids"
+}
+
 @test "a clean run: cleanup success, worker healthy, failure count 0" {
     rb run --code 'echo ok'
     expect_verdict OK
@@ -134,16 +147,9 @@ cwd_is() {
 }
 
 @test "kill -9 of a running rustbox run: check reports the stale box, recover removes it, baseline equal" {
-    local runner
     rb baseline capture --output "$T/baseline.json"
     expect_status 0
-    "$RUSTBOX" run --wall-time 30 --code 'sleep 60' >/dev/null 2>&1 &
-    runner=$!
-    wait_for_box_dir "$runner" "$T/work/${RB_PREFIX}-0/root/box" || fail "the one-shot box never appeared"
-    wait_box_running 0 || fail "the one-shot run's program never started"
-    kill -9 "$runner"
-    wait "$runner" 2>/dev/null || true
-    echo 0 >>"$T/box_ids"
+    kill_keeper_mid_run
     rb health --check
     expect_status 1
     expect_jq .status unhealthy
@@ -212,14 +218,7 @@ cwd_is() {
 }
 
 @test "unquarantine proves the host clean, so a stale box flagged before is over: healthy" {
-    local runner
-    "$RUSTBOX" run --wall-time "$(tscale 30)" --code 'sleep 600' >/dev/null 2>&1 &
-    runner=$!
-    wait_for_box_dir "$runner" "$T/work/${RB_PREFIX}-0/root/box" || fail "the one-shot box never appeared"
-    wait_box_running 0 || fail "the one-shot run's program never started"
-    kill -9 "$runner"
-    wait "$runner" 2>/dev/null || true
-    echo 0 >>"$T/box_ids"
+    kill_keeper_mid_run
     rb health --check
     expect_jq .status unhealthy
     expect_true '.unhealthy_reasons == ["stale_box"]'
