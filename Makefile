@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # rustbox — build, test, install.
 VERSION := $(shell cat VERSION)
 PREFIX ?= /usr

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """rustbox benchmarks: medians and p99 against a floor measured in the same run.
 
 Prints one line per measurement and a summary; never asserts timings (a slow

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """rustbox timing fidelity: is the CPU time rustbox reports the program's own?
 
     python3 bench/timing.py [RUSTBOX]        (as root; RUSTBOX defaults to build/rustbox)

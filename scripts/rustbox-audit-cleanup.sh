@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # rustbox-audit-cleanup.sh: the daily audit (run from /etc/cron.d/rustbox).
 # Runs `rustbox audit` (leftover resources, box states, quarantine history),
 # keeps the report as <state_dir>/audit/audit-<UTC time>.json (the newest

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # rustbox-capture-baseline.sh: records what of rustbox exists on the host now
 # (mounts, cgroups, box processes, temp dirs) with `rustbox baseline capture`,
 # into a file that `rustbox baseline diff FILE` later compares against. It

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # rustbox-check-requirements.sh: does this host have what rustbox needs?
 # Reports the kernel, the cgroup mode and controllers, the namespaces, seccomp
 # and pidfd, one line each marked ✓ or ✗, then rustbox's own capability

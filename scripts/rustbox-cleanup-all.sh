@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # rustbox-cleanup-all.sh: lists every box that no live process holds (dead
 # boxes and idle persistent ones) and, with --yes, tears them all down with
 # `rustbox health --recover --cleanup`: processes, mounts, cgroups, dirs and

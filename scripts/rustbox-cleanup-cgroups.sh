@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # rustbox-cleanup-cgroups.sh: lists the cgroups of rustbox boxes that no live
 # box owns (those of a dead box, and any of an idle persistent box, which must
 # have none between runs) and, with --yes, has rustbox clean them up

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # rustbox-cleanup-mounts.sh: lists the mounts of rustbox boxes that no live
 # box owns (a dead box's tmpfs root) and, with --yes, has rustbox clean those
 # boxes up. With --kind cgroups (what rustbox-cleanup-cgroups.sh runs) it does

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* baseline: a snapshot of rustbox's footprint on the host (mounts, cgroups,
  * processes, temp dirs) and the comparison of two snapshots. */
 #ifndef RUSTBOX_BASELINE_H

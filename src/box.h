@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* box: a box's identity on the host (paths, uid, cgroup name), its lock in
  * the state dir, and the size-limited tmpfs root every run happens on. */
 #ifndef RUSTBOX_BOX_H

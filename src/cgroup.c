@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Backend-independent half of the cgroup interface: selection, joining,
  * killing and removal work the same on every hierarchy. */
 #include "cgroup.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* cgroup: per-run resource control behind one interface for cgroup v1 and v2.
  * A box's group is named <prefix>-<id> under the configured parent, and a
  * fresh one is made for every run so peak and OOM counters are that run's. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* cgroup v1 backend: one group per controller hierarchy (memory, pids, cpuacct). */
 #include <errno.h>
 #include <fcntl.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* cgroup v2 backend: one group per run in the unified hierarchy, with the
  * memory, pids and cpu controllers.
  *

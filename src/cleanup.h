@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* cleanup: a box's teardown in reverse order of setup — kill and reap, unmount
  * deepest first, remove cgroups, remove dirs, release the lock — then the
  * proof: nothing of the box is left. No step stops the others; every failure

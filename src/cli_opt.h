@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* cli_opt: the option scanner and value parsers both command-line syntaxes
  * share — long options (--opt=v, --opt v), short ones (-t1, -t 1, -vs) —
  * with errors as one line naming the option as the user spelled it. */

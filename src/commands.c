@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 #include "commands.h"
 
 #include <errno.h>
@@ -271,7 +272,7 @@ static int refuse_missing_controls(struct rb_ctx *ctx, const struct rb_run_reque
 int cmd_run(struct rb_ctx *ctx)
 {
     struct rb_run_request *req = &ctx->cli.run;
-    cli_apply_limits(req, &ctx->cfg.limits);
+    request_apply_limits(req, &ctx->cfg.limits);
     if (req->box_id >= 0 && check_box_id(ctx, req->box_id) < 0)
         return usage_status(ctx);
     if (refuse_if_quarantined(ctx))

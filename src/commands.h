@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* commands: the box lifecycle commands (init, run, cleanup) and the
  * capability report of --dry-run. Each returns the process exit status. */
 #ifndef RUSTBOX_COMMANDS_H

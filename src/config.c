@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* config.h uses size_t without including <stddef.h>. */
 #include <stddef.h>
 

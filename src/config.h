@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* config: the JSON configuration of SPEC §8, with named defaults for every key. */
 #ifndef RUSTBOX_CONFIG_H
 #define RUSTBOX_CONFIG_H

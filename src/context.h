@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* context: the one explicit piece of state a rustbox command carries around. */
 #ifndef RUSTBOX_CONTEXT_H
 #define RUSTBOX_CONTEXT_H

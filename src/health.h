@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* health: the worker's health state machine (SPEC §5) and its persistence.
  * The transition functions are pure so they can be tested on their own;
  * health_update() applies one under the state lock and records the history. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* health_cmd: `rustbox health` in all its forms, and `rustbox audit`. */
 #ifndef RUSTBOX_HEALTH_CMD_H
 #define RUSTBOX_HEALTH_CMD_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* isolate_cli: isolate 1.10's command line (SPEC §1), so that a judge which
  * drives isolate (CMS, for one) runs unmodified on rustbox. Units are
  * isolate's: seconds and KiB. Like isolate, options stop at the first
@@ -349,6 +350,7 @@ static void isolate_defaults(struct rb_cli *cli)
     memset(cli, 0, sizeof(*cli));
     cli->isolate_mode = true;
     cli->box_id = cli->run.box_id = 0;
+    cli->run.output = RB_OUTPUT_INHERIT;
     /* isolate's defaults, not the config's: a judge tuned for isolate
      * expects exactly these when it leaves a limit out. */
     cli->run.limits = (struct rb_limits){ .processes = 1, .open_files = 64 };

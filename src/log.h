@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* log: one line per event, `event=<name> key=value ...`, to syslog (identifier
  * rustbox) and stderr. Routine events reach stderr only when verbose, so a
  * judge reading our stderr sees problems, not chatter. */

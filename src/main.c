@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* rustbox: run untrusted programs under kernel-enforced isolation and limits,
  * then prove the host is back to its baseline. */
 #include <errno.h>

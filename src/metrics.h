@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* metrics: the counters, gauges and histogram of SPEC §6, persisted under
  * <state_dir>/metrics/ and rendered in the Prometheus text format 0.0.4.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* result: the outcome of one run, its verdict, and its two renderings
  * (the rustbox.result/1 JSON of SPEC §2 and isolate's meta file). */
 #ifndef RUSTBOX_RESULT_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 #include "run.h"
 
 #include <errno.h>
@@ -327,7 +328,7 @@ int run_in_box(struct rb_ctx *ctx, struct rb_box *box, const struct rb_run_reque
     sv.out.fd = sv.err.fd = -1;
     cgroup_init(&sv.cg, ctx->cg);
     int report[2] = { -1, -1 }, out[2] = { -1, -1 }, err[2] = { -1, -1 };
-    bool isolate = ctx->cli.isolate_mode;
+    bool capture = req->output == RB_OUTPUT_CAPTURE;
     int r = 0;
     scmp_filter_ctx filter = NULL;
     char **envp = NULL;
@@ -338,8 +339,8 @@ int run_in_box(struct rb_ctx *ctx, struct rb_box *box, const struct rb_run_reque
         return 0;
     }
     sv.have_cg = ctx->cg != NULL;
-    if ((r = open_pipes(&sv, report, out, err, !isolate && !req->stdout_path,
-                        !isolate && !req->stderr_path && !req->stderr_to_stdout)) < 0 ||
+    if ((r = open_pipes(&sv, report, out, err, capture && !req->stdout_path,
+                        capture && !req->stderr_path && !req->stderr_to_stdout)) < 0 ||
         !(filter = seccomp_policy_build(&r)) || !(envp = sandbox_build_env(req, environ))) {
         res->verdict = RB_IE;
         set_reason(res, "cannot prepare the run: %s", strerror(r ? -r : ENOMEM));
@@ -348,9 +349,9 @@ int run_in_box(struct rb_ctx *ctx, struct rb_box *box, const struct rb_run_reque
 
     struct rb_sandbox_spec spec = {
         .cfg = &ctx->cfg, .box = box, .req = req, .cg = &sv.cg, .seccomp = filter, .envp = envp,
-        .stdin_fd = isolate ? STDIN_FILENO : -1,
-        .stdout_fd = isolate ? STDOUT_FILENO : out[1],
-        .stderr_fd = isolate ? STDERR_FILENO : err[1],
+        .stdin_fd = capture ? -1 : STDIN_FILENO,
+        .stdout_fd = capture ? out[1] : STDOUT_FILENO,
+        .stderr_fd = capture ? err[1] : STDERR_FILENO,
         .report_fd = report[1],
     };
     /* Termination signals wait in a signalfd while the box runs; the proxy

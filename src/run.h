@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* run: the supervisor of one run — starts the sandbox, enforces CPU, wall
  * and output limits while it runs, and turns what happened into a verdict. */
 #ifndef RUSTBOX_RUN_H

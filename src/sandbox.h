@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* sandbox: what happens inside the box's namespaces. The supervisor clones a
  * proxy (pid 1 of a fresh pid namespace) that builds the box's filesystem,
  * forks the payload and reports how it ended; the payload drops every
@@ -11,7 +12,7 @@
 
 #include "box.h"
 #include "cgroup.h"
-#include "cli.h"
+#include "request.h"
 
 #define RB_SANDBOX_HOSTNAME "rustbox-sandbox"
 #define RB_SANDBOX_PATH "/usr/local/bin:/usr/bin:/bin"

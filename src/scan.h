@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* scan: what of rustbox exists on this host right now — mounts, cgroups,
  * processes and dirs named or owned by <prefix>-<id> boxes — and which boxes
  * are busy (a live process holds the lock), idle (a persistent box between

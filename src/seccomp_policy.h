@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* seccomp policy: the deny-list of SPEC §3. Everything on it kills the
  * process with SIGSYS (verdict SV), except clone3, whose flags live in memory
  * a filter cannot read: it fails with ENOSYS so libc falls back to clone(2),

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* serve: `rustbox serve`, /metrics and /health over HTTP (libmicrohttpd),
  * on a loopback address unless the config allows a remote one. */
 #ifndef RUSTBOX_SERVE_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* util: small helpers shared by every module (scoped cleanup, parsing, files). */
 #ifndef RUSTBOX_UTIL_H
 #define RUSTBOX_UTIL_H
@@ -8,10 +9,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-static inline void freep(void *p) { free(*(void **)p); }
-static inline void closep(int *fd) { if (*fd >= 0) close(*fd); }
-#define _cleanup_free_ __attribute__((cleanup(freep)))
-#define _cleanup_close_ __attribute__((cleanup(closep)))
+#include "scoped.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # leftovers.sh: run at the end of `make check`. Fails (exit 1, listing them)
 # if anything rustbox or its tests make is still on the host: a mount, a
 # cgroup, a work or test dir, or a process running as a box uid.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Escape: go around a seccomp filter written for the x86_64 syscall table
  * by calling through another ABI. argv[1] "i386": unshare(CLONE_NEWUSER)
  * through int $0x80 (i386 number 310); "x32": the same with the x32 bit set

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Escape: bpf(2), the kernel's in-kernel VM and a long list of CVEs.
  * Expected: SV. */
 #include <linux/bpf.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Privilege: capabilities. Every set (effective, permitted, inheritable,
  * bounding, ambient) must be empty and no_new_privs set; and the acts that
  * need a capability must fail: raising one with capset, a raw socket

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Escape: the classic chroot break-out (chroot into a subdirectory, climb
  * with "..", chroot("."), look for the host's /etc/passwd). chroot is on the
  * seccomp deny-list: expected SV at the first call. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Escape: clone3(2), whose flags sit in memory where seccomp cannot see
  * them, asked for new user, mount and pid namespaces. The contract accepts
  * killing it (SV) or refusing clone3 altogether with ENOSYS, which glibc

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Escape: clone(2) straight into new user and mount namespaces (no unshare
  * call for a filter to catch). Expected: SV. */
 #define _GNU_SOURCE

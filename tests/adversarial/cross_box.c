@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Information leak between boxes running at the same time. argv[1] "write":
  * leave a secret in every shared-looking place (/tmp, /dev/shm, a POSIX and
  * a SysV shared memory segment, an abstract unix socket, a TCP port on

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Resource bomb: fill a directory (argv[1]: /box, /tmp or /dev/shm) with
  * 8 MiB files until the filesystem refuses. Each of them is a size-limited
  * tmpfs, so the writes must stop with ENOSPC before argv[2] bytes (the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Persistence: the daemon recipe (fork, setsid, fork again, ignore every
  * catchable signal, close stdio) and exit at once, leaving the grandchild
  * to run for a minute. The runner checks afterwards that no process of the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Information leak: the caller's environment. rustbox is run with a secret
  * variable set; the box must see only its fixed PATH/HOME (and what --env
  * passes). Dumps every environment it can reach (its own, /proc/self, its

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Information leak: the host's secrets and configuration by path: /etc/shadow
 # and friends, root's home, rustbox's state and config (argv[1] is the test's
 # private directory on the host, holding config.json and a secret file), the

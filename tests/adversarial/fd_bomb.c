@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Resource bomb: open descriptors until refused, then try to lift the limit
  * or sidestep it. argv[1] is --open-files. */
 #include <errno.h>

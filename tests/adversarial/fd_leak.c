@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Information leak / escape: descriptors inherited from the caller. The
  * runner starts rustbox with fd 7 open on a secret host file, fd 8 on a
  * host directory and fd 9 for appending to a host file. The box must get only

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Resource bomb: one file in /box grown past --file-size. With argv[1] =
  * "ignore" SIGXFSZ is ignored: the writes must then fail with EFBIG and the
  * file stay within the limit (argv[2] bytes); prints CONTAINED. Without it

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Escape: the new mount API (fsopen/fsmount/move_mount, open_tree), which a
  * filter written only for mount(2) would miss. Expected: SV. */
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Information leak: host-wide /proc files (CPU model, memory, uptime,
  * kernel symbols, other processes' command lines and environments, the host
  * hostname and mounts). The box's /proc is mounted subset=pid with

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Information leak: the host's hostname and domain name. The box has its own
  * UTS namespace named rustbox-sandbox; it cannot rename it either. Prints
  * nodename=... for the runner to compare with the host's. */

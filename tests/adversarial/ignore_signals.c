@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Persistence: ignore (or catch) every catchable signal, in a parent and a
  * forked child, and sleep forever. Only SIGKILL can end them: expected TLE
  * (wall_time), nothing left afterwards. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Resource bomb: create empty files in /box until the inode-limited tmpfs
  * refuses. argv[1] is box_inodes: the count must stay at or below it. */
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Escape: io_uring, which runs syscalls from kernel workers where a seccomp
  * filter does not reach. Expected: SV at io_uring_setup. */
 #include <linux/io_uring.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Escape/leak: the kernel keyring, which is not namespaced and holds other
  * users' secrets. Expected: SV. */
 #include <linux/keyctl.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Persistence/denial of service: kill(-1, SIGKILL) from inside, after
  * forking a few children. In its own pid namespace it can reach only its
  * box's processes: the children die, the caller and the box's pid 1 live on

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Hostile input from the operator's side: more --dir rules than a fixed
  * table holds (the runner passes N rules "--dir /dK:tmp", K = 1..N, with
  * N = argv[1]). The contract allows two outcomes: every rule applied (each

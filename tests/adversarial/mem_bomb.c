@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Resource bomb: allocate and touch memory until something stops us.
  * Expected: MLE (the box's memory cgroup OOM-kills it). */
 #include <stdio.h>

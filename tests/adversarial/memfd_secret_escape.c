@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* memfd_secret: memory hidden from the kernel's own view (and from cleanup
  * inspection). On the deny-list: expected SV. */
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Escape: mount(2) a fresh proc/tmpfs or bind the root elsewhere. On the
  * deny-list: expected SV at the first call. */
 #include <stdio.h>

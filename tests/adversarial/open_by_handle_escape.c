@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Escape: the "shocker" attack. open_by_handle_at resolves a file handle on
  * the filesystem of any fd, ignoring the mount namespace and chroot: a
  * guessed handle of inode 2 is the host's root directory. Expected: SV. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Resource bomb: write to fd argv[1] (1: stdout, 2: stderr) forever.
  * Expected: OLE once --output-limit is passed. */
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* perf_event_open: host-wide performance counters and a rich CVE history.
  * Expected: SV. */
 #include <linux/perf_event.h>

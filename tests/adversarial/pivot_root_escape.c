@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Escape: pivot_root to swap the root back. On the deny-list: expected SV. */
 #include <stdio.h>
 #include <sys/stat.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Escape: reach the host's filesystem through /proc magic links and "..":
  * /proc/self/root/.., /proc/1/root, /proc/self/cwd/../.., /proc/self/fd of a
  * directory, and the box root's own "..". The box has no /etc, the host

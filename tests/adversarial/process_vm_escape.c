@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* process_vm_readv: read another process's memory without ptrace.
  * Expected: SV. */
 #define _GNU_SOURCE

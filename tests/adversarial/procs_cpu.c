@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Timing: burn CPU in 6 processes (in separate sessions, so they are not one
  * process group). The box's CPU time counts all of them: expected TLE
  * (cpu_time). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Escape: attach to another process of the box with ptrace (the way to
  * hijack a more privileged neighbour). Expected: SV. */
 #include <signal.h>

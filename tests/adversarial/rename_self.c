@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Persistence: disguise. Rename the process (prctl PR_SET_NAME and its
  * argv[0] in place) as a kernel thread, then leave a setsid'd daemon with
  * the same disguise behind. A cleanup that hunts by name would miss it; the

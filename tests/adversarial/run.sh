@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # tests/adversarial/run.sh: the adversarial suite. Runs every hostile program
 # of ./manifest under rustbox, checks its verdict and checks, and after each
 # case that nothing of the suite is left on the host.

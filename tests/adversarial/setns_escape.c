@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Escape: setns(2) into a namespace file (here the box's own, the only ones
  * it can open; a leaked host fd would be the real target). Expected: SV. */
 #define _GNU_SOURCE

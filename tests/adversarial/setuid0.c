@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Privilege: ask for root directly: setuid/setgid/setresuid/setresgid(0),
  * setgroups, setfsuid. All must fail and leave the ids unchanged. */
 #define _GNU_SOURCE

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Timing: lower its own RLIMIT_CPU soft limit to 1 s, catch SIGXCPU (and
  * keep catching it every second) and keep burning CPU. The box's CPU limit
  * is enforced by the supervisor, not by the signal the program can ignore:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Resource bomb: kernel memory instead of user memory. 48 processes fill
  * the buffers of as many unix socket pairs as their descriptors allow (up to
  * 48 x 60 sockets x ~200 KiB queued each, far past the box's --memory).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Resource bomb: unbounded recursion. Under --stack 8M the stack rlimit
  * stops it with SIGSEGV (SIG); under a huge --stack with a small --memory
  * the memory cgroup does (MLE). Either way the host is untouched. */

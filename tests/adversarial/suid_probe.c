@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Privilege: a setuid-root binary. The runner makes this very file
  * root:root 4755 and binds it into the box (--dir, and in a second case
  * copies it into a persistent box's /box). Every mount a box sees is nosuid

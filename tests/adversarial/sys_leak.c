@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Information leak / escape: /sys exposes the host's devices, cgroups
  * (write your pid elsewhere), kernel tunables. The box has no /sys and no
  * way to mount one. Exits 0 with CONTAINED if nothing of it is reachable. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Resource bomb: create sleeping threads until the kernel refuses. The pids
  * cgroup counts threads, so the count must stay below --processes (16 in the
  * manifest). Prints CONTAINED and exits 0 only then. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Timing: burn CPU in 8 threads at once. The box's CPU time is the sum over
  * its threads, so on a 2-core host the limit is reached in about half the
  * wall time: expected TLE (cpu_time), long before the wall limit. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Resource bomb: memory taken through tmpfs pages instead of the heap.
  * Files in /dev/shm (a box-private tmpfs) grow in 4 MiB pieces; the pages
  * are charged to the box's memory cgroup. Expected: MLE, or the writes are

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Escape: a new mount namespace to remount things at will. Expected: SV. */
 #define _GNU_SOURCE
 #include <sched.h>

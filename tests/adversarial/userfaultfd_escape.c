@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Escape aid: userfaultfd, used to win kernel races by pausing page faults.
  * The /dev/userfaultfd node must be absent, the syscall killed: SV. */
 #include <fcntl.h>

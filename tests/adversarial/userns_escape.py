@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Escape: become "root" in a new user namespace (the first step of most
 # container break-outs), from Python through ctypes. Expected: SV.
 import ctypes

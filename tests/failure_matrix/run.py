@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """rustbox failure matrix: every cell of cells.txt run for real, as root.
 
 For each cell: a private configuration, a baseline captured by rustbox and an

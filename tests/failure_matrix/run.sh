@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The failure matrix with its defaults: RUSTBOX (the binary under test) and
 # FAULT_SHIM (default: fault/shim.so beside the binary, as `make fault-libs`
 # builds it).

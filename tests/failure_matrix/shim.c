@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Fault-injection shim for the rustbox failure matrix (LD_PRELOAD).
  *
  * RUSTBOX_FAULT holds rules separated by ';', each a comma-separated list:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* libFuzzer harness: cli_parse (src/cli.h), rustbox's command line in both
  * syntaxes. The input's first byte picks argv[0] ("rustbox", "isolate",
  * a path ending in /isolate, or another name); the rest is split at NUL
@@ -72,7 +73,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 FUZZ_CHECK(req->env[i] && req->env[i][0] && req->env[i][0] != '=', "--env '%s'", req->env[i]);
             struct rb_config cfg;
             if (config_defaults(&cfg) == 0) {
-                cli_apply_limits(req, &cfg.limits);
+                request_apply_limits(req, &cfg.limits);
                 config_free(&cfg);
             }
             FUZZ_CHECK(req->limits.cpu_time_s >= 0 && req->limits.wall_time_s >= 0 &&

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Shared helpers of the libFuzzer harnesses: a byte consumer that turns the
  * fuzz input into typed values, and the contract checks the harnesses share.
  * A violated check aborts, which libFuzzer reports as a crash with the input

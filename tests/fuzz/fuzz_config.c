@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* libFuzzer harness: config_parse (src/config.h), the JSON configuration of
  * SPEC §8. The input is the file's text. Checks, beyond no crash, leak or
  * UB: a rejected config gives a non-empty one-line error (SPEC §8: a usage

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* libFuzzer harness: health_parse (src/health.h), the reader of
  * <state_dir>/health/state.json (SPEC §5). The input is the file's text.
  * Checks, beyond no crash, leak or UB: a refusal is -EBADMSG (the caller then

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* libFuzzer harness: the result writers of src/result.h, result_to_json
  * (rustbox.result/1, SPEC §2) and result_to_meta (isolate's meta file),
  * over a struct rb_result filled from the fuzz bytes: any verdict, reason,

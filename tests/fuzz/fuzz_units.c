@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* libFuzzer harness: the size and time parsers of src/util.h (parse_size,
  * parse_seconds, parse_uint), which read every limit of the command line
  * and the config. The input is the string (up to the first NUL); the first

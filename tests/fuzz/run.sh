@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # tests/fuzz/run.sh: builds the libFuzzer harnesses (clang, ASan + UBSan) and
 # runs each for a bounded time, starting from the committed seed corpus.
 #

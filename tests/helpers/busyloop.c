@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* busyloop: burns CPU forever (expected verdict TLE, reason cpu_time). */
 int main(void)
 {

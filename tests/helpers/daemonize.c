@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* daemonize: double fork + setsid; the grandchild detaches from stdio, writes
  * ./daemon.started and sleeps 60 s. The parent waits until that file exists,
  * prints "daemon started" and exits 0, leaving the daemon behind. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* forkbomb            : the classic bomb, every process forks forever.
  * forkbomb count N    : forks N children that sleep; prints "forked=K failed=F"
  *                       (the children are left for the sandbox to kill). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* fsize_write BYTES PATH: writes BYTES bytes into PATH in 64 KiB chunks.
  * Past RLIMIT_FSIZE the kernel sends SIGXFSZ (expected verdict OLE). */
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* list_ifaces: prints the name of every network interface, one a line. */
 #include <net/if.h>
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* memtouch MIB: maps MIB MiB of anonymous memory and writes every page, so
  * the memory is really charged to the box's cgroup. Prints "touched N MiB". */
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* outbomb [BYTES]: writes BYTES (default 16 MiB) of 'x' to stdout. */
 #include <stdlib.h>
 #include <string.h>

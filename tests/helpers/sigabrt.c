@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* sigabrt: raises SIGABRT at itself (expected verdict SIG, signal 6). */
 #include <signal.h>
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* tcp_connect HOST PORT: prints "connected" (exit 0) or "failed errno=N (...)"
  * (exit 1); gives up after 2 s. */
 #include <arpa/inet.h>

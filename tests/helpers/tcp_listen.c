@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* tcp_listen: listens on 127.0.0.1 on a free port, prints the port, and
  * accepts (and closes) connections; exits by itself after 30 s. */
 #include <arpa/inet.h>

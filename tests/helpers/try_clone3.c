@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* try_clone3: raw clone3(2) with CLONE_NEWUSER|CLONE_NEWNS. Prints
  * "refused errno=N (...)" and exits 0 when the kernel or the seccomp policy
  * refuses it, or "created" and exits 1 when a namespaced child was made. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* try_clone_ns: classic clone(2) with CLONE_NEWUSER|CLONE_NEWNET. The seccomp
  * policy must kill it (verdict SV); prints "created" / "refused" otherwise. */
 #define _GNU_SOURCE

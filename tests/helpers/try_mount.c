@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* try_mount: calls mount(2). The seccomp policy must kill it (verdict SV). */
 #include <errno.h>
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* try_ptrace: calls ptrace(PTRACE_TRACEME). Expected verdict SV. */
 #include <errno.h>
 #include <stdio.h>

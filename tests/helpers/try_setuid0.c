@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* try_setuid0: tries to become root. Prints "setuid(0) failed: EPERM" (and
  * exits 0) when refused, "setuid(0) succeeded" (exit 1) otherwise. */
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* try_syscall NAME: calls the named syscall with zero arguments. Every name in
  * the table is on rustbox's seccomp deny-list, so the expected verdict is SV;
  * if the call returns, prints "NAME returned R errno=N" and exits 0. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* try_unshare_user: calls unshare(CLONE_NEWUSER). Expected verdict SV. */
 #define _GNU_SOURCE
 #include <errno.h>

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # coverage.sh: adds the coverage the kernel-matrix guests collected to the
 # host's. Run after `make coverage` and `make kernel-matrix COVERAGE=1`
 # (docs/cgroups.md, "Coverage from the guests").

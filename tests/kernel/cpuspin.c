@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* cpuspin SECONDS: burns CPU until its own CPU clock (user + system, since
  * the process began) reaches SECONDS, then prints what that clock says. The
  * budget is the program's own, not a loop count, so the run takes the same

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # guest.sh: the kernel-matrix run inside one guest (a pure cgroup v2 host),
 # started by the guest's /init (tests/kernel/mkvm.sh) in the host's tree.
 #

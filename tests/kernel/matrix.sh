@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # matrix.sh BUILD PKG...: `make kernel-matrix`. Boots each Debian kernel
 # package PKG under qemu (TCG) as a pure cgroup v2 host and runs there, in
 # one boot, guest.sh: the --dry-run check, the parity battery, the system

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # mkvm.sh PKG CACHE OUT: a bootable Debian kernel plus an initramfs that runs
 # the host's own userland in the guest.
 #

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # parity.sh RUSTBOX HELPERS KBIN OUT: runs the parity battery with the
 # rustbox binary RUSTBOX and writes what it measured to OUT (JSON). The
 # same battery on the v1 host and in the v2 guests, compared by

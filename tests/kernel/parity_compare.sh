@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # parity_compare.sh A.json B.json: compares two parity.sh results (the v1
 # host's and a v2 guest's). Exit 0 when, for every case,
 #   - the verdict, reason and stdout (the program's output; cpu_0.3 prints

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # runvm.sh VMDIR OUTDIR CMD: boots the kernel of VMDIR (made by mkvm.sh)
 # under qemu (TCG) with cgroup_no_v1=all, so the guest has a pure cgroup v2
 # hierarchy, and runs CMD there: an absolute path as the guest sees it, the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* LD_PRELOAD probe for the leak check: at exit, appends the number of file
  * descriptors the process still holds to $FDPROBE_OUT. A supervisor that
  * leaks an fd on some path shows a higher count for that run. */

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """rustbox leak check: N full lifecycles, normal and hostile, then proof that
 nothing accumulated: host baseline identical, no zombie, the supervisor's fd
 count flat across runs, the state dir bounded.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The leak check with its defaults: RUSTBOX (the binary under test), FDPROBE
 # (default: fault/fdprobe.so beside the binary, as `make fault-libs` builds
 # it), LEAK_RUNS (default 1000).

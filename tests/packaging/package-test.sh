@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # package-test.sh (`make package-test`, as root on a Debian 12 judge-like host):
 #
 #  deb  build it (make deb); lintian --fail-on warning (overrides carry their

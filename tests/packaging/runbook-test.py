@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """runbook-test: holds runbooks/*.md to the real rustbox.
 
 1. Every `rustbox ...` and `rustbox-*.sh ...` invocation in a runbook's code

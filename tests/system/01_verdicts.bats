@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: Apache-2.0
 # Verdicts and the run result JSON (SPEC §1, §2): OK, RE, SIG, TLE, MLE, OLE.
 # Persistent boxes of this file: 100-199.
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: Apache-2.0
 # What a payload finds inside a box (SPEC §3): the seccomp policy, no
 # privileges, contained processes, no network, the filesystem and /proc view.
 # Persistent boxes of this file: 200-299.

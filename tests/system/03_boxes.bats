@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: Apache-2.0
 # Box lifecycle (SPEC §1, §3): persistent boxes, one-shot boxes, busy boxes,
 # parallel one-shots. Persistent boxes of this file: 300-399.
 

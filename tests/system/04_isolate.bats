@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: Apache-2.0
 # isolate compatibility (SPEC §1): invoked as "isolate" (a symlink) or with
 # --init/--run/--cleanup; isolate 1.10's options, meta file and exit codes;
 # the flow CMS drives. Boxes of this file: 400-499 (and 65001, a CMS-sized id).

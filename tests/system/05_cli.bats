@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: Apache-2.0
 # The command line and the config (SPEC §1, §8): help, version, --dry-run,
 # and bad input (one stderr line, exit 64, nothing created).
 # Persistent boxes of this file: 500-599.

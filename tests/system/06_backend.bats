@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: Apache-2.0
 # cgroup backend selection (SPEC §4, docs/cgroups.md): auto picks the
 # host's backend with nothing missing; forcing the backend the host lacks
 # is refused in strict mode (IE, exit 2, the missing control named) and

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: Apache-2.0
 # Cleanup outcomes, worker health, quarantine, recovery, baseline and audit
 # (SPEC §5), produced for real on this host.
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: Apache-2.0
 # Metrics, the textfile, `rustbox serve` and the events behind them (SPEC §6),
 # driven for real on this host. Persistent boxes of this file: 800-899.
 

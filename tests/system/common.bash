@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # common.bash: shared setup for the rustbox system tests.
 #
 # Every .bats file calls, at its top:

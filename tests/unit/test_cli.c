@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests of rustbox's native command line, --dir/--env rules, limits and usage. */
 #include <errno.h>
 #include <setjmp.h>
@@ -580,7 +581,7 @@ static void test_apply_limits(void **state)
     struct rb_cli cli;
     char err[ERRLEN];
     assert_int_equal(parse(ARGV("rustbox", "run", "--time", "2", "--memory", "1G", "--processes", "--", "x"), &cli, err), 0);
-    cli_apply_limits(&cli.run, &def);
+    request_apply_limits(&cli.run, &def);
     const struct rb_limits *l = &cli.run.limits;
     assert_true(l->cpu_time_s == 2.0);
     assert_true(l->wall_time_s == 3.0);
@@ -597,7 +598,7 @@ static void test_apply_limits(void **state)
 
     /* Every bit set (isolate mode): only the box's own size comes from the config. */
     assert_int_equal(parse(ARGV("isolate", "--run", "--", "x"), &cli, err), 0);
-    cli_apply_limits(&cli.run, &def);
+    request_apply_limits(&cli.run, &def);
     assert_true(cli.run.limits.cpu_time_s == 0);
     assert_int_equal(cli.run.limits.memory, 0);
     assert_int_equal(cli.run.limits.processes, 1);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests for the configuration loader (SPEC §8). */
 #include <errno.h>
 #include <setjmp.h>

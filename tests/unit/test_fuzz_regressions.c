@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Regression tests for what the fuzzers (tests/fuzz) found: each replays the
  * input exactly as its harness fed it, and checks what the harness checked.
  *

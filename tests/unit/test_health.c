@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests: the health state machine (SPEC §5) and the cleanup outcome
  * classification, as pure functions. */
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests of the isolate 1.10 command line, including CMS's exact invocations. */
 #include <errno.h>
 #include <setjmp.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests: the metrics store (SPEC §6) — its checksummed record,
  * atomic updates under concurrent writers, a damaged file set aside — the
  * text exposition, the textfile, and serve's listen-address rules. */

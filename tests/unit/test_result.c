@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests for the run result: names, SPEC §2 JSON, isolate meta file. */
 #include <errno.h>
 #include <setjmp.h>

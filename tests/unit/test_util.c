@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests for the shared helpers: number parsing, whole-file I/O and
  * reading a process's state. */
 #include <dirent.h>

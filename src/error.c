@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "error.h"
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+static int record(struct rb_error *err, int code, bool with_errno, const char *fmt, va_list ap)
+{
+    if (!err || err->code)
+        return code;
+    err->code = code;
+    int n = vsnprintf(err->text, sizeof(err->text), fmt, ap);
+    if (n < 0)
+        err->text[0] = '\0';
+    size_t used = strlen(err->text);
+    /* A message too long for the buffer keeps its start and its cause. */
+    if (with_errno && used < sizeof(err->text))
+        (void)snprintf(err->text + used, sizeof(err->text) - used, ": %s", strerror(code < 0 ? -code : code));
+    return code;
+}
+
+int rb_error_set(struct rb_error *err, int code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int r = record(err, code, true, fmt, ap);
+    va_end(ap);
+    return r;
+}
+
+int rb_error_say(struct rb_error *err, int code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int r = record(err, code, false, fmt, ap);
+    va_end(ap);
+    return r;
+}

@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* request: what one run asks for — limits, directory rules, environment,
+ * stdio redirections and how the program's output reaches the caller — as
+ * the library sees it, whichever command-line syntax produced it. */
+#ifndef RUSTBOX_REQUEST_H
+#define RUSTBOX_REQUEST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "config.h"
+
+/* Where the program's stdout and stderr go when no file is named for them. */
+enum rb_output_mode {
+    RB_OUTPUT_CAPTURE, /* into the result (rustbox's JSON carries them) */
+    RB_OUTPUT_INHERIT, /* the caller's own stdio (isolate's behaviour) */
+};
+
+/* Which fields of rb_run_request.limits were given on the command line. */
+enum rb_limit_bit {
+    RB_LIM_CPU = 1 << 0,
+    RB_LIM_WALL = 1 << 1,
+    RB_LIM_EXTRA = 1 << 2,
+    RB_LIM_MEMORY = 1 << 3,
+    RB_LIM_PROCESSES = 1 << 4,
+    RB_LIM_FILE_SIZE = 1 << 5,
+    RB_LIM_OPEN_FILES = 1 << 6,
+    RB_LIM_STACK = 1 << 7,
+    RB_LIM_OUTPUT = 1 << 8,
+};
+
+/* --dir BOX[=HOST][:opts], isolate's order and options. */
+enum rb_dir_flag {
+    RB_DIR_RW = 1 << 0,
+    RB_DIR_NOEXEC = 1 << 1,
+    RB_DIR_TMP = 1 << 2,     /* a fresh tmpfs instead of a bind */
+    RB_DIR_MAYBE = 1 << 3,   /* skip silently if HOST does not exist */
+    RB_DIR_DEV = 1 << 4,     /* allow device nodes */
+    RB_DIR_REMOVE = 1 << 5,  /* "BOX=" : drop a default rule */
+};
+
+/* --dir rules a run may add; with the defaults they must fit the box's
+ * mount table (sandbox.c). */
+#define RB_MAX_DIR_RULES 48
+#define RB_DEFAULT_DIR_RULES 6
+
+struct rb_dir_rule {
+    char *inside;  /* absolute path in the box */
+    char *outside; /* host path; NULL for tmp */
+    unsigned flags;
+};
+
+struct rb_run_request {
+    long box_id; /* -1: one-shot box */
+    struct rb_limits limits;
+    unsigned limits_set; /* rb_limit_bit */
+    char *stdin_path;
+    char *stdout_path;
+    char *stderr_path;
+    bool stderr_to_stdout;
+    char *chdir;
+    struct rb_dir_rule *dirs;
+    size_t n_dirs;
+    char **env; /* "VAR=VAL" or "VAR" (inherit from the caller) */
+    size_t n_env;
+    bool full_env;
+    char **argv; /* NULL-terminated; points into the process argv */
+    char *code;  /* --code 'SH' */
+    char *meta_path;
+    enum rb_output_mode output;
+};
+
+/* Applies the config's defaults to every limit the request left unset. */
+void request_apply_limits(struct rb_run_request *req, const struct rb_limits *defaults);
+
+#endif
