@@ -7,14 +7,18 @@ CC ?= gcc
 
 BUILD ?= build
 SRC := $(wildcard src/*.c)
-LIB_SRC := $(filter-out src/main.c,$(SRC))
-HDR := $(wildcard src/*.h)
+# The command layer reads the command line and prints; everything else in
+# src/ is the library (librustbox.a), which never sees argv (CONTRIBUTING.md,
+# docs/architecture.md; scripts/check-layering.sh enforces it).
+CMD_SRC := $(filter src/main.c src/cli.c src/cli_opt.c src/isolate_cli.c src/cmd_%.c,$(SRC))
+LIB_SRC := $(filter-out $(CMD_SRC),$(SRC))
 PKGS := libseccomp mount libcap json-c
 # libmicrohttpd: its header only; serve.c opens the library when serving.
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) libmicrohttpd 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
 
-WARN := -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wno-unused-parameter
+WARN := -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wno-unused-parameter -Wconversion -Wsign-conversion \
+    -Wmissing-prototypes
 # Truncation by snprintf is checked where it matters (box paths); gcc's
 # guess-based warning about it is not, and clang has no such warning.
 CC_IS_CLANG := $(shell $(CC) --version 2>/dev/null | grep -q clang && echo 1)
@@ -28,7 +32,11 @@ CFLAGS_ALL := $(BASE_CFLAGS) $(HARDEN) $(OPT) $(EXTRA_CFLAGS)
 LDFLAGS_ALL := -pie -Wl,-z,relro,-z,now $(EXTRA_LDFLAGS)
 
 OBJ := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(SRC))
+CMD_OBJ := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(CMD_SRC))
 LIB_OBJ := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(LIB_SRC))
+LIB_A := $(BUILD)/librustbox.a
+# The unit tests link the command layer (its parsers are tested) but main().
+TEST_OBJ := $(filter-out $(BUILD)/obj/main.o,$(CMD_OBJ))
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 
@@ -42,18 +50,27 @@ all: $(BUILD)/rustbox helpers
 # program's stderr). It is left out of coverage builds.
 $(BUILD)/obj/sandbox.o: override CFLAGS_ALL := $(filter-out --coverage,$(CFLAGS_ALL))
 
-$(BUILD)/obj/%.o: src/%.c $(HDR) VERSION | $(BUILD)/obj
-	$(CC) $(CFLAGS_ALL) -c -o $@ $<
+# -MMD -MP: each object (and unit test) depends on the headers it includes,
+# listed by the compiler in a .d file beside it.
+DEPFLAGS = -MMD -MP -MF $@.d -MT $@
+$(BUILD)/obj/%.o: src/%.c VERSION | $(BUILD)/obj
+	$(CC) $(CFLAGS_ALL) $(DEPFLAGS) -c -o $@ $<
 
 $(BUILD)/obj $(BUILD)/tests $(BUILD)/helpers:
 	mkdir -p $@
 
-$(BUILD)/rustbox: $(OBJ)
-	$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
+$(LIB_A): $(LIB_OBJ)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+$(BUILD)/rustbox: $(CMD_OBJ) $(LIB_A)
+	$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $(CMD_OBJ) $(LIB_A) $(PKG_LIBS)
 	ln -sf rustbox $(BUILD)/isolate
 
-$(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJ) | $(BUILD)/tests
-	$(CC) $(CFLAGS_ALL) -Isrc $(LDFLAGS_ALL) -o $@ $< $(LIB_OBJ) $(PKG_LIBS) -lcmocka
+$(BUILD)/tests/%: tests/unit/%.c $(TEST_OBJ) $(LIB_A) | $(BUILD)/tests
+	$(CC) $(CFLAGS_ALL) $(DEPFLAGS) -Isrc $(LDFLAGS_ALL) -o $@ $< $(TEST_OBJ) $(LIB_A) $(PKG_LIBS) -lcmocka
+
+-include $(OBJ:=.d) $(UNIT_BIN:=.d)
 
 # Small test programs the system tests run inside boxes (static so that they
 # need nothing from the box's /lib).

@@ -93,7 +93,7 @@ json_object *baseline_diff(json_object *before, json_object *after, bool *equal)
     return o;
 }
 
-static bool valid_snapshot(json_object *o)
+bool baseline_is_snapshot(json_object *o)
 {
     json_object *v;
     if (!o || !json_object_is_type(o, json_type_object) || !json_object_object_get_ex(o, "schema", &v) ||
@@ -103,58 +103,4 @@ static bool valid_snapshot(json_object *o)
         if (!json_object_object_get_ex(o, categories[i], &v) || !json_object_is_type(v, json_type_array))
             return false;
     return true;
-}
-
-static void print_json(json_object *o)
-{
-    printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
-                                                         JSON_C_TO_STRING_NOSLASHESCAPE));
-}
-
-int cmd_baseline(struct rb_ctx *ctx)
-{
-    const char *file = ctx->cli.baseline_file;
-    json_object *before = NULL;
-    if (ctx->cli.baseline_diff) {
-        _cleanup_free_ char *text = NULL;
-        int r = read_file(file, &text, NULL);
-        if (r == 0)
-            before = json_tokener_parse(text);
-        if (r < 0 || !valid_snapshot(before)) {
-            log_error("baseline diff: %s: %s", file, r < 0 ? strerror(-r) : "not a rustbox baseline snapshot");
-            json_object_put(before);
-            return RB_EXIT_USAGE;
-        }
-    }
-    struct rb_scan s;
-    int r = scan_host(ctx, &s);
-    if (r < 0) {
-        log_error("baseline: cannot read the host's state: %s", strerror(-r));
-        json_object_put(before);
-        return RB_EXIT_INTERNAL;
-    }
-    json_object *now = baseline_from_scan(&s);
-    scan_free(&s);
-    int status = RB_EXIT_OK;
-    if (before) {
-        bool equal;
-        json_object *d = baseline_diff(before, now, &equal);
-        print_json(d);
-        json_object_put(d);
-        status = equal ? RB_EXIT_OK : RB_EXIT_FAIL;
-    } else if (file) {
-        _cleanup_free_ char *text = strdup_printf(
-            "%s\n", json_object_to_json_string_ext(now, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
-                                                            JSON_C_TO_STRING_NOSLASHESCAPE));
-        r = text ? write_file_atomic(file, text, 0644) : -ENOMEM;
-        if (r < 0) {
-            log_error("baseline capture: cannot write %s: %s", file, strerror(-r));
-            status = RB_EXIT_INTERNAL;
-        }
-    } else {
-        print_json(now);
-    }
-    json_object_put(now);
-    json_object_put(before);
-    return status;
 }

@@ -6,7 +6,6 @@
 
 #include <json-c/json.h>
 
-#include "context.h"
 #include "scan.h"
 
 /* JSON snapshot of a scan (caller puts the reference). */
@@ -14,6 +13,7 @@ json_object *baseline_from_scan(const struct rb_scan *s);
 /* {"equal", "added": {...}, "removed": {...}} between two snapshots. */
 json_object *baseline_diff(json_object *before, json_object *after, bool *equal);
 
-int cmd_baseline(struct rb_ctx *ctx);
+/* Whether o is a snapshot baseline_from_scan made (schema and categories). */
+bool baseline_is_snapshot(json_object *o);
 
 #endif

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "error.h"
 #include "util.h"
 
 /* Attempts at taking a lock whose file a concurrent release unlinked under us. */
@@ -75,7 +76,7 @@ int box_read_lock_info(const char *lock_path, pid_t *holder, bool *persistent)
     return 0;
 }
 
-int box_write_lock_info(const struct rb_box *box, pid_t holder)
+int box_write_lock_info(const struct rb_box *box, pid_t holder, struct rb_error *err)
 {
     char created[32];
     utc_timestamp(created, sizeof(created));
@@ -85,26 +86,33 @@ int box_write_lock_info(const struct rb_box *box, pid_t holder)
                 "\"persistent\": %s}\n",
                 (int)holder, box->id, created, RUSTBOX_VERSION, box->persistent ? "true" : "false");
     if (r < 0)
-        return r;
+        return rb_error_set(err, r, "cannot describe the holder of %s", box->lock_path);
     /* Written in place: the lock lives on this inode, so no rename. */
     if (ftruncate(box->lock_fd, 0) < 0)
-        return -errno;
+        return rb_error_set(err, -errno, "cannot truncate the lock file %s", box->lock_path);
     ssize_t w = pwrite(box->lock_fd, text, strlen(text), 0);
     if (w < 0)
-        return -errno;
-    return (size_t)w == strlen(text) ? 0 : -EIO;
+        return rb_error_set(err, -errno, "cannot write the lock file %s", box->lock_path);
+    if ((size_t)w != strlen(text))
+        return rb_error_set(err, -EIO, "short write to the lock file %s", box->lock_path);
+    return 0;
 }
 
-static int lock_open(struct rb_box *box, int open_flags)
+/* -EBUSY and -EEXIST (a lost race) are the caller's to word; any other
+ * failure is named here, with the path. */
+static int lock_open(struct rb_box *box, int open_flags, struct rb_error *err)
 {
     for (int attempt = 0; attempt < BOX_LOCK_RETRIES; attempt++) {
-        if ((open_flags & O_CREAT) && mkdir_p(box->lock_dir, 0755) < 0)
-            return -errno;
+        int r = (open_flags & O_CREAT) ? mkdir_p(box->lock_dir, 0755) : 0;
+        if (r < 0)
+            return rb_error_set(err, r, "cannot create the lock dir %s", box->lock_dir);
         int fd = open(box->lock_path, O_RDWR | O_CLOEXEC | open_flags, 0644);
         if (fd < 0) {
             if (errno == ENOENT && (open_flags & O_CREAT))
                 continue; /* the dir went away between mkdir and open */
-            return -errno;
+            if (errno == ENOENT || errno == EEXIST)
+                return -errno;
+            return rb_error_set(err, -errno, "cannot open the lock file %s", box->lock_path);
         }
         int e = 0;
         /* A scan probes locks with a brief shared lock; wait that out
@@ -120,11 +128,13 @@ static int lock_open(struct rb_box *box, int open_flags)
             usleep(BOX_LOCK_GRACE_STEP_US);
         }
         if (e) {
-            close(fd);
-            return e == EWOULDBLOCK ? -EBUSY : -e;
+            (void)close(fd); /* never locked: nothing to lose */
+            if (e == EWOULDBLOCK)
+                return -EBUSY;
+            return rb_error_set(err, -e, "cannot lock %s", box->lock_path);
         }
         if (!lock_still_current(fd, box->lock_path)) {
-            close(fd);
+            (void)close(fd); /* a stale inode: its lock protects nothing */
             if (open_flags & O_EXCL)
                 return -EEXIST;
             continue;
@@ -135,12 +145,28 @@ static int lock_open(struct rb_box *box, int open_flags)
     return -EBUSY;
 }
 
-int box_lock(const struct rb_ctx *ctx, long id, bool create, struct rb_box *box)
+static int describe(const struct rb_ctx *ctx, long id, struct rb_box *box, struct rb_error *err)
 {
     int r = box_describe(ctx, id, box);
+    if (r == -ERANGE)
+        return rb_error_say(err, r, "box id %ld is out of range: num_boxes is %u (raise it in the config)", id,
+                            ctx->cfg.num_boxes);
+    if (r < 0)
+        return rb_error_set(err, r, "box %ld: cannot name its paths under %s and %s", id, ctx->cfg.work_root,
+                            ctx->cfg.state_dir);
+    return 0;
+}
+
+int box_lock(const struct rb_ctx *ctx, long id, bool create, struct rb_box *box, struct rb_error *err)
+{
+    int r = describe(ctx, id, box, err);
     if (r < 0)
         return r;
-    r = lock_open(box, create ? O_CREAT : 0);
+    r = lock_open(box, create ? O_CREAT : 0, err);
+    if (r == -EBUSY)
+        return rb_error_say(err, r, "box %ld is busy: another rustbox process holds its lock", id);
+    if (r == -ENOENT)
+        return rb_error_say(err, r, "box %ld is not initialised (run: rustbox init --box-id %ld)", id, id);
     if (r < 0)
         return r;
     pid_t holder;
@@ -150,28 +176,29 @@ int box_lock(const struct rb_ctx *ctx, long id, bool create, struct rb_box *box)
     return 0;
 }
 
-int box_lock_free_id(const struct rb_ctx *ctx, struct rb_box *box)
+int box_lock_free_id(const struct rb_ctx *ctx, struct rb_box *box, struct rb_error *err)
 {
     for (uint32_t id = 0; id < ctx->cfg.num_boxes; id++) {
-        int r = box_describe(ctx, id, box);
+        int r = describe(ctx, id, box, err);
         if (r < 0)
             return r;
         struct stat st;
         /* A dir without a lock is a dead box's leftover: recovery's, not ours. */
         if (lstat(box->dir, &st) == 0 || access(box->lock_path, F_OK) == 0)
             continue;
-        r = lock_open(box, O_CREAT | O_EXCL);
+        r = lock_open(box, O_CREAT | O_EXCL, err);
         if (r == -EEXIST || r == -EBUSY)
             continue;
         if (r < 0)
-            return r;
+            return r; /* the state dir is unusable: no other id will do better */
         if (lstat(box->dir, &st) == 0) {
-            box_unlock(box, true);
+            (void)box_unlock(box, true); /* lost a race for it; its new owner has the lock file */
             continue;
         }
         return 0;
     }
-    return -EAGAIN;
+    return rb_error_say(err, -EAGAIN, "no free box: all %u box ids are in use or awaiting recovery",
+                        ctx->cfg.num_boxes);
 }
 
 int box_unlock(struct rb_box *box, bool remove)
@@ -187,7 +214,7 @@ int box_unlock(struct rb_box *box, bool remove)
         if (rmdir(box->lock_dir) < 0 && errno != ENOENT && errno != ENOTEMPTY && r == 0)
             r = -errno;
     }
-    close(box->lock_fd);
+    (void)close(box->lock_fd); /* the lock goes with the fd; a close error changes nothing */
     box->lock_fd = -1;
     return r;
 }
@@ -200,33 +227,40 @@ bool box_root_mounted(const struct rb_box *box)
     return root.st_dev != parent.st_dev;
 }
 
-int box_create_root(const struct rb_ctx *ctx, const struct rb_box *box)
+/* Undoing our own steps of a failed create: what cannot be undone here is
+ * found and reported by the cleanup that follows every create. */
+static void undo_dirs(const struct rb_box *box)
+{
+    (void)rmdir(box->root);
+    (void)rmdir(box->dir);
+}
+
+int box_create_root(const struct rb_ctx *ctx, const struct rb_box *box, struct rb_error *err)
 {
     const struct rb_limits *l = &ctx->cfg.limits;
     int r = mkdir_p(ctx->cfg.work_root, 0755);
     if (r < 0)
-        return r;
+        return rb_error_set(err, r, "cannot create the work root %s", ctx->cfg.work_root);
     if (mkdir(box->dir, 0755) < 0 && errno != EEXIST)
-        return -errno;
+        return rb_error_set(err, -errno, "cannot create the box dir %s", box->dir);
     if (mkdir(box->root, 0755) < 0 && errno != EEXIST) {
-        r = -errno;
-        rmdir(box->dir);
+        r = rb_error_set(err, -errno, "cannot create the box root %s", box->root);
+        undo_dirs(box);
         return r;
     }
     char opts[128];
-    snprintf(opts, sizeof(opts), "size=%" PRIu64 ",nr_inodes=%" PRIu64 ",mode=0755", l->box_size,
-             l->box_inodes);
-    if (mount(box->name, box->root, "tmpfs", MS_NOSUID | MS_NODEV, opts) < 0) {
+    r = fmt(opts, sizeof(opts), "size=%" PRIu64 ",nr_inodes=%" PRIu64 ",mode=0755", l->box_size, l->box_inodes);
+    if (r == 0 && mount(box->name, box->root, "tmpfs", MS_NOSUID | MS_NODEV, opts) < 0)
         r = -errno;
-        rmdir(box->root);
-        rmdir(box->dir);
+    if (r < 0) {
+        (void)rb_error_set(err, r, "cannot mount the box's tmpfs on %s", box->root);
+        undo_dirs(box);
         return r;
     }
     if (mkdir(box->workdir, 0755) < 0 || chown(box->workdir, getuid(), getgid()) < 0) {
-        r = -errno;
-        umount2(box->root, MNT_DETACH);
-        rmdir(box->root);
-        rmdir(box->dir);
+        r = rb_error_set(err, -errno, "cannot make the work dir %s", box->workdir);
+        (void)umount2(box->root, MNT_DETACH); /* undo; cleanup verifies it went */
+        undo_dirs(box);
         return r;
     }
     return 0;
@@ -243,10 +277,13 @@ static int chown_entry(int dirfd, const char *name, const struct stat *st, void 
     return fchownat(dirfd, name, t->uid, t->gid, AT_SYMLINK_NOFOLLOW) < 0 ? -errno : 0;
 }
 
-int box_chown_workdir(const struct rb_box *box, uid_t uid, gid_t gid, bool tree)
+int box_chown_workdir(const struct rb_box *box, uid_t uid, gid_t gid, bool tree, struct rb_error *err)
 {
     if (!tree)
-        return lchown(box->workdir, uid, gid) < 0 ? -errno : 0;
+        return lchown(box->workdir, uid, gid) < 0
+                   ? rb_error_set(err, -errno, "cannot hand the work dir %s to uid %u", box->workdir, (unsigned)uid)
+                   : 0;
     struct chown_target t = { uid, gid };
-    return walk_tree(box->workdir, chown_entry, &t);
+    int r = walk_tree(box->workdir, chown_entry, &t);
+    return r < 0 ? rb_error_set(err, r, "cannot hand the files under %s to uid %u", box->workdir, (unsigned)uid) : 0;
 }

@@ -8,6 +8,7 @@
 #include <sys/types.h>
 
 #include "context.h"
+#include "error.h"
 
 #define RB_BOX_NAME_MAX 128
 #define RB_BOX_PATH_MAX 512
@@ -29,14 +30,17 @@ struct rb_box {
 /* Fills the identity of box `id` (no I/O). -ERANGE if id is out of range. */
 int box_describe(const struct rb_ctx *ctx, long id, struct rb_box *box);
 
+/* The functions below that take `err` name what failed there, with the path. */
+
 /* Takes the box's lock (flock on the lock file), creating the file when
- * `create`. -EBUSY if another live process holds it; -ENOENT if !create and
- * the box was never initialised. */
-int box_lock(const struct rb_ctx *ctx, long id, bool create, struct rb_box *box);
-/* Allocates a free one-shot box without races between parallel callers. */
-int box_lock_free_id(const struct rb_ctx *ctx, struct rb_box *box);
+ * `create`. -ERANGE for an id past num_boxes; -EBUSY if another live process
+ * holds it; -ENOENT if !create and the box was never initialised. */
+int box_lock(const struct rb_ctx *ctx, long id, bool create, struct rb_box *box, struct rb_error *err);
+/* Allocates a free one-shot box without races between parallel callers.
+ * -EAGAIN when every id is taken; another -errno when the state dir is unusable. */
+int box_lock_free_id(const struct rb_ctx *ctx, struct rb_box *box, struct rb_error *err);
 /* Records who holds the box (pid 0: idle persistent box). */
-int box_write_lock_info(const struct rb_box *box, pid_t holder);
+int box_write_lock_info(const struct rb_box *box, pid_t holder, struct rb_error *err);
 /* Reads the lock file's JSON (pid, persistent). */
 int box_read_lock_info(const char *lock_path, pid_t *holder, bool *persistent);
 /* Releases the lock; with `remove`, the lock file and dir go too. */
@@ -44,12 +48,12 @@ int box_unlock(struct rb_box *box, bool remove);
 
 /* Creates <dir>, mounts the tmpfs root and makes the skeleton. Undoes its own
  * steps on failure. */
-int box_create_root(const struct rb_ctx *ctx, const struct rb_box *box);
+int box_create_root(const struct rb_ctx *ctx, const struct rb_box *box, struct rb_error *err);
 bool box_root_mounted(const struct rb_box *box);
 /* isolate's hand-over: before a run only the work dir itself goes to the box
  * user, so the program can create files while the judge's own files keep
  * their owner and modes (a 0600 input stays unreadable, a 0722 output stays
  * writable); after the run the whole tree goes back to the caller (`tree`). */
-int box_chown_workdir(const struct rb_box *box, uid_t uid, gid_t gid, bool tree);
+int box_chown_workdir(const struct rb_box *box, uid_t uid, gid_t gid, bool tree, struct rb_error *err);
 
 #endif

@@ -289,8 +289,8 @@ void cleanup_find_leftovers(const struct rb_ctx *ctx, const struct rb_box *box,
     struct stat st;
     /* Nothing can be mounted below a directory that does not exist: the
      * mount table is read only when the box dir is still there. */
-    if (lstat(box->dir, &st) < 0 && errno == ENOENT)
-        return;
+    if (lstat(box->dir, &st) < 0 && (errno == ENOENT || errno == ENOTDIR))
+        return; /* ENOTDIR: the work root is below a file, so no box dir can be there */
     left->dirs = 1;
     char **targets;
     int n;

@@ -1,11 +1,16 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+/* cli_opt: the option scanner, value parsers and request-option table both
+ * command-line syntaxes share, and the --dir/--env rules of a request. */
 #include "cli_opt.h"
 
 #include <errno.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "cli.h"
+#include "dirrules.h"
 #include "util.h"
 
 int cli_fail(char *err, size_t errlen, const char *fmt, ...)
@@ -43,21 +48,46 @@ static bool all_digits(const char *s)
 static void take_optional(struct opt_iter *it, struct opt_hit *hit)
 {
     const char *next = it->i < it->argc ? it->argv[it->i] : NULL;
-    if (next && (it->optional_takes_word ? next[0] != '-' : all_digits(next)))
+    if (next && (it->syntax == CLI_NATIVE ? next[0] != '-' : all_digits(next)))
         hit->val = it->argv[it->i++];
+}
+
+/* The short option c (if not 0) or the long one name[0..n). */
+static bool opt_is(const struct opt_def *d, char c, const char *name, size_t n)
+{
+    if (c)
+        return d->shrt == c;
+    return d->lng && strlen(d->lng) == n && !strncmp(d->lng, name, n);
+}
+
+/* Looks among the command's own options, then among the request options
+ * spelt so in the iterator's syntax. Fills hit->def and hit->req. */
+static bool find_opt(const struct opt_iter *it, const struct opt_def *defs, char c, const char *name, size_t n,
+                     struct opt_hit *hit)
+{
+    for (const struct opt_def *d = defs; d->id; d++) {
+        if (opt_is(d, c, name, n)) {
+            hit->def = d;
+            return true;
+        }
+    }
+    for (const struct req_opt *o = it->reqs; o && o->def.id; o++) {
+        if (o->val[it->syntax] != RV_ABSENT && opt_is(&o->def, c, name, n)) {
+            hit->def = &o->def;
+            hit->req = o;
+            return true;
+        }
+    }
+    return false;
 }
 
 static int next_short(struct opt_iter *it, const struct opt_def *defs, struct opt_hit *hit, char *err,
                       size_t errlen)
 {
     char c = *it->cluster++;
-    const struct opt_def *d;
-    for (d = defs; d->id; d++)
-        if (d->shrt && d->shrt == c)
-            break;
-    if (!d->id)
+    if (!find_opt(it, defs, c, NULL, 0, hit))
         return cli_fail(err, errlen, "unknown option '-%c'%s", c, it->ctx ? it->ctx : "");
-    hit->def = d;
+    const struct opt_def *d = hit->def;
     snprintf(hit->name, sizeof(hit->name), "-%c", c);
     if (d->arg == ARG_NONE)
         return OPT_FOUND;
@@ -95,13 +125,9 @@ int opt_next(struct opt_iter *it, const struct opt_def *defs, struct opt_hit *hi
     }
     const char *name = a + 2, *eq = strchr(name, '=');
     size_t n = eq ? (size_t)(eq - name) : strlen(name);
-    const struct opt_def *d;
-    for (d = defs; d->id; d++)
-        if (d->lng && strlen(d->lng) == n && !strncmp(d->lng, name, n))
-            break;
-    if (!d->id)
+    if (!find_opt(it, defs, 0, name, n, hit))
         return cli_fail(err, errlen, "unknown option '--%.*s'%s", (int)n, name, it->ctx ? it->ctx : "");
-    hit->def = d;
+    const struct opt_def *d = hit->def;
     snprintf(hit->name, sizeof(hit->name), "--%s", d->lng);
     if (d->arg == ARG_NONE && eq)
         return cli_fail(err, errlen, "%s takes no value", hit->name);

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* cli_opt: the option scanner and value parsers both command-line syntaxes
- * share — long options (--opt=v, --opt v), short ones (-t1, -t 1, -vs) —
- * with errors as one line naming the option as the user spelled it. */
+/* cli_opt: what both command-line syntaxes share — the option scanner (long
+ * options --opt=v and --opt v, short ones -t1, -t 1, -vs), the value
+ * parsers, and the one table of the options that fill the run request, with
+ * a column per syntax — with errors as one line naming the option as the
+ * user spelled it. */
 #ifndef RUSTBOX_CLI_OPT_H
 #define RUSTBOX_CLI_OPT_H
 
@@ -9,10 +11,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "request.h"
+
 #define CLI_BOX_ID_MAX INT32_MAX
 #define CLI_COUNT_MAX INT32_MAX
 
 enum arg_kind { ARG_NONE, ARG_REQ, ARG_OPT };
+
+/* The id of every row of request_opts: request_option handles them all. */
+#define OPT_REQUEST (-1)
 
 struct opt_def {
     const char *lng;
@@ -21,21 +28,78 @@ struct opt_def {
     int id; /* 0 ends a table */
 };
 
+/* rustbox's own (`rustbox run`) and isolate 1.10's. */
+enum cli_syntax { CLI_NATIVE, CLI_ISOLATE, CLI_SYNTAXES };
+
+/* How the value of a request option reads, which fixes the C type of the
+ * field it goes to (req_val_type). */
+enum req_val {
+    RV_ABSENT,  /* the option is not spelt this way in this syntax */
+    RV_IGNORED, /* accepted and without effect */
+    RV_SECONDS, /* double: seconds, "1.5" */
+    RV_SIZE,    /* uint64_t: bytes, with an optional K, M or G suffix */
+    RV_KIB,     /* uint64_t: a plain number of KiB, isolate's unit */
+    RV_COUNT,   /* uint64_t: a number; if the value is optional, none means 0 (unlimited) */
+    RV_TEXT,    /* char *: a non-empty word, pointing into argv */
+    RV_TRUE,    /* bool: set by the option's presence */
+    RV_DIR,     /* a --dir rule (dirrules.h) */
+    RV_ENV,     /* a --env rule */
+};
+
+/* C types of request fields, checked against the value kind of each row. */
+enum req_type { RT_OTHER, RT_DOUBLE, RT_U64, RT_STRING, RT_BOOL };
+
+/* What a value kind and a field cannot say. */
+enum req_rule {
+    RQ_MEMORY = 1 << 0,    /* an explicit memory limit (--memory, --cg-mem) */
+    RQ_AS_MEMORY = 1 << 1, /* -m, isolate's address-space limit: the memory
+                            * limit only if no RQ_MEMORY option is given,
+                            * whichever comes first */
+    RQ_STDERR = 1 << 2,    /* --stderr and --stderr-to-stdout: the later wins */
+};
+
+/* One option that fills struct rb_run_request, for both syntaxes. */
+struct req_opt {
+    struct opt_def def; /* names; id OPT_REQUEST */
+    enum req_val val[CLI_SYNTAXES];
+    size_t field;        /* offsetof(struct rb_run_request, ...) */
+    enum req_type type;  /* the field's C type */
+    unsigned limit;      /* the RB_LIM_* bit it sets */
+    unsigned rules;      /* RQ_* */
+};
+
+/* The table; ends with a row whose def.id is 0. */
+extern const struct req_opt request_opts[];
+/* The C type a value kind writes (RT_OTHER: none, or a rule list). */
+enum req_type req_val_type(enum req_val v);
+
+/* What the request options keep until the command line has been read. */
+struct req_state {
+    bool memory_explicit;
+    bool have_as_memory;
+    uint64_t as_memory;
+};
+
 struct opt_iter {
     int argc;
     char **argv;
     int i;
     const char *cluster; /* rest of a short-option cluster such as "-vs" */
     const char *ctx;     /* appended to "unknown option" errors, e.g. " for run" */
-    /* Whether an optional value (only --processes has one) may be any next
-     * word not starting with '-' (rustbox's syntax has no bare words before
-     * the program) or only a plain number (isolate's, where a bare
-     * "--processes" may be followed by the program). */
-    bool optional_takes_word;
+    /* Which column of request_opts applies, and how an optional value (only
+     * --processes has one) is taken: natively any next word not starting
+     * with '-' (rustbox's syntax has no bare words before the program), in
+     * isolate's syntax only a plain number (a bare "--processes" may be
+     * followed by the program). */
+    enum cli_syntax syntax;
+    /* request_opts if the command takes them (searched after the command's
+     * own options), or NULL. */
+    const struct req_opt *reqs;
 };
 
 struct opt_hit {
     const struct opt_def *def;
+    const struct req_opt *req; /* the row of request_opts, or NULL */
     const char *val;
     char name[40]; /* as the user spelled it: "--time" or "-t" */
 };
@@ -53,5 +117,11 @@ int val_kib(const struct opt_hit *h, uint64_t *dst, char *err, size_t errlen);
 int val_count(const struct opt_hit *h, uint64_t *dst, char *err, size_t errlen);
 int val_box_id(const struct opt_hit *h, long *dst, char *err, size_t errlen);
 int val_nonempty(const struct opt_hit *h, char **dst, char *err, size_t errlen);
+
+/* Applies one request option (h->req) in the given syntax. */
+int request_option(struct rb_run_request *req, struct req_state *st, enum cli_syntax syntax,
+                   const struct opt_hit *h, char *err, size_t errlen);
+/* Settles what depends on more than one option, once all are read. */
+void request_options_done(struct rb_run_request *req, const struct req_state *st);
 
 #endif

@@ -1,16 +1,16 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* context: the one explicit piece of state a rustbox command carries around. */
+/* context: the one explicit piece of state the library carries around — the
+ * config, the log settings and the cgroup backend chosen at start-up. It
+ * holds nothing of the command line. */
 #ifndef RUSTBOX_CONTEXT_H
 #define RUSTBOX_CONTEXT_H
 
 #include "cgroup.h"
-#include "cli.h"
 #include "config.h"
 #include "log.h"
 
 struct rb_ctx {
     struct rb_config cfg;
-    struct rb_cli cli;
     struct rb_log log;
     const struct rb_cgroup_backend *cg; /* selected at start-up; NULL if none usable */
     struct rb_cg_caps cg_caps;          /* what the selected backend can enforce */

@@ -10,7 +10,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "metrics.h"
 #include "util.h"
 
 static const char *const status_names[] = { "healthy", "unhealthy", "quarantined" };
@@ -367,8 +366,10 @@ int health_update(const struct rb_ctx *ctx, const char *actor, bool rebuild, hea
                                               : "health_changed",
                   "from=%s to=%s reason=\"%s\" actor=%s", health_status_name(tr.from), health_status_name(tr.to),
                   tr.reason, actor);
+        /* The caller counts the quarantine in the metrics: health knows
+         * nothing of them (the worker module joins the two). */
         if (tr.to == RB_QUARANTINED)
-            metrics_record_quarantine(ctx);
+            return RB_HEALTH_ENTERED_QUARANTINE;
     }
     return 0;
 }

@@ -79,10 +79,15 @@ int health_parse(const char *text, struct rb_health_state *st);
  * unreadable file yields a quarantined state naming it. */
 void health_load(const struct rb_ctx *ctx, struct rb_health_state *st);
 
+/* health_update's result when the update moved the worker into quarantine. */
+#define RB_HEALTH_ENTERED_QUARANTINE 1
+
 typedef void (*health_mutator)(struct rb_health_state *st, struct rb_transition *tr, void *data);
 /* Locks the state, loads it, applies fn, writes it back atomically if it
  * changed and appends a history record (actor) when the status moved. With
- * `rebuild`, an unreadable state file is replaced instead of kept. */
+ * `rebuild`, an unreadable state file is replaced instead of kept. Returns
+ * RB_HEALTH_ENTERED_QUARANTINE when the worker went into quarantine, 0 for
+ * any other success, -errno. The same holds for the two wrappers below. */
 int health_update(const struct rb_ctx *ctx, const char *actor, bool rebuild, health_mutator fn, void *data,
                   struct rb_health_state *out);
 

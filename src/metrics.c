@@ -469,22 +469,3 @@ void metrics_refresh_textfile(const struct rb_ctx *ctx)
         log_event(&ctx->log, RB_LOG_WARNING, "metrics_textfile_failed", "file=%s/rustbox.prom error=\"%s\"", dir,
                   strerror(-r));
 }
-
-int cmd_metrics(struct rb_ctx *ctx)
-{
-    _cleanup_free_ char *text = NULL;
-    int r = metrics_render(ctx, &text);
-    if (r < 0) {
-        log_error("cannot read the metrics store %s/metrics/counters: %s", ctx->cfg.state_dir, strerror(-r));
-        return RB_EXIT_INTERNAL;
-    }
-    if (ctx->cli.textfile_dir) {
-        r = metrics_write_textfile(ctx->cli.textfile_dir, text);
-        if (r < 0) {
-            log_error("cannot write %s/rustbox.prom: %s", ctx->cli.textfile_dir, strerror(-r));
-            return RB_EXIT_INTERNAL;
-        }
-    }
-    fputs(text, stdout);
-    return fflush(stdout) == 0 ? RB_EXIT_OK : RB_EXIT_INTERNAL;
-}

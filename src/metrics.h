@@ -82,7 +82,4 @@ int metrics_write_textfile(const char *dir, const char *text);
  * a failure is logged (metrics_textfile_failed), never fatal. */
 void metrics_refresh_textfile(const struct rb_ctx *ctx);
 
-/* rustbox metrics [--textfile DIR] */
-int cmd_metrics(struct rb_ctx *ctx);
-
 #endif

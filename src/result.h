@@ -61,7 +61,7 @@ struct rb_result {
     long box_id;
     enum rb_verdict verdict;
     const char *reason; /* static text or points into reason_buf */
-    char reason_buf[256];
+    char reason_buf[768]; /* room for an error naming a path */
     bool exited;  /* exit_code valid */
     int exit_code;
     int signal;   /* 0: none */

@@ -7,7 +7,6 @@
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -17,16 +16,16 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "env.h"
 #include "sandbox.h"
 #include "seccomp_policy.h"
 #include "util.h"
+#include "verdict.h"
 
 extern char **environ;
 
 /* Signals that ask rustbox to stop; during a run they end the box cleanly. */
 static const int stop_signals[] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT };
-
-enum kill_reason { KILL_NONE, KILL_CPU, KILL_WALL, KILL_OUTPUT, KILL_INTERRUPTED };
 
 struct capture {
     int fd;
@@ -44,7 +43,7 @@ struct supervisor {
     struct capture out, err;
     size_t captured;
     bool truncated;
-    enum kill_reason killed;
+    enum rb_kill_reason killed;
     double started;
     int sigfd;        /* termination signals sent to rustbox itself */
     int interrupted_by;
@@ -64,6 +63,25 @@ void run_controls(const struct rb_ctx *ctx, unsigned *applied, unsigned *missing
         *applied &= ~(1u << RB_CTL_CGROUP);
         *missing |= 1u << RB_CTL_CGROUP;
     }
+}
+
+void run_result_init(const struct rb_ctx *ctx, long box_id, const struct rb_limits *limits, struct rb_result *res)
+{
+    memset(res, 0, sizeof(*res));
+    res->box_id = box_id;
+    res->limits = *limits;
+    res->strict = ctx->cfg.strict;
+    res->cgroup_backend = ctx->cg ? ctx->cg->name : "none";
+    run_controls(ctx, &res->controls_applied, &res->controls_missing);
+}
+
+void run_result_fail(const struct rb_ctx *ctx, long box_id, const struct rb_limits *limits, const char *reason,
+                     struct rb_result *res)
+{
+    run_result_init(ctx, box_id, limits, res);
+    res->verdict = RB_IE;
+    (void)snprintf(res->reason_buf, sizeof(res->reason_buf), "%s", reason); /* a long reason keeps its start */
+    res->reason = res->reason_buf;
 }
 
 static pid_t clone_proxy(int *pidfd)
@@ -109,9 +127,9 @@ static int capture_read(struct supervisor *sv, struct capture *c, uint64_t limit
     }
 }
 
-static void kill_box(struct supervisor *sv, enum kill_reason why)
+static void kill_box(struct supervisor *sv, enum rb_kill_reason why)
 {
-    if (sv->killed == KILL_NONE)
+    if (sv->killed == RB_KILL_NONE)
         sv->killed = why;
     /* SIGKILL to the namespace's pid 1 kills every process in it. */
     syscall(SYS_pidfd_send_signal, sv->pidfd, SIGKILL, NULL, 0);
@@ -143,11 +161,11 @@ static void check_limits(struct supervisor *sv, const struct rb_limits *l)
 {
     if (l->cpu_time_s > 0 && sv->have_cg &&
         (double)cpu_used_ns(sv) / 1e9 > l->cpu_time_s + l->extra_time_s)
-        kill_box(sv, KILL_CPU);
+        kill_box(sv, RB_KILL_CPU);
     if (l->wall_time_s > 0 && monotonic_s() - sv->started > l->wall_time_s)
-        kill_box(sv, KILL_WALL);
+        kill_box(sv, RB_KILL_WALL);
     if (sv->truncated)
-        kill_box(sv, KILL_OUTPUT);
+        kill_box(sv, RB_KILL_OUTPUT);
 }
 
 static int supervise(struct supervisor *sv, const struct rb_limits *l)
@@ -179,7 +197,7 @@ static int supervise(struct supervisor *sv, const struct rb_limits *l)
             /* Asked to stop: end the box now and let cleanup run, rather
              * than die and leave it for recovery. */
             sv->interrupted_by = (int)si.ssi_signo;
-            kill_box(sv, KILL_INTERRUPTED);
+            kill_box(sv, RB_KILL_INTERRUPTED);
         }
         proxy_done = n > 0 && (pfd[0].revents & POLLIN);
         if (!proxy_done)
@@ -213,63 +231,6 @@ static void read_reports(struct supervisor *sv)
             sv->status = rep.value;
             sv->have_status = true;
         }
-    }
-}
-
-static void set_reason(struct rb_result *res, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void set_reason(struct rb_result *res, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(res->reason_buf, sizeof(res->reason_buf), fmt, ap);
-    va_end(ap);
-    res->reason = res->reason_buf;
-}
-
-static void classify(const struct supervisor *sv, const struct rb_cg_usage *u, struct rb_result *res)
-{
-    const struct rb_limits *l = &res->limits;
-    if (sv->have_setup_error) {
-        res->verdict = RB_IE;
-        set_reason(res, "setup failed: %s: %s", sv->setup_error.what, strerror(sv->setup_error.value));
-        return;
-    }
-    if (sv->have_status) {
-        res->exited = WIFEXITED(sv->status);
-        res->exit_code = res->exited ? WEXITSTATUS(sv->status) : 0;
-        res->signal = WIFSIGNALED(sv->status) ? WTERMSIG(sv->status) : 0;
-    }
-    if (sv->killed == KILL_INTERRUPTED) {
-        res->verdict = RB_IE;
-        set_reason(res, "interrupted by %s", strsignal(sv->interrupted_by));
-    } else if (sv->killed == KILL_CPU || (l->cpu_time_s > 0 && res->cpu_time_s > l->cpu_time_s)) {
-        res->verdict = RB_TLE;
-        res->reason = "cpu_time";
-    } else if (sv->killed == KILL_WALL || (l->wall_time_s > 0 && res->wall_time_s > l->wall_time_s)) {
-        res->verdict = RB_TLE;
-        res->reason = "wall_time";
-    } else if (sv->killed == KILL_OUTPUT) {
-        res->verdict = RB_OLE;
-        res->reason = "output_limit";
-    } else if (!sv->have_status) {
-        res->verdict = RB_IE;
-        res->reason = "the sandbox ended without reporting the program's status";
-    } else if (res->signal == SIGXFSZ) {
-        res->verdict = RB_OLE;
-        res->reason = "file_size";
-    } else if (res->signal == SIGSYS) {
-        res->verdict = RB_SV;
-        res->reason = "seccomp";
-    } else if (u->oom_kills > 0 && !(res->exited && res->exit_code == 0)) {
-        res->verdict = RB_MLE;
-        res->reason = "memory";
-    } else if (res->signal == SIGXCPU) {
-        res->verdict = RB_TLE;
-        res->reason = "cpu_time";
-    } else if (res->signal) {
-        res->verdict = RB_SIG;
-    } else {
-        res->verdict = res->exit_code == 0 ? RB_OK : RB_RE;
     }
 }
 
@@ -317,12 +278,7 @@ static int fresh_cgroup(const struct rb_ctx *ctx, const struct rb_box *box, cons
 int run_in_box(struct rb_ctx *ctx, struct rb_box *box, const struct rb_run_request *req,
                struct rb_result *res)
 {
-    memset(res, 0, sizeof(*res));
-    res->box_id = box->id;
-    res->limits = req->limits;
-    res->strict = ctx->cfg.strict;
-    res->cgroup_backend = ctx->cg ? ctx->cg->name : "none";
-    run_controls(ctx, &res->controls_applied, &res->controls_missing);
+    run_result_init(ctx, box->id, &req->limits, res);
 
     struct supervisor sv = { .req = req, .pidfd = -1, .report_fd = -1, .sigfd = -1 };
     sv.out.fd = sv.err.fd = -1;
@@ -335,15 +291,15 @@ int run_in_box(struct rb_ctx *ctx, struct rb_box *box, const struct rb_run_reque
 
     if (ctx->cg && (r = fresh_cgroup(ctx, box, &req->limits, &sv.cg)) < 0) {
         res->verdict = RB_IE;
-        set_reason(res, "cannot create cgroup %s: %s", box->name, strerror(-r));
+        verdict_set_reason(res, "cannot create cgroup %s: %s", box->name, strerror(-r));
         return 0;
     }
     sv.have_cg = ctx->cg != NULL;
     if ((r = open_pipes(&sv, report, out, err, capture && !req->stdout_path,
                         capture && !req->stderr_path && !req->stderr_to_stdout)) < 0 ||
-        !(filter = seccomp_policy_build(&r)) || !(envp = sandbox_build_env(req, environ))) {
+        !(filter = seccomp_policy_build(&r)) || !(envp = env_build(req, environ))) {
         res->verdict = RB_IE;
-        set_reason(res, "cannot prepare the run: %s", strerror(r ? -r : ENOMEM));
+        verdict_set_reason(res, "cannot prepare the run: %s", strerror(r ? -r : ENOMEM));
         goto out;
     }
 
@@ -368,7 +324,7 @@ int run_in_box(struct rb_ctx *ctx, struct rb_box *box, const struct rb_run_reque
         sandbox_proxy_main(&spec);
     if (sv.proxy < 0) {
         res->verdict = RB_IE;
-        set_reason(res, "cannot create the box's namespaces: %s", strerror(errno));
+        verdict_set_reason(res, "cannot create the box's namespaces: %s", strerror(errno));
         goto out;
     }
     /* Only the box may hold the write ends, so EOF means the box is gone. */
@@ -395,11 +351,20 @@ int run_in_box(struct rb_ctx *ctx, struct rb_box *box, const struct rb_run_reque
     res->cpu_time_s = (double)u.cpu_ns / 1e9;
     res->memory_peak_kib = u.memory_peak / 1024;
     res->oom_killed = u.oom_kills > 0;
-    classify(&sv, &u, res);
-    if (r < 0 && res->verdict != RB_IE) {
-        res->verdict = RB_IE;
-        set_reason(res, "supervising the run failed: %s", strerror(-r));
-    }
+    struct rb_verdict_input vin = {
+        .setup_what = sv.have_setup_error ? sv.setup_error.what : NULL,
+        .setup_errno = sv.setup_error.value,
+        .have_status = sv.have_status,
+        .status = sv.status,
+        .killed = sv.killed,
+        .interrupted_by = sv.interrupted_by,
+        .cpu_time_s = res->cpu_time_s,
+        .wall_time_s = res->wall_time_s,
+        .oom_kills = u.oom_kills,
+        .limits = &res->limits,
+        .supervise_error = r,
+    };
+    verdict_classify(&vin, res);
     res->out = sv.out.buf;
     res->out_len = sv.out.len;
     res->err = sv.err.buf;
@@ -422,6 +387,6 @@ out:
     free(sv.out.buf);
     free(sv.err.buf);
     seccomp_policy_free(filter);
-    sandbox_free_env(envp);
+    env_free(envp);
     return 0;
 }

@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* run: the supervisor of one run — starts the sandbox, enforces CPU, wall
- * and output limits while it runs, and turns what happened into a verdict. */
+ * and output limits while it runs, and gathers the facts its verdict
+ * (verdict.h) is decided on. */
 #ifndef RUSTBOX_RUN_H
 #define RUSTBOX_RUN_H
 
 #include "box.h"
+#include "request.h"
 #include "result.h"
 
 /* Longest the supervisor sleeps between limit checks. */
@@ -19,6 +21,13 @@
  * -errno only when res could not be filled at all. */
 int run_in_box(struct rb_ctx *ctx, struct rb_box *box, const struct rb_run_request *req,
                struct rb_result *res);
+
+/* The one constructor of a result: box, limits, the controls this host
+ * applies, the backend and strict mode, whatever the outcome will be. */
+void run_result_init(const struct rb_ctx *ctx, long box_id, const struct rb_limits *limits, struct rb_result *res);
+/* A result for a run that never started: verdict IE with the reason. */
+void run_result_fail(const struct rb_ctx *ctx, long box_id, const struct rb_limits *limits, const char *reason,
+                     struct rb_result *res);
 
 /* Which controls a run would apply and which are missing on this host. */
 void run_controls(const struct rb_ctx *ctx, unsigned *applied, unsigned *missing);

@@ -21,6 +21,7 @@
 #include <unistd.h>
 #include <linux/close_range.h>
 
+#include "env.h"
 #include "seccomp_policy.h"
 #include "util.h"
 
@@ -395,15 +396,6 @@ static void setup_stdio(const struct rb_sandbox_spec *s)
         redirect(s, STDERR_FILENO, req->stderr_path, s->stderr_fd, O_WRONLY | O_CREAT | O_TRUNC);
 }
 
-static const char *env_lookup(char **envp, const char *name)
-{
-    size_t n = strlen(name);
-    for (char **e = envp; *e; e++)
-        if (!strncmp(*e, name, n) && (*e)[n] == '=')
-            return *e + n + 1;
-    return NULL;
-}
-
 /* execvpe would search the caller's PATH; the box's own PATH is what counts. */
 static void exec_program(const struct rb_sandbox_spec *s, char *const argv[])
 {
@@ -523,71 +515,4 @@ void sandbox_proxy_main(const struct rb_sandbox_spec *s)
             _exit(0);
         }
     }
-}
-
-struct env_builder {
-    char **env;
-    size_t n;
-    bool ok;
-};
-
-/* Later entries override earlier ones with the same name. */
-static void env_set(struct env_builder *b, const char *entry)
-{
-    size_t name_len = strcspn(entry, "=");
-    char *copy = strdup(entry);
-    b->ok = b->ok && copy;
-    for (size_t i = 0; i < b->n; i++)
-        if (!strncmp(b->env[i], entry, name_len) && b->env[i][name_len] == '=') {
-            free(b->env[i]);
-            b->env[i] = copy;
-            return;
-        }
-    b->env[b->n++] = copy;
-}
-
-char **sandbox_build_env(const struct rb_run_request *req, char **caller_env)
-{
-    size_t cap = req->n_env + 4;
-    if (req->full_env)
-        for (char **e = caller_env; *e; e++)
-            cap++;
-    struct env_builder b = { calloc(cap, sizeof(char *)), 0, true };
-    if (!b.env)
-        return NULL;
-    if (req->full_env)
-        for (char **e = caller_env; *e; e++)
-            env_set(&b, *e);
-    env_set(&b, "LIBC_FATAL_STDERR_=1");
-    env_set(&b, "PATH=" RB_SANDBOX_PATH);
-    env_set(&b, "HOME=" RB_SANDBOX_HOME);
-    for (size_t i = 0; i < req->n_env; i++) {
-        const char *spec = req->env[i];
-        if (strchr(spec, '=')) {
-            env_set(&b, spec);
-            continue;
-        }
-        /* A bare name passes the caller's value through, as isolate's -E does. */
-        const char *v = env_lookup(caller_env, spec);
-        if (v) {
-            _cleanup_free_ char *entry = strdup_printf("%s=%s", spec, v);
-            b.ok = b.ok && entry;
-            if (entry)
-                env_set(&b, entry);
-        }
-    }
-    if (!b.ok) {
-        sandbox_free_env(b.env);
-        return NULL;
-    }
-    return b.env;
-}
-
-void sandbox_free_env(char **envp)
-{
-    if (!envp)
-        return;
-    for (char **e = envp; *e; e++)
-        free(*e);
-    free(envp);
 }

@@ -12,11 +12,10 @@
 
 #include "box.h"
 #include "cgroup.h"
+#include "env.h"
 #include "request.h"
 
 #define RB_SANDBOX_HOSTNAME "rustbox-sandbox"
-#define RB_SANDBOX_PATH "/usr/local/bin:/usr/bin:/bin"
-#define RB_SANDBOX_HOME "/box"
 #define RB_SANDBOX_DEV_SIZE "64k"
 
 /* Clone flags of the proxy; the controls they stand for are reported. */
@@ -48,11 +47,5 @@ struct rb_sandbox_spec {
 
 /* Runs in the cloned proxy; never returns. */
 __attribute__((noreturn)) void sandbox_proxy_main(const struct rb_sandbox_spec *spec);
-
-/* The environment of SPEC §3: fixed PATH/HOME plus what --env passes
- * (or the caller's whole environment with --full-env). Caller frees with
- * sandbox_free_env. */
-char **sandbox_build_env(const struct rb_run_request *req, char **caller_env);
-void sandbox_free_env(char **envp);
 
 #endif

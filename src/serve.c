@@ -239,27 +239,22 @@ __attribute__((format(printf, 2, 0))) static void mhd_logger(void *cls, const ch
 
 /* ---- the daemon --------------------------------------------------------- */
 
-int cmd_serve(struct rb_ctx *ctx)
+int serve_run(struct rb_ctx *ctx, const char *listen, struct rb_error *error)
 {
-    const char *spec = ctx->cli.listen ? ctx->cli.listen : ctx->cfg.metrics_listen;
+    const char *spec = listen ? listen : ctx->cfg.metrics_listen;
     struct rb_listen_addr a;
     char err[256];
-    if (serve_parse_listen(spec, &a, err, sizeof(err)) < 0) {
-        log_error("%s", err);
-        return RB_EXIT_USAGE;
-    }
-    if (!a.loopback && !ctx->cfg.metrics_allow_remote) {
-        log_error("refusing to serve on %s: not a loopback address (set \"metrics\": {\"allow_remote\": true} in "
-                  "the config to allow it)",
-                  a.text);
-        return RB_EXIT_USAGE;
-    }
+    if (serve_parse_listen(spec, &a, err, sizeof(err)) < 0)
+        return rb_error_say(error, -EINVAL, "%s", err);
+    if (!a.loopback && !ctx->cfg.metrics_allow_remote)
+        return rb_error_say(error, -EINVAL,
+                            "refusing to serve on %s: not a loopback address (set \"metrics\": {\"allow_remote\": "
+                            "true} in the config to allow it)",
+                            a.text);
 
     struct mhd_api mhd;
-    if (mhd_load(&mhd, err, sizeof(err)) < 0) {
-        log_error("%s", err);
-        return RB_EXIT_INTERNAL;
-    }
+    if (mhd_load(&mhd, err, sizeof(err)) < 0)
+        return rb_error_say(error, -ELIBACC, "%s", err);
     struct serve_env env = { ctx, &mhd };
 
     /* The signals are blocked before libmicrohttpd starts its thread, which
@@ -271,9 +266,9 @@ int cmd_serve(struct rb_ctx *ctx)
     int r = pthread_sigmask(SIG_BLOCK, &stop, NULL);
     _cleanup_close_ int sfd = r == 0 ? signalfd(-1, &stop, SFD_CLOEXEC) : -1;
     if (sfd < 0) {
-        dlclose(mhd.lib);
-        log_error("cannot set up signal handling: %s", strerror(r ? r : errno));
-        return RB_EXIT_INTERNAL;
+        int e = r ? r : errno;
+        (void)dlclose(mhd.lib); /* unused: nothing to lose */
+        return rb_error_set(error, -e, "cannot set up signal handling");
     }
     (void)signal(SIGPIPE, SIG_IGN);
 
@@ -289,9 +284,10 @@ int cmd_serve(struct rb_ctx *ctx)
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)RB_SERVE_CONN_TIMEOUT_S, MHD_OPTION_END);
     if (!d) {
         int e = errno;
-        dlclose(mhd.lib);
-        log_error("cannot listen on %s: %s", a.text, e ? strerror(e) : "the HTTP server did not start");
-        return RB_EXIT_INTERNAL;
+        (void)dlclose(mhd.lib); /* unused: nothing to lose */
+        if (e)
+            return rb_error_set(error, -e, "cannot listen on %s", a.text);
+        return rb_error_say(error, -EIO, "cannot listen on %s: the HTTP server did not start", a.text);
     }
     const union MHD_DaemonInfo *info = mhd.get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
     log_event(&ctx->log, RB_LOG_INFO, "serve_started", "listen=%s port=%u pid=%d", a.text,
@@ -306,5 +302,5 @@ int cmd_serve(struct rb_ctx *ctx)
     dlclose(mhd.lib);
     log_event(&ctx->log, RB_LOG_INFO, "serve_stopped", "listen=%s signal=%s", a.text,
               n == (ssize_t)sizeof(si) ? sigabbrev_np((int)si.ssi_signo) : "none");
-    return RB_EXIT_OK;
+    return 0;
 }

@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 
 #include "context.h"
+#include "error.h"
 
 /* Largest request head (request line + headers) a connection may carry;
  * beyond it the request is answered 431 and the connection closed. */
@@ -29,7 +30,9 @@ struct rb_listen_addr {
  * address or "localhost". -EINVAL with one line in err otherwise. */
 int serve_parse_listen(const char *spec, struct rb_listen_addr *a, char *err, size_t errlen);
 
-/* rustbox serve [--listen ADDR]: runs until SIGTERM or SIGINT, then exits 0. */
-int cmd_serve(struct rb_ctx *ctx);
+/* Serves on listen (NULL: the config's address) until SIGTERM or SIGINT,
+ * then returns 0. -EINVAL (err says why) for an address it must not or cannot
+ * serve on; another -errno when the server cannot start. */
+int serve_run(struct rb_ctx *ctx, const char *listen, struct rb_error *err);
 
 #endif

@@ -313,7 +313,8 @@ static int remove_entry(int dirfd, const char *name, const struct stat *st, void
 int remove_tree(const char *path)
 {
     int r = walk_tree(path, remove_entry, NULL);
-    return r == -ENOENT ? 0 : r;
+    /* ENOTDIR: a component of path is a file, so path itself cannot exist. */
+    return r == -ENOENT || r == -ENOTDIR ? 0 : r;
 }
 
 /* PF_EXITING (include/linux/sched.h): the task is in do_exit. */

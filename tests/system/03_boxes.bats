@@ -191,3 +191,40 @@ barrier_run() {
     ids=$(cat "$BATS_TEST_TMPDIR"/r[0-9] | jq -r .box_id | sort -u)
     [[ "$(wc -l <<<"$ids")" == 8 ]] || fail "box ids not distinct: $ids"
 }
+
+# A config like the file's own but with one key replaced (jq expression).
+config_with() {
+    jq "$1" "$T/config.json" >"$BATS_TEST_TMPDIR/config.json"
+    echo "$BATS_TEST_TMPDIR/config.json"
+}
+
+@test "a work_root below a regular file: IE naming the path, the real controls, no cleanup failure counted" {
+    local cfg strict_controls
+    : >"$BATS_TEST_TMPDIR/afile"
+    cfg=$(config_with ".work_root = \"$BATS_TEST_TMPDIR/afile/work\" | .state_dir = \"$BATS_TEST_TMPDIR/state\"")
+    RUSTBOX_CONFIG=$cfg rb run --dry-run -- /bin/true
+    strict_controls=$(jq -c '.controls' <<<"$out")
+    RUSTBOX_CONFIG=$cfg rb run -- /bin/true
+    expect_status 2
+    expect_jq .verdict IE
+    expect_true "(.reason | contains(\"$BATS_TEST_TMPDIR/afile/work\")) and (.reason | contains(\"Not a directory\"))"
+    # The result reports the controls this host applies, as --dry-run does.
+    [[ "$(jq -c '.controls' <<<"$out")" == "$strict_controls" ]] ||
+        fail "controls $(jq -c .controls <<<"$out") differ from the host's $strict_controls"
+    expect_jq .cleanup.outcome success
+    RUSTBOX_CONFIG=$cfg rb health
+    expect_status 0
+    expect_jq .status healthy
+    expect_jq .failed_cleanup_count 0
+}
+
+@test "an unusable state_dir: the error names the path and the errno" {
+    local cfg
+    cfg=$(config_with '.state_dir = "/proc/rustbox-no-such-dir"')
+    RUSTBOX_CONFIG=$cfg rb run -- /bin/true
+    expect_status 2
+    grep -qF '/proc/rustbox-no-such-dir/boxes/' <<<"$err" || fail "the error does not name the state dir"
+    grep -qF 'No such file or directory' <<<"$err" || fail "the error does not name the errno"
+    grep -q 'no free box' <<<"$err" && fail "the error blames the box ids"
+    [[ ! -e /proc/rustbox-no-such-dir ]] || fail "something was made under /proc"
+}

@@ -240,6 +240,29 @@ EOF
     expect_metric 'rustbox_worker_health{status="healthy"}' 1
 }
 
+@test "strays found while init re-creates a box count and quarantine as they do for run" {
+    local uid stray viol quar
+    viol=$(metric rustbox_containment_violations_total)
+    quar=$(metric rustbox_worker_quarantined_total)
+    rb_init 803
+    uid=$(box_uid 803)
+    setpriv --reuid="$uid" --regid="$uid" --clear-groups sleep 300 &
+    stray=$!
+    echo "$stray" >>"$HOLDERS"
+    wait_for_uid "$stray" "$uid" || fail "the stray never took uid $uid"
+    rb init --box-id 803
+    grep -q 'event=containment_violation .*actor=init' <<<"$err" ||
+        fail "no containment_violation event naming init"
+    ps -p "$stray" >/dev/null && fail "init left the stray alive"
+    expect_metric_delta rustbox_containment_violations_total "$viol" 1
+    expect_metric_delta rustbox_worker_quarantined_total "$quar" 1
+    rb health
+    expect_jq .quarantine_reason orphan_process_detected
+    rb health --recover
+    rb health --unquarantine --reason 'stray gone'
+    expect_status 0
+}
+
 @test "a manual quarantine moves the gauge and the counter; unquarantine moves the gauge back" {
     local quar
     quar=$(metric rustbox_worker_quarantined_total)

@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* cmd: the commands — each takes the parsed command line, calls the library
+ * and prints what it got back (JSON, isolate's meta file and status line, or
+ * the library's error text unchanged). Each returns the process exit status. */
+#ifndef RUSTBOX_CMD_H
+#define RUSTBOX_CMD_H
+
+#include "cli.h"
+#include "context.h"
+
+/* cmd_box.c: the box lifecycle and the capability report of --dry-run. */
+int cmd_init(struct rb_ctx *ctx, struct rb_cli *cli);
+int cmd_run(struct rb_ctx *ctx, struct rb_cli *cli);
+int cmd_cleanup(struct rb_ctx *ctx, struct rb_cli *cli);
+int cmd_dry_run(struct rb_ctx *ctx, struct rb_cli *cli);
+
+/* cmd_health.c: health in all its forms, and audit. */
+int cmd_health(struct rb_ctx *ctx, struct rb_cli *cli);
+int cmd_audit(struct rb_ctx *ctx, struct rb_cli *cli);
+
+/* cmd_report.c: metrics, baseline and serve. */
+int cmd_metrics(struct rb_ctx *ctx, struct rb_cli *cli);
+int cmd_baseline(struct rb_ctx *ctx, struct rb_cli *cli);
+int cmd_serve(struct rb_ctx *ctx, struct rb_cli *cli);
+
+#endif

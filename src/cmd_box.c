@@ -1,0 +1,156 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <errno.h>
+#include <fcntl.h>
+#include <json-c/json.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cmd.h"
+#include "lifecycle.h"
+#include "log.h"
+#include "run.h"
+#include "util.h"
+
+/* isolate reports every error with status 2; rustbox's own syntax uses 64 for
+ * what the caller got wrong. */
+static int usage_status(const struct rb_cli *cli)
+{
+    return cli->isolate_mode ? RB_EXIT_INTERNAL : RB_EXIT_USAGE;
+}
+
+/* The exit status of a lifecycle call that did not do its job; its error
+ * text is printed as the library worded it. */
+static int failure_status(const struct rb_cli *cli, enum rb_status st, const struct rb_error *err)
+{
+    if (err->code)
+        log_error("%s", err->text);
+    switch (st) {
+    case RB_STATUS_REFUSED: return usage_status(cli);
+    case RB_STATUS_QUARANTINED: return RB_EXIT_QUARANTINED;
+    default: return RB_EXIT_INTERNAL;
+    }
+}
+
+int cmd_init(struct rb_ctx *ctx, struct rb_cli *cli)
+{
+    struct rb_box box;
+    struct rb_error err = { 0 };
+    enum rb_status st = lifecycle_init(ctx, cli->box_id, &box, &err);
+    if (st != RB_STATUS_DONE)
+        return failure_status(cli, st, &err);
+    printf("%s\n", box.root);
+    return RB_EXIT_OK;
+}
+
+int cmd_cleanup(struct rb_ctx *ctx, struct rb_cli *cli)
+{
+    struct rb_cleanup_report rep;
+    struct rb_error err = { 0 };
+    bool existed;
+    enum rb_status st = lifecycle_cleanup(ctx, cli->box_id, &rep, &existed, &err);
+    if (st != RB_STATUS_DONE && !existed)
+        return failure_status(cli, st, &err);
+    if (existed && !cli->isolate_mode) {
+        _cleanup_free_ char *json = cleanup_report_to_json(cli->box_id, &rep);
+        printf("%s\n", json ? json : "{}");
+    }
+    return st == RB_STATUS_DONE ? RB_EXIT_OK : failure_status(cli, st, &err);
+}
+
+static json_object *controls_json(const struct rb_ctx *ctx)
+{
+    unsigned applied, missing;
+    run_controls(ctx, &applied, &missing);
+    json_object *o = json_object_new_object(), *a = json_object_new_array(), *m = json_object_new_array();
+    for (int c = 0; c < RB_CTL_COUNT; c++)
+        json_object_array_add((applied >> c) & 1 ? a : m, json_object_new_string(control_name(c)));
+    json_object_object_add(o, "applied", a);
+    json_object_object_add(o, "missing", m);
+    json_object_object_add(o, "cgroup_backend", json_object_new_string(ctx->cg ? ctx->cg->name : "none"));
+    json_object_object_add(o, "strict", json_object_new_boolean(ctx->cfg.strict));
+    return o;
+}
+
+int cmd_dry_run(struct rb_ctx *ctx, struct rb_cli *cli)
+{
+    (void)cli; /* the report is of the host, whatever the request */
+    const struct rb_cg_caps *caps = &ctx->cg_caps;
+    _cleanup_json_ json_object *o = json_object_new_object();
+    json_object_object_add(o, "schema", json_object_new_string("rustbox.capabilities/1"));
+    json_object_object_add(o, "controls", controls_json(ctx));
+    json_object *cg = json_object_new_object();
+    json_object_object_add(cg, "requested", json_object_new_string(cgroup_backend_name(ctx->cfg.cgroup_backend)));
+    json_object_object_add(cg, "memory", json_object_new_boolean(ctx->cg && caps->memory));
+    json_object_object_add(cg, "pids", json_object_new_boolean(ctx->cg && caps->pids));
+    json_object_object_add(cg, "cpu", json_object_new_boolean(ctx->cg && caps->cpu));
+    json_object_object_add(cg, "detail", caps->why[0] ? json_object_new_string(caps->why) : NULL);
+    json_object_object_add(o, "cgroup", cg);
+    json_object_object_add(o, "pidfd_mode", json_object_new_string("native"));
+    json_object_object_add(o, "namespace_support", json_object_new_string("full"));
+    unsigned applied, missing;
+    run_controls(ctx, &applied, &missing);
+    json_object_object_add(o, "would_run", json_object_new_boolean(!(missing && ctx->cfg.strict)));
+    printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+    return RB_EXIT_OK;
+}
+
+/* The meta file is the caller's, outside the box: write it with the caller's
+ * own uid when rustbox runs set-uid, as isolate does. */
+static int write_meta(const char *path, const char *text)
+{
+    uid_t euid = geteuid();
+    bool drop = getuid() != euid;
+    if (drop && seteuid(getuid()) < 0)
+        return -errno;
+    int r = write_file(path, text, O_CREAT | O_TRUNC);
+    if (drop && seteuid(euid) < 0 && r == 0)
+        r = -errno;
+    return r;
+}
+
+static void isolate_status_line(const struct rb_result *res)
+{
+    if (res->verdict == RB_OK)
+        fprintf(stderr, "OK (%.3f sec real, %.3f sec wall)\n", res->cpu_time_s, res->wall_time_s);
+    else
+        fprintf(stderr, "%s%s%s\n", verdict_name(res->verdict), res->reason ? ": " : "",
+                res->reason ? res->reason : "");
+}
+
+static int report_result(const struct rb_cli *cli, const struct rb_result *res)
+{
+    int status = result_exit_status(res, cli->isolate_mode);
+    if (cli->run.meta_path) {
+        _cleanup_free_ char *meta = result_to_meta(res, true);
+        int r = meta ? write_meta(cli->run.meta_path, meta) : -ENOMEM;
+        if (r < 0) {
+            log_error("cannot write the meta file %s: %s", cli->run.meta_path, strerror(-r));
+            status = RB_EXIT_INTERNAL;
+        }
+    }
+    if (cli->isolate_mode) {
+        if (!cli->silent)
+            isolate_status_line(res);
+        return status;
+    }
+    _cleanup_free_ char *json = result_to_json(res);
+    if (!json) {
+        log_error("cannot render the result: out of memory");
+        return RB_EXIT_INTERNAL;
+    }
+    printf("%s\n", json);
+    return status;
+}
+
+int cmd_run(struct rb_ctx *ctx, struct rb_cli *cli)
+{
+    struct rb_result res;
+    struct rb_error err = { 0 };
+    enum rb_status st = lifecycle_run(ctx, &cli->run, &res, &err);
+    if (st != RB_STATUS_DONE)
+        return failure_status(cli, st, &err);
+    int status = report_result(cli, &res);
+    result_free(&res);
+    return status;
+}

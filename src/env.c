@@ -1,0 +1,110 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* env: builds the box's environment on the supervisor's side, where a failed
+ * allocation can still become a clean IE; inside the box there would be no
+ * one left to report it. Every entry is a separate allocation owned by the
+ * array, so that env_free can always release a finished one. */
+#include "env.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "scoped.h"
+
+struct env_builder {
+    char **env; /* NULL-terminated: cap leaves room for the terminator */
+    size_t n;
+};
+
+static void env_freep(char ***envp)
+{
+    env_free(*envp);
+}
+#define _cleanup_env_ __attribute__((cleanup(env_freep)))
+
+/* Takes entry. Later entries override earlier ones with the same name; the
+ * array was sized for every entry, so adding one never allocates. */
+static void env_put(struct env_builder *b, char *entry)
+{
+    size_t name_len = strcspn(entry, "=");
+    for (size_t i = 0; i < b->n; i++)
+        if (!strncmp(b->env[i], entry, name_len) && b->env[i][name_len] == '=') {
+            free(b->env[i]);
+            b->env[i] = entry;
+            return;
+        }
+    b->env[b->n++] = entry;
+}
+
+static int env_set(struct env_builder *b, const char *entry)
+{
+    char *copy = strdup(entry);
+    if (!copy)
+        return -1;
+    env_put(b, copy);
+    return 0;
+}
+
+/* NAME=VALUE in one allocation. */
+static int env_set_pair(struct env_builder *b, const char *name, const char *value)
+{
+    size_t nl = strlen(name), vl = strlen(value);
+    char *entry = malloc(nl + vl + 2);
+    if (!entry)
+        return -1;
+    memcpy(entry, name, nl);
+    entry[nl] = '=';
+    memcpy(entry + nl + 1, value, vl + 1);
+    env_put(b, entry);
+    return 0;
+}
+
+const char *env_lookup(char *const *envp, const char *name)
+{
+    size_t n = strlen(name);
+    for (char *const *e = envp; e && *e; e++)
+        if (!strncmp(*e, name, n) && (*e)[n] == '=')
+            return *e + n + 1;
+    return NULL;
+}
+
+char **env_build(const struct rb_run_request *req, char *const *caller_env)
+{
+    /* Three fixed entries and the terminator. */
+    size_t cap = req->n_env + 4;
+    if (req->full_env)
+        for (char *const *e = caller_env; e && *e; e++)
+            cap++;
+    _cleanup_env_ char **env = calloc(cap, sizeof(char *));
+    if (!env)
+        return NULL;
+    struct env_builder b = { env, 0 };
+    if (req->full_env)
+        for (char *const *e = caller_env; e && *e; e++)
+            if (env_set(&b, *e) < 0)
+                return NULL;
+    if (env_set(&b, "LIBC_FATAL_STDERR_=1") < 0 || env_set(&b, "PATH=" RB_SANDBOX_PATH) < 0 ||
+        env_set(&b, "HOME=" RB_SANDBOX_HOME) < 0)
+        return NULL;
+    for (size_t i = 0; i < req->n_env; i++) {
+        const char *spec = req->env[i];
+        if (strchr(spec, '=')) {
+            if (env_set(&b, spec) < 0)
+                return NULL;
+            continue;
+        }
+        /* A bare name passes the caller's value through, as isolate's -E does. */
+        const char *v = env_lookup(caller_env, spec);
+        if (v && env_set_pair(&b, spec, v) < 0)
+            return NULL;
+    }
+    return TAKE_PTR(env);
+}
+
+void env_free(char **envp)
+{
+    if (!envp)
+        return;
+    for (char **e = envp; *e; e++)
+        free(*e);
+    free(envp);
+}

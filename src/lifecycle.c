@@ -1,0 +1,194 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "lifecycle.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "metrics.h"
+#include "run.h"
+#include "worker.h"
+
+/* What the caller got wrong, as against what went wrong on the host. */
+static enum rb_status status_of(int r)
+{
+    switch (r) {
+    case 0: return RB_STATUS_DONE;
+    case -ERANGE:
+    case -EBUSY: return RB_STATUS_REFUSED;
+    case -EHOSTDOWN: return RB_STATUS_QUARANTINED;
+    default: return RB_STATUS_FAILED;
+    }
+}
+
+/* A box's lock refused: busy or never initialised are the caller's to fix. */
+static enum rb_status lock_status(int r)
+{
+    return r == -ENOENT ? RB_STATUS_REFUSED : status_of(r);
+}
+
+static int check_box_id(const struct rb_ctx *ctx, long id, struct rb_error *err)
+{
+    if (id >= 0 && (uint64_t)id < ctx->cfg.num_boxes)
+        return 0;
+    return rb_error_say(err, -ERANGE, "box id %ld is out of range: num_boxes is %u (raise it in the config)", id,
+                        ctx->cfg.num_boxes);
+}
+
+/* A box's dir exists (or something is in its place). */
+static bool box_dir_present(const struct rb_box *box)
+{
+    struct stat st;
+    return lstat(box->dir, &st) == 0;
+}
+
+enum rb_status lifecycle_init(struct rb_ctx *ctx, long id, struct rb_box *box, struct rb_error *err)
+{
+    int r = check_box_id(ctx, id, err);
+    if (r == 0)
+        r = worker_refuse_if_quarantined(ctx, err);
+    if (r == 0)
+        r = box_lock(ctx, id, true, box, err);
+    if (r < 0)
+        return status_of(r);
+    /* isolate re-creates an existing box from scratch; so do we. */
+    if (box_dir_present(box)) {
+        struct rb_cleanup_report rep;
+        worker_teardown(ctx, box, RB_SCOPE_BOX, RB_LOCK_KEEP, "init", &rep);
+        if (rep.outcome == RB_CLEANUP_FAILURE) {
+            const struct rb_cleanup_error *e = cleanup_report_main_error(&rep);
+            (void)box_unlock(box, false); /* the failed box keeps its lock file for recovery */
+            (void)rb_error_say(err, -EIO, "box %ld: the old box could not be removed: %s", id, e ? e->detail : "unknown");
+            return RB_STATUS_FAILED;
+        }
+    }
+    box->persistent = true;
+    r = box_create_root(ctx, box, err);
+    if (r == 0)
+        r = box_write_lock_info(box, 0, err);
+    if (r < 0) {
+        struct rb_cleanup_report rep;
+        worker_teardown(ctx, box, RB_SCOPE_BOX, RB_LOCK_RELEASE, "init", &rep);
+        return RB_STATUS_FAILED;
+    }
+    (void)box_unlock(box, false); /* made and idle: the lock file stays, the flock goes */
+    return RB_STATUS_DONE;
+}
+
+/* Locks the persistent box a request names and makes it ready for a run. */
+static int prepare_persistent(struct rb_ctx *ctx, long id, struct rb_box *box, bool *locked, struct rb_error *err)
+{
+    int r = box_lock(ctx, id, false, box, err);
+    if (r < 0)
+        return r;
+    *locked = true;
+    if (!box_root_mounted(box))
+        return rb_error_say(err, -EUCLEAN,
+                            "box %ld is damaged: its root %s is not mounted (run: rustbox cleanup --box-id %ld)",
+                            box->id, box->root, box->id);
+    box->persistent = true;
+    r = box_write_lock_info(box, getpid(), err);
+    return r < 0 ? r : box_chown_workdir(box, box->uid, box->gid, false, err);
+}
+
+/* Takes a free one-shot box and makes it. */
+static int prepare_one_shot(struct rb_ctx *ctx, struct rb_box *box, bool *locked, struct rb_error *err)
+{
+    int r = box_lock_free_id(ctx, box, err);
+    if (r < 0)
+        return r;
+    *locked = true;
+    r = box_write_lock_info(box, getpid(), err);
+    if (r == 0)
+        r = box_create_root(ctx, box, err);
+    return r < 0 ? r : box_chown_workdir(box, box->uid, box->gid, false, err);
+}
+
+static void refuse_missing_controls(struct rb_ctx *ctx, const struct rb_run_request *req, struct rb_result *res)
+{
+    char reason[256];
+    (void)snprintf(reason, sizeof(reason), "strict mode: missing controls: cgroup (%.200s)",
+                   ctx->cg_caps.why[0] ? ctx->cg_caps.why : "no usable cgroup backend"); /* why is shorter */
+    run_result_fail(ctx, req->box_id, &req->limits, reason, res);
+    log_error("refusing to run: %s", res->reason);
+    metrics_record_run(ctx, res);
+}
+
+enum rb_status lifecycle_run(struct rb_ctx *ctx, struct rb_run_request *req, struct rb_result *res,
+                             struct rb_error *err)
+{
+    request_apply_limits(req, &ctx->cfg.limits);
+    int r = req->box_id >= 0 ? check_box_id(ctx, req->box_id, err) : 0;
+    if (r == 0)
+        r = worker_refuse_if_quarantined(ctx, err);
+    if (r < 0)
+        return status_of(r);
+    run_result_init(ctx, req->box_id, &req->limits, res);
+    if (res->controls_missing && ctx->cfg.strict) {
+        refuse_missing_controls(ctx, req, res);
+        return RB_STATUS_DONE;
+    }
+
+    struct rb_box box;
+    bool locked = false;
+    r = req->box_id >= 0 ? prepare_persistent(ctx, req->box_id, &box, &locked, err)
+                         : prepare_one_shot(ctx, &box, &locked, err);
+    if (!locked)
+        return req->box_id >= 0 ? lock_status(r) : status_of(r);
+    if (r == -EUCLEAN) {
+        (void)box_unlock(&box, false); /* untouched: its state is for cleanup to judge */
+        return RB_STATUS_FAILED;
+    }
+    if (r < 0) {
+        char reason[sizeof(res->reason_buf)];
+        (void)snprintf(reason, sizeof(reason), "cannot prepare box %ld: %s", box.id, err->text);
+        run_result_fail(ctx, box.id, &req->limits, reason, res);
+        *err = (struct rb_error){ 0 }; /* reported in the result */
+    } else {
+        (void)run_in_box(ctx, &box, req, res); /* it fills res whatever happens */
+    }
+
+    worker_teardown(ctx, &box, box.persistent ? RB_SCOPE_RUN : RB_SCOPE_BOX,
+                    box.persistent ? RB_LOCK_IDLE : RB_LOCK_RELEASE, "run", &res->cleanup);
+    res->cleanup_ran = true;
+    if (res->cleanup.outcome == RB_CLEANUP_FAILURE)
+        result_mark_cleanup_failed(res);
+    log_event(&ctx->log, RB_LOG_INFO, "run_finished", "box_id=%ld verdict=%s cpu_time_s=%.3f wall_time_s=%.3f",
+              box.id, verdict_name(res->verdict), res->cpu_time_s, res->wall_time_s);
+    metrics_record_run(ctx, res);
+    return RB_STATUS_DONE;
+}
+
+enum rb_status lifecycle_cleanup(struct rb_ctx *ctx, long id, struct rb_cleanup_report *rep, bool *existed,
+                                 struct rb_error *err)
+{
+    *existed = false;
+    int r = check_box_id(ctx, id, err);
+    if (r < 0)
+        return status_of(r);
+    struct rb_box box;
+    struct rb_error quiet = { 0 };
+    r = box_lock(ctx, id, false, &box, &quiet);
+    if (r == -ENOENT) {
+        /* No lock: either nothing to do (isolate's --cleanup of a box that
+         * never existed succeeds) or a leftover whose lock is gone. */
+        if (!box_dir_present(&box))
+            return RB_STATUS_DONE;
+        r = box_lock(ctx, id, true, &box, err);
+    } else if (r < 0) {
+        *err = quiet;
+    }
+    if (r < 0)
+        return lock_status(r);
+    *existed = true;
+    worker_teardown(ctx, &box, RB_SCOPE_BOX, RB_LOCK_RELEASE, "cleanup", rep);
+    if (rep->outcome != RB_CLEANUP_FAILURE)
+        return RB_STATUS_DONE;
+    const struct rb_cleanup_error *e = cleanup_report_main_error(rep);
+    (void)rb_error_say(err, -EIO, "box %ld: cleanup failed: %s: %s", id, e ? cleanup_error_kind_name(e->kind) : "unknown",
+                 e ? e->detail : "");
+    return RB_STATUS_FAILED;
+}
