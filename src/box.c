@@ -33,11 +33,20 @@ static int fmt(char *buf, size_t len, const char *f, ...)
     return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }
 
+/* The bounds config_load holds the path keys to (config.h) are what the
+ * longest box paths leave of these buffers. */
+_Static_assert(RB_BOX_NAME_LEN_MAX < RB_BOX_NAME_MAX, "a box name at the bounds fits");
+_Static_assert(RB_WORK_ROOT_MAX + 1 + RB_BOX_NAME_LEN_MAX + sizeof("/root/box") <= RB_BOX_PATH_MAX,
+               "<work_root>/<name>/root/box at the bounds fits");
+_Static_assert(RB_STATE_DIR_MAX + sizeof("/boxes/") - 1 + RB_BOX_ID_DIGITS_MAX + sizeof("/lock") <= RB_BOX_PATH_MAX,
+               "<state_dir>/boxes/<id>/lock at the bounds fits");
+
 int box_describe(const struct rb_ctx *ctx, long id, struct rb_box *box)
 {
     const struct rb_config *c = &ctx->cfg;
     memset(box, 0, sizeof(*box));
     box->lock_fd = -1;
+    cgroup_init(&box->cg, NULL); /* no dirs and, above all, no fd 0 held */
     if (id < 0 || (uint64_t)id >= c->num_boxes)
         return -ERANGE;
     box->id = id;
@@ -49,6 +58,9 @@ int box_describe(const struct rb_ctx *ctx, long id, struct rb_box *box)
     if (!r) r = fmt(box->workdir, sizeof(box->workdir), "%s/box", box->root);
     if (!r) r = fmt(box->lock_dir, sizeof(box->lock_dir), "%s/boxes/%ld", c->state_dir, id);
     if (!r) r = fmt(box->lock_path, sizeof(box->lock_path), "%s/lock", box->lock_dir);
+    if (!r && ctx->cg)
+        r = cgroup_describe(&box->cg, ctx->cg, &ctx->cg_caps, ctx->cg_root ? ctx->cg_root : RB_CG_ROOT_DEFAULT,
+                            c->cgroup_parent, c->name_prefix, box->name);
     return r;
 }
 

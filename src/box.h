@@ -21,13 +21,19 @@ struct rb_box {
     char workdir[RB_BOX_PATH_MAX];    /* <root>/box: /box inside */
     char lock_dir[RB_BOX_PATH_MAX];   /* <state_dir>/boxes/<id> */
     char lock_path[RB_BOX_PATH_MAX];  /* <lock_dir>/lock */
+    /* Its cgroup dirs, <name> under the backend's parents (described, not
+     * created; no backend when the host has none usable). Every run and
+     * cleanup of the box uses these, never names of its own. */
+    struct rb_cgroup cg;
     uid_t uid;
     gid_t gid;
     int lock_fd;                      /* -1 when not held */
     bool persistent;
 };
 
-/* Fills the identity of box `id` (no I/O). -ERANGE if id is out of range. */
+/* Fills the identity of box `id`, its cgroup dirs included (no I/O).
+ * -ERANGE if id is out of range, -ENAMETOOLONG if a path does not fit (the
+ * config's bounds rule that out). */
 int box_describe(const struct rb_ctx *ctx, long id, struct rb_box *box);
 
 /* The functions below that take `err` name what failed there, with the path. */

@@ -47,14 +47,28 @@ void cgroup_init(struct rb_cgroup *cg, const struct rb_cgroup_backend *b)
         cg->procs_fd[i] = -1;
 }
 
+int cgroup_describe(struct rb_cgroup *cg, const struct rb_cgroup_backend *b, const struct rb_cg_caps *caps,
+                    const char *root, const char *parent, const char *prefix, const char *name)
+{
+    cgroup_init(cg, b);
+    int r = b->parents(cg, caps, root, parent, prefix);
+    for (int i = 0; r == 0 && i < cg->n_dirs; i++) {
+        size_t used = strlen(cg->dirs[i]);
+        r = path_printf(cg->dirs[i] + used, sizeof(cg->dirs[i]) - used, "/%s", name);
+    }
+    if (r < 0)
+        cg->n_dirs = 0; /* no dir of a cut name may be created or removed */
+    return r;
+}
+
 int cgroup_open_procs(struct rb_cgroup *cg)
 {
     for (int i = 0; i < cg->n_dirs; i++) {
-        char path[300];
-        snprintf(path, sizeof(path), "%s/%s", cg->dirs[i], cg->backend->join_file);
-        cg->procs_fd[i] = open(path, O_WRONLY | O_CLOEXEC);
-        if (cg->procs_fd[i] < 0) {
-            int r = -errno;
+        char path[RB_CG_DIR_MAX + 32];
+        int r = path_printf(path, sizeof(path), "%s/%s", cg->dirs[i], cg->backend->join_file);
+        if (r == 0 && (cg->procs_fd[i] = open(path, O_WRONLY | O_CLOEXEC)) < 0)
+            r = negative_errno();
+        if (r < 0) {
             cgroup_close_procs(cg);
             return r;
         }

@@ -13,6 +13,12 @@
 
 #define RB_CG_MAX_CTRL 4
 #define RB_CG_ROOT_DEFAULT "/sys/fs/cgroup"
+/* A group dir: <root>/<controller>/<cgroup_parent>/<prefix>-<id> (v1) or
+ * <root>/<cgroup_parent or prefix>/<prefix>-<id> (v2). config.h's
+ * RB_CGROUP_PARENT_MAX is what the longest of them leaves for the parent. */
+#define RB_CG_DIR_MAX 256
+/* caps.why: a sentence that may name one group dir whole. */
+#define RB_CG_WHY_MAX (RB_CG_DIR_MAX + 160)
 
 /* What a backend can enforce on this host. */
 struct rb_cg_caps {
@@ -20,13 +26,13 @@ struct rb_cg_caps {
     bool memory;
     bool pids;
     bool cpu;         /* CPU time accounting */
-    char why[160];    /* when something is missing: what and why */
+    char why[RB_CG_WHY_MAX]; /* when something is missing: what and why */
 };
 
 struct rb_cgroup {
     const struct rb_cgroup_backend *backend;
     int n_dirs;
-    char dirs[RB_CG_MAX_CTRL][256];  /* one per hierarchy (v1) or one (v2) */
+    char dirs[RB_CG_MAX_CTRL][RB_CG_DIR_MAX]; /* one per hierarchy (v1) or one (v2) */
     int procs_fd[RB_CG_MAX_CTRL];    /* cgroup.procs, opened for the child to join */
 };
 
@@ -43,10 +49,11 @@ struct rb_cgroup_backend {
      * sync costs milliseconds per run; the payload is single-threaded then. */
     const char *join_file;
     void (*probe)(const char *root, const char *parent, struct rb_cg_caps *caps);
-    /* Fills cg->dirs for the group `name` with the controllers caps found,
-     * creating nothing. */
-    int (*paths)(struct rb_cgroup *cg, const struct rb_cg_caps *caps, const char *root, const char *parent,
-                 const char *name);
+    /* Fills cg->dirs with the dirs the groups of boxes named <prefix>-<id>
+     * live in, one per hierarchy of the controllers caps found, creating
+     * nothing. -ENAMETOOLONG if one does not fit. */
+    int (*parents)(struct rb_cgroup *cg, const struct rb_cg_caps *caps, const char *root, const char *parent,
+                   const char *prefix);
     /* Creates the group(s) and applies the limits; fresh counters. */
     int (*create)(struct rb_cgroup *cg, uint64_t memory, uint64_t pids);
     int (*usage)(const struct rb_cgroup *cg, struct rb_cg_usage *u);
@@ -69,6 +76,11 @@ const struct rb_cgroup_backend *cgroup_select(enum rb_cg_choice want, const char
                                               const char *parent, struct rb_cg_caps *caps);
 
 void cgroup_init(struct rb_cgroup *cg, const struct rb_cgroup_backend *b);
+/* cgroup_init, then the dirs of the group `name` (a box name <prefix>-<id>)
+ * under the backend's parents; no I/O. -ENAMETOOLONG if a dir does not fit
+ * (cg then has no dirs). */
+int cgroup_describe(struct rb_cgroup *cg, const struct rb_cgroup_backend *b, const struct rb_cg_caps *caps,
+                    const char *root, const char *parent, const char *prefix, const char *name);
 /* Opens the join file of every dir so the child can join with a write of "0". */
 int cgroup_open_procs(struct rb_cgroup *cg);
 /* Child side, before exec: moves the calling process into the group. */

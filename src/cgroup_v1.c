@@ -14,12 +14,16 @@
 enum { V1_MEMORY, V1_PIDS, V1_CPUACCT, V1_COUNT };
 static const char *const v1_ctrl[V1_COUNT] = { "memory", "pids", "cpuacct" };
 
-static int v1_dir(char *buf, size_t len, const char *root, const char *ctrl, const char *parent,
-                  const char *name)
+/* The longest group dir, /sys/fs/cgroup/cpuacct/<parent>/<prefix>-<id>, is
+ * what config.h's bound on cgroup_parent is derived from. */
+_Static_assert(sizeof(RB_CG_ROOT_DEFAULT "/cpuacct/") - 1 + RB_CGROUP_PARENT_MAX + 1 + RB_BOX_NAME_LEN_MAX <
+                   RB_CG_DIR_MAX,
+               "a box's v1 group dir at the config bounds fits RB_CG_DIR_MAX");
+
+/* A controller's dir below root: where the groups live (<root>/<ctrl>/<parent>). */
+static int v1_dir(char *buf, size_t len, const char *root, const char *ctrl, const char *parent)
 {
-    int n = snprintf(buf, len, "%s/%s%s%s%s%s", root, ctrl, *parent ? "/" : "", parent,
-                     name ? "/" : "", name ? name : "");
-    return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+    return path_printf(buf, len, "%s/%s%s%s", root, ctrl, *parent ? "/" : "", parent);
 }
 
 /* A controller counts when the kernel lists it as bound to a v1 hierarchy
@@ -34,10 +38,10 @@ static bool v1_controller_present(const char *table, const char *root, const cha
         if (sscanf(line, "%63s %u %u %u", name, &hier, &num, &enabled) == 4 && strcmp(name, ctrl) == 0)
             bound = hier != 0 && enabled;
     }
-    char dir[300], procs[320];
-    if (!bound || v1_dir(dir, sizeof(dir), root, ctrl, parent, NULL) < 0)
+    char dir[RB_CG_DIR_MAX], procs[RB_CG_DIR_MAX + 16];
+    if (!bound || v1_dir(dir, sizeof(dir), root, ctrl, parent) < 0 ||
+        path_printf(procs, sizeof(procs), "%s/cgroup.procs", dir) < 0)
         return false;
-    snprintf(procs, sizeof(procs), "%s/cgroup.procs", dir);
     return access(procs, F_OK) == 0;
 }
 
@@ -58,15 +62,17 @@ static void v1_probe(const char *root, const char *parent, struct rb_cg_caps *ca
                  caps->memory ? "" : " memory", caps->pids ? "" : " pids", caps->cpu ? "" : " cpuacct");
 }
 
-static int v1_paths(struct rb_cgroup *cg, const struct rb_cg_caps *caps, const char *root, const char *parent,
-                    const char *name)
+/* One parent per hierarchy in use; the prefix plays no part (v1 groups sit
+ * right in the controller's dir or in the configured parent). */
+static int v1_parents(struct rb_cgroup *cg, const struct rb_cg_caps *caps, const char *root, const char *parent,
+                      const char *prefix)
 {
     bool have[V1_COUNT] = { caps->memory, caps->pids, caps->cpu };
     cg->n_dirs = 0;
     for (int i = 0; i < V1_COUNT; i++) {
         if (!have[i])
             continue;
-        int r = v1_dir(cg->dirs[cg->n_dirs], sizeof(cg->dirs[0]), root, v1_ctrl[i], parent, name);
+        int r = v1_dir(cg->dirs[cg->n_dirs], sizeof(cg->dirs[0]), root, v1_ctrl[i], parent);
         if (r < 0)
             return r;
         cg->n_dirs++;
@@ -74,22 +80,36 @@ static int v1_paths(struct rb_cgroup *cg, const struct rb_cg_caps *caps, const c
     return 0;
 }
 
-/* Index into cg->dirs of a controller, or -1 when it is not in use. */
+/* Index into cg->dirs of a controller, or -1 when it is not in use. A dir's
+ * controller is the first "/<controller>/" in it (the component after the
+ * root): cgroup_parent may name a controller further down. */
 static int v1_find(const struct rb_cgroup *cg, int ctrl)
 {
-    char needle[32];
-    snprintf(needle, sizeof(needle), "/%s/", v1_ctrl[ctrl]);
-    for (int i = 0; i < cg->n_dirs; i++)
-        if (strstr(cg->dirs[i], needle))
+    for (int i = 0; i < cg->n_dirs; i++) {
+        const char *earliest = NULL;
+        int which = -1;
+        for (int c = 0; c < V1_COUNT; c++) {
+            char needle[32];
+            (void)snprintf(needle, sizeof(needle), "/%s/", v1_ctrl[c]); /* the names are short */
+            const char *at = strstr(cg->dirs[i], needle);
+            if (at && (!earliest || at < earliest)) {
+                earliest = at;
+                which = c;
+            }
+        }
+        if (which == ctrl)
             return i;
+    }
     return -1;
 }
 
 static int v1_write(const char *dir, const char *file, uint64_t value)
 {
-    char path[400], buf[32];
-    snprintf(path, sizeof(path), "%s/%s", dir, file);
-    snprintf(buf, sizeof(buf), "%" PRIu64, value);
+    char path[RB_CG_DIR_MAX + 64], buf[32];
+    int r = path_printf(path, sizeof(path), "%s/%s", dir, file);
+    if (r < 0)
+        return r;
+    (void)snprintf(buf, sizeof(buf), "%" PRIu64, value); /* 20 digits at most: it fits */
     return write_file(path, buf, 0);
 }
 
@@ -106,8 +126,9 @@ static int v1_create(struct rb_cgroup *cg, uint64_t memory, uint64_t pids)
     int mem = v1_find(cg, V1_MEMORY), pid = v1_find(cg, V1_PIDS);
     if (r == 0 && mem >= 0 && memory) {
         r = v1_write(cg->dirs[mem], "memory.limit_in_bytes", memory);
-        char memsw[400];
-        snprintf(memsw, sizeof(memsw), "%s/memory.memsw.limit_in_bytes", cg->dirs[mem]);
+        char memsw[RB_CG_DIR_MAX + 64];
+        if (r == 0)
+            r = path_printf(memsw, sizeof(memsw), "%s/memory.memsw.limit_in_bytes", cg->dirs[mem]);
         /* Without swap accounting the file is absent and there is no swap to limit. */
         if (r == 0 && access(memsw, F_OK) == 0)
             r = v1_write(cg->dirs[mem], "memory.memsw.limit_in_bytes", memory);
@@ -125,19 +146,19 @@ static int v1_create(struct rb_cgroup *cg, uint64_t memory, uint64_t pids)
 static int v1_usage(const struct rb_cgroup *cg, struct rb_cg_usage *u)
 {
     memset(u, 0, sizeof(*u));
-    char path[400];
+    char path[RB_CG_DIR_MAX + 64];
     int r = 0;
     int i = v1_find(cg, V1_CPUACCT);
-    if (i >= 0) {
-        snprintf(path, sizeof(path), "%s/cpuacct.usage", cg->dirs[i]);
+    if (i >= 0 && (r = path_printf(path, sizeof(path), "%s/cpuacct.usage", cg->dirs[i])) == 0)
         r = read_u64_file(path, &u->cpu_ns);
-    }
     i = v1_find(cg, V1_MEMORY);
     if (i >= 0 && r == 0) {
-        snprintf(path, sizeof(path), "%s/memory.max_usage_in_bytes", cg->dirs[i]);
-        r = read_u64_file(path, &u->memory_peak);
+        r = path_printf(path, sizeof(path), "%s/memory.max_usage_in_bytes", cg->dirs[i]);
+        if (r == 0)
+            r = read_u64_file(path, &u->memory_peak);
         _cleanup_free_ char *oom = NULL;
-        snprintf(path, sizeof(path), "%s/memory.oom_control", cg->dirs[i]);
+        if (r == 0)
+            r = path_printf(path, sizeof(path), "%s/memory.oom_control", cg->dirs[i]);
         if (r == 0 && (r = read_file(path, &oom, NULL)) == 0) {
             const char *k = strstr(oom, "oom_kill ");
             u->oom_kills = k ? strtoull(k + strlen("oom_kill "), NULL, 10) : 0;
@@ -150,10 +171,12 @@ static int v1_list_pids(const struct rb_cgroup *cg, pid_t *pids, int max)
 {
     int n = 0, missing = 0;
     for (int i = 0; i < cg->n_dirs; i++) {
-        char path[400];
+        char path[RB_CG_DIR_MAX + 16];
         _cleanup_free_ char *text = NULL;
-        snprintf(path, sizeof(path), "%s/cgroup.procs", cg->dirs[i]);
-        int r = read_file(path, &text, NULL);
+        int r = path_printf(path, sizeof(path), "%s/cgroup.procs", cg->dirs[i]);
+        if (r < 0)
+            return r;
+        r = read_file(path, &text, NULL);
         if (r == -ENOENT) {
             missing++;
             continue;
@@ -180,7 +203,7 @@ const struct rb_cgroup_backend rb_cgroup_v1 = {
     .name = "v1",
     .join_file = "tasks",
     .probe = v1_probe,
-    .paths = v1_paths,
+    .parents = v1_parents,
     .create = v1_create,
     .usage = v1_usage,
     .list_pids = v1_list_pids,

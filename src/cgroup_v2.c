@@ -41,29 +41,18 @@ static bool word_in(const char *list, const char *word)
 
 static int join_path(char *buf, size_t len, const char *a, const char *b)
 {
-    int n = snprintf(buf, len, "%s%s%s", a, *b ? "/" : "", b);
-    return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+    return path_printf(buf, len, "%s%s%s", a, *b ? "/" : "", b);
 }
 
-/* The parent below the root: the configured one, else the box prefix, which
- * is the box name "<prefix>-<id>" without its "-<id>". */
-static int v2_parent(char *buf, size_t len, const char *parent, const char *name)
+/* The parent below the root: the configured one, else the box prefix. */
+static const char *v2_parent(const char *parent, const char *prefix)
 {
-    if (*parent) {
-        int n = snprintf(buf, len, "%s", parent);
-        return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
-    }
-    const char *dash = name ? strrchr(name, '-') : NULL;
-    bool numbered = dash && dash > name && dash[1] && strspn(dash + 1, "0123456789") == strlen(dash + 1);
-    int n = numbered ? snprintf(buf, len, "%.*s", (int)(dash - name), name)
-                     : snprintf(buf, len, "%s", V2_DEFAULT_PREFIX);
-    return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+    return *parent ? parent : prefix && *prefix ? prefix : V2_DEFAULT_PREFIX;
 }
 
 static int v2_file(char *buf, size_t len, const char *dir, const char *file)
 {
-    int n = snprintf(buf, len, "%s/%s", dir, file);
-    return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+    return path_printf(buf, len, "%s/%s", dir, file);
 }
 
 static bool v2_exists(const char *dir)
@@ -133,9 +122,9 @@ static void v2_disable(const char *dir, unsigned bits)
 /* What one setup of the parent chain changed, so a failure can undo it. */
 struct v2_undo {
     int n_made;
-    char made[V2_MAX_DEPTH][256]; /* dirs created, outermost first */
+    char made[V2_MAX_DEPTH][RB_CG_DIR_MAX]; /* dirs created, outermost first */
     int n_enabled;
-    char enabled_dir[V2_MAX_DEPTH + 1][256];
+    char enabled_dir[V2_MAX_DEPTH + 1][RB_CG_DIR_MAX];
     unsigned enabled_bits[V2_MAX_DEPTH + 1];
 };
 
@@ -153,10 +142,10 @@ static int v2_enable_logged(const char *dir, struct v2_undo *u)
 {
     unsigned bits = 0;
     int r = v2_enable(dir, &bits);
-    if (r == 0 && bits && u->n_enabled <= V2_MAX_DEPTH) {
-        snprintf(u->enabled_dir[u->n_enabled], sizeof(u->enabled_dir[0]), "%s", dir);
+    /* dir is an ancestor of a group dir, so it fits the record. */
+    if (r == 0 && bits && u->n_enabled <= V2_MAX_DEPTH &&
+        path_printf(u->enabled_dir[u->n_enabled], sizeof(u->enabled_dir[0]), "%s", dir) == 0)
         u->enabled_bits[u->n_enabled++] = bits;
-    }
     return r;
 }
 
@@ -164,9 +153,10 @@ static int v2_enable_logged(const char *dir, struct v2_undo *u)
  * ancestor still on the cgroup2 mount. */
 static size_t v2_root_len(const char *dir)
 {
-    char buf[256];
-    snprintf(buf, sizeof(buf), "%s", dir);
-    size_t len = strlen(buf);
+    char buf[RB_CG_DIR_MAX];
+    size_t len = strlen(dir);
+    if (path_printf(buf, sizeof(buf), "%s", dir) < 0)
+        return len; /* not a group dir of ours: no level of it is taken for the root's */
     for (;;) {
         char *slash = strrchr(buf, '/');
         if (!slash || slash == buf)
@@ -183,8 +173,10 @@ static size_t v2_root_len(const char *dir)
  * to its parent exists and passes memory, pids and cpu on to its children. */
 static int v2_prepare_parent(const char *dir, struct v2_undo *u)
 {
-    char parent[256];
-    snprintf(parent, sizeof(parent), "%s", dir);
+    char parent[RB_CG_DIR_MAX];
+    int r = path_printf(parent, sizeof(parent), "%s", dir);
+    if (r < 0)
+        return r;
     char *slash = strrchr(parent, '/');
     if (!slash || slash == parent)
         return -EINVAL;
@@ -193,10 +185,11 @@ static int v2_prepare_parent(const char *dir, struct v2_undo *u)
     for (;;) {
         char saved = parent[end];
         parent[end] = '\0';
-        int r = 0;
+        r = 0;
         if (mkdir(parent, 0755) == 0) {
-            if (u->n_made < V2_MAX_DEPTH)
-                snprintf(u->made[u->n_made++], sizeof(u->made[0]), "%s", parent);
+            /* Both are RB_CG_DIR_MAX long: it fits the record. */
+            if (u->n_made < V2_MAX_DEPTH && path_printf(u->made[u->n_made], sizeof(u->made[0]), "%s", parent) == 0)
+                u->n_made++;
         } else if (errno != EEXIST) {
             r = -errno;
         }
@@ -234,11 +227,11 @@ static void v2_probe(const char *root, const char *parent, struct rb_cg_caps *ca
         return;
     }
     /* What the hierarchy offers at all: the root's controllers. */
-    char file[320];
+    char file[RB_CG_DIR_MAX];
     _cleanup_free_ char *ctrls = NULL;
-    snprintf(file, sizeof(file), "%s/cgroup.controllers", root);
-    if (read_file(file, &ctrls, NULL) < 0) {
-        snprintf(caps->why, sizeof(caps->why), "cannot read %s", file);
+    int r = v2_file(file, sizeof(file), root, "cgroup.controllers");
+    if (r < 0 || (r = read_file(file, &ctrls, NULL)) < 0) {
+        snprintf(caps->why, sizeof(caps->why), "cannot read %s: %s", file, strerror(-r));
         return;
     }
     caps->usable = true;
@@ -253,9 +246,9 @@ static void v2_probe(const char *root, const char *parent, struct rb_cg_caps *ca
     /* Every existing level from the root down to the parent (the default
      * parent sits right below the root) must be able to hand them down;
      * create() enables them level by level and makes what is missing. */
-    char dir[256];
+    char dir[RB_CG_DIR_MAX];
     if (join_path(dir, sizeof(dir), root, parent) < 0) {
-        snprintf(caps->why, sizeof(caps->why), "cgroup_parent is too long");
+        snprintf(caps->why, sizeof(caps->why), "cgroup_parent is too long: %s...", dir);
         caps->memory = caps->pids = caps->cpu = false;
         return;
     }
@@ -278,16 +271,11 @@ static void v2_probe(const char *root, const char *parent, struct rb_cg_caps *ca
     }
 }
 
-static int v2_paths(struct rb_cgroup *cg, const struct rb_cg_caps *caps, const char *root, const char *parent,
-                    const char *name)
+static int v2_parents(struct rb_cgroup *cg, const struct rb_cg_caps *caps, const char *root, const char *parent,
+                      const char *prefix)
 {
-    char rel[256], dir[256];
-    cg->n_dirs = 1;
-    int r = v2_parent(rel, sizeof(rel), parent, name);
-    if (r == 0)
-        r = join_path(dir, sizeof(dir), root, rel);
-    if (r == 0)
-        r = join_path(cg->dirs[0], sizeof(cg->dirs[0]), dir, name ? name : "");
+    int r = join_path(cg->dirs[0], sizeof(cg->dirs[0]), root, v2_parent(parent, prefix));
+    cg->n_dirs = r == 0;
     return r;
 }
 
@@ -366,10 +354,13 @@ static int v2_usage(const struct rb_cgroup *cg, struct rb_cg_usage *u)
         return r;
     u->cpu_ns = usec * 1000;
     /* Kernels before 5.19 have no memory.peak: the usage at the time of the
-     * read is then the best figure there is (docs/cgroups.md). */
-    if ((r = v2_file(path, sizeof(path), dir, "memory.peak")) < 0 || read_u64_file(path, &u->memory_peak) < 0) {
-        if ((r = v2_file(path, sizeof(path), dir, "memory.current")) < 0 ||
-            (r = read_u64_file(path, &u->memory_peak)) < 0)
+     * read is then the best figure there is (docs/cgroups.md). Either name
+     * fails the same way when dir is too long, so that is found by the second. */
+    if (v2_file(path, sizeof(path), dir, "memory.peak") < 0 || read_u64_file(path, &u->memory_peak) < 0) {
+        r = v2_file(path, sizeof(path), dir, "memory.current");
+        if (r == 0)
+            r = read_u64_file(path, &u->memory_peak);
+        if (r < 0)
             return r;
     }
     r = v2_read_keyed(dir, "memory.events", "oom_kill", &u->oom_kills);
@@ -424,7 +415,7 @@ const struct rb_cgroup_backend rb_cgroup_v2 = {
     .name = "v2",
     .join_file = "cgroup.procs",
     .probe = v2_probe,
-    .paths = v2_paths,
+    .parents = v2_parents,
     .create = v2_create,
     .usage = v2_usage,
     .list_pids = v2_list_pids,

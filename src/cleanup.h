@@ -26,7 +26,8 @@ struct rb_box_leftovers {
     int cgroups;
     int processes;
     int dirs;
-    char first[256]; /* the first leftover found, for messages */
+    /* The first leftover found, for messages: room for "dir " and a box path. */
+    char first[sizeof("cgroup ") + RB_BOX_PATH_MAX];
 };
 
 /* The lock is the caller's: it releases it (removing the file unless the
@@ -36,9 +37,5 @@ void cleanup_box(struct rb_ctx *ctx, struct rb_box *box, enum rb_cleanup_scope s
 /* Counts what remains of box; scope RUN ignores the box's own root mount and dir. */
 void cleanup_find_leftovers(const struct rb_ctx *ctx, const struct rb_box *box,
                             enum rb_cleanup_scope scope, struct rb_box_leftovers *left);
-/* Pids of processes whose effective uid is uid. */
-int cleanup_pids_of_uid(uid_t uid, pid_t *pids, int max);
-/* Mount points at or below dir, deepest first; caller frees each and the array. */
-int cleanup_mounts_under(const char *dir, char ***targets, int *n);
 
 #endif

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* cli: rustbox's native command line (SPEC §1) and its usage texts. The
- * --dir/--env rules, isolate's syntax, live in isolate_cli.c. The parser
- * never prints; every error is one line in err and -EINVAL. */
+ * options of `run` are the request table both syntaxes share (cli_opt.c);
+ * isolate's syntax lives in isolate_cli.c. The parser never prints; every
+ * error is one line in err and -EINVAL. */
 #include "cli.h"
 
 #include <errno.h>
@@ -17,11 +18,8 @@
 /* ---- native commands ---- */
 
 enum {
-    O_CONFIG = 1, O_DRY_RUN, O_HELP, O_BOX_ID, O_TIME, O_WALL, O_EXTRA, O_MEMORY, O_MEM_KIB, O_CG_MEM,
-    O_PROCESSES, O_FILE_SIZE, O_FSIZE_KIB, O_OPEN_FILES, O_STACK, O_STACK_KIB, O_OUTPUT_LIMIT, O_STDIN,
-    O_STDOUT, O_STDERR, O_STDERR_TO_STDOUT, O_DIR, O_ENV, O_FULL_ENV, O_CHDIR, O_META, O_CODE, O_VERBOSE,
-    O_SILENT, O_IGNORED, O_CHECK, O_RECOVER, O_CLEANUP, O_VERIFY_CLEAN, O_QUARANTINE, O_UNQUARANTINE,
-    O_REASON, O_TEXTFILE, O_OUTPUT, O_LISTEN,
+    O_CONFIG = 1, O_DRY_RUN, O_HELP, O_BOX_ID, O_VERBOSE, O_SILENT, O_CHECK, O_RECOVER, O_CLEANUP,
+    O_VERIFY_CLEAN, O_QUARANTINE, O_UNQUARANTINE, O_REASON, O_TEXTFILE, O_OUTPUT, O_LISTEN,
 };
 
 #define COMMON_OPTS                                                                                       \
@@ -29,24 +27,7 @@ enum {
         { "help", 'h', ARG_NONE, O_HELP }, { "verbose", 'v', ARG_NONE, O_VERBOSE },                       \
         { "silent", 's', ARG_NONE, O_SILENT }
 
-static const struct opt_def run_opts[] = {
-    COMMON_OPTS,
-    { "box-id", 'b', ARG_REQ, O_BOX_ID },         { "time", 't', ARG_REQ, O_TIME },
-    { "wall-time", 'w', ARG_REQ, O_WALL },        { "extra-time", 'x', ARG_REQ, O_EXTRA },
-    { "memory", 0, ARG_REQ, O_MEMORY },           { "mem", 'm', ARG_REQ, O_MEM_KIB },
-    { "cg-mem", 0, ARG_REQ, O_CG_MEM },           { "processes", 'p', ARG_OPT, O_PROCESSES },
-    { "file-size", 0, ARG_REQ, O_FILE_SIZE },     { "fsize", 'f', ARG_REQ, O_FSIZE_KIB },
-    { "open-files", 'n', ARG_REQ, O_OPEN_FILES }, { "stack", 0, ARG_REQ, O_STACK },
-    { NULL, 'k', ARG_REQ, O_STACK_KIB },          { "output-limit", 0, ARG_REQ, O_OUTPUT_LIMIT },
-    { "stdin", 'i', ARG_REQ, O_STDIN },           { "stdout", 'o', ARG_REQ, O_STDOUT },
-    { "stderr", 'r', ARG_REQ, O_STDERR },         { "stderr-to-stdout", 0, ARG_NONE, O_STDERR_TO_STDOUT },
-    { "dir", 'd', ARG_REQ, O_DIR },               { "env", 'E', ARG_REQ, O_ENV },
-    { "full-env", 'e', ARG_NONE, O_FULL_ENV },    { "chdir", 'c', ARG_REQ, O_CHDIR },
-    { "meta", 'M', ARG_REQ, O_META },             { "code", 0, ARG_REQ, O_CODE },
-    /* isolate's cgroup switches: rustbox always uses cgroups. */
-    { "cg", 0, ARG_NONE, O_IGNORED },             { "cg-timing", 0, ARG_NONE, O_IGNORED },
-    { NULL, 0, 0, 0 },
-};
+/* `run` takes box_opts and the request options (req_opts). */
 static const struct opt_def box_opts[] = { COMMON_OPTS, { "box-id", 'b', ARG_REQ, O_BOX_ID }, { NULL, 0, 0, 0 } };
 static const struct opt_def health_opts[] = {
     COMMON_OPTS,
@@ -64,12 +45,13 @@ static const struct {
     const char *name;
     enum rb_command cmd;
     const struct opt_def *opts;
+    const struct req_opt *reqs; /* req_opts, searched after opts, or NULL */
 } commands[] = {
-    { "init", RB_CMD_INIT, box_opts },           { "run", RB_CMD_RUN, run_opts },
-    { "cleanup", RB_CMD_CLEANUP, box_opts },     { "health", RB_CMD_HEALTH, health_opts },
-    { "metrics", RB_CMD_METRICS, metrics_opts }, { "baseline", RB_CMD_BASELINE, baseline_opts },
-    { "audit", RB_CMD_AUDIT, plain_opts },       { "serve", RB_CMD_SERVE, serve_opts },
-    { "version", RB_CMD_VERSION, plain_opts },   { "help", RB_CMD_HELP, plain_opts },
+    { "init", RB_CMD_INIT, box_opts, NULL },           { "run", RB_CMD_RUN, box_opts, req_opts },
+    { "cleanup", RB_CMD_CLEANUP, box_opts, NULL },     { "health", RB_CMD_HEALTH, health_opts, NULL },
+    { "metrics", RB_CMD_METRICS, metrics_opts, NULL }, { "baseline", RB_CMD_BASELINE, baseline_opts, NULL },
+    { "audit", RB_CMD_AUDIT, plain_opts, NULL },       { "serve", RB_CMD_SERVE, serve_opts, NULL },
+    { "version", RB_CMD_VERSION, plain_opts, NULL },   { "help", RB_CMD_HELP, plain_opts, NULL },
 };
 
 static int command_index(const char *name)
@@ -86,61 +68,6 @@ static const char *command_name(enum rb_command cmd)
         if (commands[i].cmd == cmd)
             return commands[i].name;
     return "rustbox";
-}
-
-/* Limits and files of `run`; also the isolate short options it accepts. */
-static int run_option(struct rb_cli *cli, const struct opt_hit *h, bool *memory_explicit, char *err,
-                      size_t errlen)
-{
-    struct rb_run_request *req = &cli->run;
-    struct rb_limits *l = &req->limits;
-    uint64_t as_limit;
-    int r;
-    switch (h->def->id) {
-    case O_TIME: req->limits_set |= RB_LIM_CPU; return val_seconds(h, &l->cpu_time_s, err, errlen);
-    case O_WALL: req->limits_set |= RB_LIM_WALL; return val_seconds(h, &l->wall_time_s, err, errlen);
-    case O_EXTRA: req->limits_set |= RB_LIM_EXTRA; return val_seconds(h, &l->extra_time_s, err, errlen);
-    case O_MEMORY:
-    case O_CG_MEM:
-        *memory_explicit = true;
-        req->limits_set |= RB_LIM_MEMORY;
-        return h->def->id == O_MEMORY ? val_size(h, &l->memory, err, errlen) : val_kib(h, &l->memory, err, errlen);
-    case O_MEM_KIB:
-        /* isolate's address-space limit stands in for the memory limit
-         * unless an explicit one (--memory, --cg-mem) is given. */
-        if ((r = val_kib(h, &as_limit, err, errlen)) < 0 || *memory_explicit)
-            return r;
-        req->limits_set |= RB_LIM_MEMORY;
-        l->memory = as_limit;
-        return 0;
-    case O_PROCESSES:
-        req->limits_set |= RB_LIM_PROCESSES;
-        l->processes = 0; /* bare --processes: unlimited, as in isolate */
-        return h->val ? val_count(h, &l->processes, err, errlen) : 0;
-    case O_FILE_SIZE: req->limits_set |= RB_LIM_FILE_SIZE; return val_size(h, &l->file_size, err, errlen);
-    case O_FSIZE_KIB: req->limits_set |= RB_LIM_FILE_SIZE; return val_kib(h, &l->file_size, err, errlen);
-    case O_OPEN_FILES: req->limits_set |= RB_LIM_OPEN_FILES; return val_count(h, &l->open_files, err, errlen);
-    case O_STACK: req->limits_set |= RB_LIM_STACK; return val_size(h, &l->stack, err, errlen);
-    case O_STACK_KIB: req->limits_set |= RB_LIM_STACK; return val_kib(h, &l->stack, err, errlen);
-    case O_OUTPUT_LIMIT: req->limits_set |= RB_LIM_OUTPUT; return val_size(h, &l->output_limit, err, errlen);
-    case O_STDIN: return val_nonempty(h, &req->stdin_path, err, errlen);
-    case O_STDOUT: return val_nonempty(h, &req->stdout_path, err, errlen);
-    case O_STDERR:
-        req->stderr_to_stdout = false; /* the later of -r and --stderr-to-stdout wins, as in isolate */
-        return val_nonempty(h, &req->stderr_path, err, errlen);
-    case O_STDERR_TO_STDOUT:
-        req->stderr_to_stdout = true;
-        req->stderr_path = NULL;
-        return 0;
-    case O_DIR: return cli_add_dir(req, h->val, err, errlen);
-    case O_ENV: return cli_add_env(req, h->val, err, errlen);
-    case O_FULL_ENV: req->full_env = true; return 0;
-    case O_CHDIR: return val_nonempty(h, &req->chdir, err, errlen);
-    case O_META: return val_nonempty(h, &req->meta_path, err, errlen);
-    case O_CODE: return val_nonempty(h, &req->code, err, errlen);
-    case O_IGNORED: return 0;
-    }
-    return cli_fail(err, errlen, "%s: not handled", h->name);
 }
 
 static int health_option(struct rb_cli *cli, const struct opt_hit *h, int *actions, char *err, size_t errlen)
@@ -205,8 +132,9 @@ static int parse_command(struct opt_iter *it, const struct opt_def *opts, struct
     char ctx[32];
     snprintf(ctx, sizeof(ctx), " for %s", name);
     it->ctx = ctx;
-    it->optional_takes_word = true;
-    bool memory_explicit = false, subcommand = false, positional_file = false;
+    it->syntax = CLI_NATIVE;
+    struct req_state rs = { 0 };
+    bool subcommand = false, positional_file = false;
     int actions = 0;
     for (;;) {
         struct opt_hit h;
@@ -241,6 +169,11 @@ static int parse_command(struct opt_iter *it, const struct opt_def *opts, struct
                 return cli_fail(err, errlen, "run: unexpected argument '%s' (put the program after --)", h.val);
             return cli_fail(err, errlen, "%s: unexpected argument '%s'", name, h.val);
         }
+        if (h.req) {
+            if ((r = req_option(&cli->run, &rs, CLI_NATIVE, &h, err, errlen)) < 0)
+                return r;
+            continue;
+        }
         switch (h.def->id) {
         case O_CONFIG: r = val_nonempty(&h, &cli->config_path, err, errlen); break;
         case O_DRY_RUN: cli->dry_run = true; break;
@@ -251,13 +184,12 @@ static int parse_command(struct opt_iter *it, const struct opt_def *opts, struct
         case O_LISTEN: r = val_nonempty(&h, &cli->listen, err, errlen); break;
         case O_OUTPUT: r = val_nonempty(&h, &cli->baseline_file, err, errlen); break;
         case O_BOX_ID: r = val_box_id(&h, &cli->box_id, err, errlen); break;
-        default:
-            r = cli->cmd == RB_CMD_HEALTH ? health_option(cli, &h, &actions, err, errlen)
-                                          : run_option(cli, &h, &memory_explicit, err, errlen);
+        default: r = health_option(cli, &h, &actions, err, errlen);
         }
         if (r < 0)
             return r;
     }
+    req_options_done(&cli->run, &rs);
     cli->run.box_id = cli->box_id;
     if (cli->cmd == RB_CMD_BASELINE && !subcommand)
         return cli_fail(err, errlen, "baseline: give 'capture [--output FILE]' or 'diff FILE'");
@@ -327,11 +259,28 @@ int cli_parse(int argc, char **argv, struct rb_cli *cli, char *err, size_t errle
         }
     }
     cli->cmd = cmd;
-    struct opt_iter it = { .argc = argc, .argv = argv, .i = i + 1 };
+    struct opt_iter it = { .argc = argc, .argv = argv, .i = i + 1, .reqs = commands[ci].reqs };
     int r = parse_command(&it, commands[ci].opts, cli, err, errlen);
     if (r < 0)
         cli_free(cli);
     return r;
+}
+
+/* ---- the request's rules, either syntax (cli_opt.c) ---- */
+
+int cli_add_dir(struct rb_run_request *req, const char *spec, char *err, size_t errlen)
+{
+    return req_add_dir(req, spec, err, errlen);
+}
+
+int cli_add_env(struct rb_run_request *req, const char *spec, char *err, size_t errlen)
+{
+    return req_add_env(req, spec, err, errlen);
+}
+
+void cli_free(struct rb_cli *cli)
+{
+    req_free_rules(&cli->run);
 }
 
 /* ---- usage ---- */

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* cli_opt: the option scanner, value parsers and request-option table both
- * command-line syntaxes share, and the --dir/--env rules of a request. */
+ * command-line syntaxes share, and the --dir/--env rules of a request.
+ * Nothing here includes cli.h: cli.c and isolate_cli.c build on this. */
 #include "cli_opt.h"
 
 #include <errno.h>
@@ -9,7 +10,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cli.h"
 #include "dirrules.h"
 #include "util.h"
 
@@ -203,4 +203,187 @@ int val_nonempty(const struct opt_hit *h, char **dst, char *err, size_t errlen)
         return cli_fail(err, errlen, "%s: the value must not be empty", h->name);
     *dst = (char *)h->val;
     return 0;
+}
+
+/* ---- the run request's options, both syntaxes ---- */
+
+#define FIELD_TYPE(f)                                                                                     \
+    _Generic(((struct rb_run_request *)0)->f, double: RT_DOUBLE, uint64_t: RT_U64, char *: RT_STRING,    \
+             bool: RT_BOOL, default: RT_OTHER)
+#define REQ(lng, shrt, arg, native, isolate, f, limit, rules)                                             \
+    {                                                                                                     \
+        { lng, shrt, arg, OPT_REQUEST }, { native, isolate }, offsetof(struct rb_run_request, f),        \
+            FIELD_TYPE(f), limit, rules                                                                   \
+    }
+#define IGNORED(lng, native, isolate) { { lng, 0, ARG_NONE, OPT_REQUEST }, { native, isolate }, 0, RT_OTHER, 0, 0 }
+
+/* The column of a syntax gives how the value reads there; RV_ABSENT: no
+ * such spelling in that syntax. Where a spelling is in both syntaxes it
+ * means the same, except that isolate counts sizes in KiB. */
+/* clang-format off: the table's columns are its point */
+const struct req_opt req_opts[] = {
+    /*  long                short arg       native      isolate     field                limit bit          rules */
+    REQ("time",             't', ARG_REQ,  RV_SECONDS, RV_SECONDS, limits.cpu_time_s,   RB_LIM_CPU,        0),
+    REQ("wall-time",        'w', ARG_REQ,  RV_SECONDS, RV_SECONDS, limits.wall_time_s,  RB_LIM_WALL,       0),
+    REQ("extra-time",       'x', ARG_REQ,  RV_SECONDS, RV_SECONDS, limits.extra_time_s, RB_LIM_EXTRA,      0),
+    REQ("memory",           0,   ARG_REQ,  RV_SIZE,    RV_ABSENT,  limits.memory,       RB_LIM_MEMORY,     RQ_MEMORY),
+    REQ("cg-mem",           0,   ARG_REQ,  RV_KIB,     RV_KIB,     limits.memory,       RB_LIM_MEMORY,     RQ_MEMORY),
+    REQ("mem",              'm', ARG_REQ,  RV_KIB,     RV_KIB,     limits.memory,       RB_LIM_MEMORY,     RQ_AS_MEMORY),
+    REQ("processes",        'p', ARG_OPT,  RV_COUNT,   RV_COUNT,   limits.processes,    RB_LIM_PROCESSES,  0),
+    REQ("file-size",        0,   ARG_REQ,  RV_SIZE,    RV_ABSENT,  limits.file_size,    RB_LIM_FILE_SIZE,  0),
+    REQ("fsize",            'f', ARG_REQ,  RV_KIB,     RV_KIB,     limits.file_size,    RB_LIM_FILE_SIZE,  0),
+    REQ("open-files",       'n', ARG_REQ,  RV_COUNT,   RV_COUNT,   limits.open_files,   RB_LIM_OPEN_FILES, 0),
+    REQ("stack",            0,   ARG_REQ,  RV_SIZE,    RV_KIB,     limits.stack,        RB_LIM_STACK,      0),
+    REQ(NULL,               'k', ARG_REQ,  RV_KIB,     RV_KIB,     limits.stack,        RB_LIM_STACK,      0),
+    REQ("output-limit",     0,   ARG_REQ,  RV_SIZE,    RV_ABSENT,  limits.output_limit, RB_LIM_OUTPUT,     0),
+    REQ("stdin",            'i', ARG_REQ,  RV_TEXT,    RV_TEXT,    stdin_path,          0,                 0),
+    REQ("stdout",           'o', ARG_REQ,  RV_TEXT,    RV_TEXT,    stdout_path,         0,                 0),
+    REQ("stderr",           'r', ARG_REQ,  RV_TEXT,    RV_TEXT,    stderr_path,         0,                 RQ_STDERR),
+    REQ("stderr-to-stdout", 0,   ARG_NONE, RV_TRUE,    RV_TRUE,    stderr_to_stdout,    0,                 RQ_STDERR),
+    REQ("chdir",            'c', ARG_REQ,  RV_TEXT,    RV_TEXT,    chdir,               0,                 0),
+    REQ("dir",              'd', ARG_REQ,  RV_DIR,     RV_DIR,     dirs,                0,                 0),
+    REQ("env",              'E', ARG_REQ,  RV_ENV,     RV_ENV,     env,                 0,                 0),
+    REQ("full-env",         'e', ARG_NONE, RV_TRUE,    RV_TRUE,    full_env,            0,                 0),
+    REQ("meta",             'M', ARG_REQ,  RV_TEXT,    RV_TEXT,    meta_path,           0,                 0),
+    REQ("code",             0,   ARG_REQ,  RV_TEXT,    RV_ABSENT,  code,                0,                 0),
+    /* isolate's cgroup switches: rustbox always uses cgroups. */
+    IGNORED("cg",           RV_IGNORED, RV_IGNORED),
+    IGNORED("cg-timing",    RV_IGNORED, RV_IGNORED),
+    IGNORED("no-cg-timing", RV_ABSENT,  RV_IGNORED),
+    { { NULL, 0, 0, 0 }, { RV_ABSENT, RV_ABSENT }, 0, RT_OTHER, 0, 0 },
+};
+/* clang-format on */
+
+enum req_type req_val_type(enum req_val v)
+{
+    switch (v) {
+    case RV_SECONDS: return RT_DOUBLE;
+    case RV_SIZE:
+    case RV_KIB:
+    case RV_COUNT: return RT_U64;
+    case RV_TEXT: return RT_STRING;
+    case RV_TRUE: return RT_BOOL;
+    default: return RT_OTHER;
+    }
+}
+
+int req_option(struct rb_run_request *req, struct req_state *st, enum cli_syntax syntax, const struct opt_hit *h,
+               char *err, size_t errlen)
+{
+    const struct req_opt *o = h->req;
+    enum req_val kind = o->val[syntax];
+    /* A row whose field is not of the kind's type would write past it;
+     * the unit tests check every row, this keeps a slip from corrupting. */
+    if (kind == RV_ABSENT || o->type != req_val_type(kind))
+        return cli_fail(err, errlen, "%s: not handled", h->name);
+    void *field = (char *)req + o->field;
+    uint64_t *number = o->rules & RQ_AS_MEMORY ? &st->as_memory : field;
+    int r = 0;
+    req->limits_set |= o->limit;
+    if (o->rules & RQ_STDERR) {
+        req->stderr_to_stdout = false;
+        req->stderr_path = NULL;
+    }
+    switch (kind) {
+    case RV_SECONDS: r = val_seconds(h, field, err, errlen); break;
+    case RV_SIZE: r = val_size(h, number, err, errlen); break;
+    case RV_KIB: r = val_kib(h, number, err, errlen); break;
+    case RV_COUNT:
+        *number = 0; /* a bare --processes: unlimited, as in isolate */
+        r = h->val ? val_count(h, number, err, errlen) : 0;
+        break;
+    case RV_TEXT: r = val_nonempty(h, field, err, errlen); break;
+    case RV_TRUE: *(bool *)field = true; break;
+    case RV_DIR: r = req_add_dir(req, h->val, err, errlen); break;
+    case RV_ENV: r = req_add_env(req, h->val, err, errlen); break;
+    case RV_IGNORED:
+    case RV_ABSENT: break;
+    }
+    if (r < 0)
+        return r;
+    if (o->rules & RQ_MEMORY)
+        st->memory_explicit = true;
+    if (o->rules & RQ_AS_MEMORY)
+        st->have_as_memory = true;
+    return 0;
+}
+
+void req_options_done(struct rb_run_request *req, const struct req_state *st)
+{
+    if (st->have_as_memory && !st->memory_explicit)
+        req->limits.memory = st->as_memory;
+}
+
+/* ---- --dir and --env rules ---- */
+
+/* dirrules' refusals quote the spec; the option they came from goes first. */
+static int dir_error(int r, char *err, size_t errlen)
+{
+    static const char prefix[] = "--dir: ";
+    if (r >= 0 || !err || !errlen)
+        return r;
+    /* Truncated as one message formatted into err would be. */
+    size_t room = errlen - 1;
+    size_t plen = sizeof(prefix) - 1 < room ? sizeof(prefix) - 1 : room;
+    size_t len = strnlen(err, room);
+    if (len > room - plen)
+        len = room - plen;
+    memmove(err + plen, err, len);
+    memcpy(err, prefix, plen);
+    err[plen + len] = '\0';
+    return r;
+}
+
+int req_add_dir(struct rb_run_request *req, const char *spec, char *err, size_t errlen)
+{
+    return dir_error(dirrules_add(&req->dirs, &req->n_dirs, spec, err, errlen), err, errlen);
+}
+
+int req_drop_default_dirs(struct rb_run_request *req, char *err, size_t errlen)
+{
+    return dir_error(dirrules_drop_defaults(&req->dirs, &req->n_dirs, err, errlen), err, errlen);
+}
+
+int req_add_env(struct rb_run_request *req, const char *spec, char *err, size_t errlen)
+{
+    if (!spec || !*spec)
+        return cli_fail(err, errlen, "--env: empty value (use VAR or VAR=VALUE)");
+    size_t n = strcspn(spec, "=");
+    bool ok = n > 0 && !(spec[0] >= '0' && spec[0] <= '9');
+    for (size_t i = 0; ok && i < n; i++) {
+        char c = spec[i];
+        ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+    }
+    if (!ok)
+        return cli_fail(err, errlen,
+                    "--env: invalid variable name '%.*s' in '%s' (use letters, digits and _, not starting with a digit)",
+                    (int)n, spec, spec);
+    char *copy = strdup(spec);
+    if (!copy)
+        return -ENOMEM;
+    for (size_t i = 0; i < req->n_env; i++) {
+        if (strncmp(req->env[i], spec, n) || (req->env[i][n] != '=' && req->env[i][n] != '\0'))
+            continue;
+        free(req->env[i]);
+        req->env[i] = copy;
+        return 0;
+    }
+    char **ne = realloc(req->env, (req->n_env + 1) * sizeof(*ne));
+    if (!ne) {
+        free(copy);
+        return -ENOMEM;
+    }
+    req->env = ne;
+    ne[req->n_env++] = copy;
+    return 0;
+}
+
+void req_free_rules(struct rb_run_request *req)
+{
+    dirrules_free(&req->dirs, &req->n_dirs);
+    for (size_t i = 0; i < req->n_env; i++)
+        free(req->env[i]);
+    free(req->env);
+    req->env = NULL;
+    req->n_env = 0;
 }

@@ -18,7 +18,7 @@
 
 enum arg_kind { ARG_NONE, ARG_REQ, ARG_OPT };
 
-/* The id of every row of request_opts: request_option handles them all. */
+/* The id of every row of req_opts: req_option handles them all. */
 #define OPT_REQUEST (-1)
 
 struct opt_def {
@@ -60,16 +60,16 @@ enum req_rule {
 
 /* One option that fills struct rb_run_request, for both syntaxes. */
 struct req_opt {
-    struct opt_def def; /* names; id OPT_REQUEST */
-    enum req_val val[CLI_SYNTAXES];
-    size_t field;        /* offsetof(struct rb_run_request, ...) */
-    enum req_type type;  /* the field's C type */
-    unsigned limit;      /* the RB_LIM_* bit it sets */
-    unsigned rules;      /* RQ_* */
+    struct opt_def def;             /* names; id OPT_REQUEST */
+    enum req_val val[CLI_SYNTAXES]; /* how the value reads in each syntax */
+    size_t field;                   /* offsetof(struct rb_run_request, ...) */
+    enum req_type type;             /* the field's C type */
+    unsigned limit;                 /* the RB_LIM_* bit it sets */
+    unsigned rules;                 /* RQ_* */
 };
 
 /* The table; ends with a row whose def.id is 0. */
-extern const struct req_opt request_opts[];
+extern const struct req_opt req_opts[];
 /* The C type a value kind writes (RT_OTHER: none, or a rule list). */
 enum req_type req_val_type(enum req_val v);
 
@@ -86,20 +86,20 @@ struct opt_iter {
     int i;
     const char *cluster; /* rest of a short-option cluster such as "-vs" */
     const char *ctx;     /* appended to "unknown option" errors, e.g. " for run" */
-    /* Which column of request_opts applies, and how an optional value (only
+    /* Which column of req_opts applies, and how an optional value (only
      * --processes has one) is taken: natively any next word not starting
      * with '-' (rustbox's syntax has no bare words before the program), in
      * isolate's syntax only a plain number (a bare "--processes" may be
      * followed by the program). */
     enum cli_syntax syntax;
-    /* request_opts if the command takes them (searched after the command's
+    /* req_opts if the command takes them (searched after the command's
      * own options), or NULL. */
     const struct req_opt *reqs;
 };
 
 struct opt_hit {
     const struct opt_def *def;
-    const struct req_opt *req; /* the row of request_opts, or NULL */
+    const struct req_opt *req; /* the row of req_opts, or NULL */
     const char *val;
     char name[40]; /* as the user spelled it: "--time" or "-t" */
 };
@@ -119,9 +119,19 @@ int val_box_id(const struct opt_hit *h, long *dst, char *err, size_t errlen);
 int val_nonempty(const struct opt_hit *h, char **dst, char *err, size_t errlen);
 
 /* Applies one request option (h->req) in the given syntax. */
-int request_option(struct rb_run_request *req, struct req_state *st, enum cli_syntax syntax,
-                   const struct opt_hit *h, char *err, size_t errlen);
+int req_option(struct rb_run_request *req, struct req_state *st, enum cli_syntax syntax, const struct opt_hit *h,
+               char *err, size_t errlen);
 /* Settles what depends on more than one option, once all are read. */
-void request_options_done(struct rb_run_request *req, const struct req_state *st);
+void req_options_done(struct rb_run_request *req, const struct req_state *st);
+/* --dir BOX[=HOST][:OPTIONS] and --env VAR[=VAL] rules of a request (a later
+ * rule for the same box path or variable replaces the earlier one); the
+ * errors name --dir or --env. cli.h's cli_add_dir, cli_add_env and cli_free
+ * are these. */
+int req_add_dir(struct rb_run_request *req, const char *spec, char *err, size_t errlen);
+int req_add_env(struct rb_run_request *req, const char *spec, char *err, size_t errlen);
+/* isolate's -D: a removal rule for each default directory rule the request
+ * has no rule for. */
+int req_drop_default_dirs(struct rb_run_request *req, char *err, size_t errlen);
+void req_free_rules(struct rb_run_request *req);
 
 #endif

@@ -21,7 +21,11 @@
 #define RB_MAX_ID 4294967294ULL
 /* Limits past this many seconds overflow the timers they end up in. */
 #define RB_MAX_SECONDS 1e9
-#define RB_MAX_PREFIX_LEN 64
+
+_Static_assert(sizeof(RB_DEFAULT_STATE_DIR) - 1 <= RB_STATE_DIR_MAX &&
+                   sizeof(RB_DEFAULT_WORK_ROOT) - 1 <= RB_WORK_ROOT_MAX &&
+                   sizeof(RB_DEFAULT_NAME_PREFIX) - 1 <= RB_NAME_PREFIX_MAX,
+               "the defaults are within the bounds config_load holds a file to");
 
 enum key_kind {
     K_OBJECT,
@@ -43,56 +47,57 @@ struct key {
     enum key_kind kind;
     size_t off;
     const struct key *sub; /* K_OBJECT: its keys, NULL-name terminated */
+    size_t max_len;        /* strings: longest value in bytes (config.h); 0: any */
 };
 
 #define F(field) offsetof(struct rb_config, field)
 
 static const struct key limits_keys[] = {
-    { "cpu_time_s", K_SECONDS, F(limits.cpu_time_s), NULL },
-    { "wall_time_s", K_SECONDS, F(limits.wall_time_s), NULL },
-    { "extra_time_s", K_SECONDS, F(limits.extra_time_s), NULL },
-    { "memory", K_SIZE, F(limits.memory), NULL },
-    { "processes", K_U64, F(limits.processes), NULL },
-    { "file_size", K_SIZE, F(limits.file_size), NULL },
-    { "open_files", K_U64, F(limits.open_files), NULL },
-    { "stack", K_SIZE, F(limits.stack), NULL },
-    { "output_limit", K_SIZE, F(limits.output_limit), NULL },
-    { "box_size", K_SIZE, F(limits.box_size), NULL },
-    { "box_inodes", K_U64, F(limits.box_inodes), NULL },
-    { NULL, K_OBJECT, 0, NULL },
+    { "cpu_time_s", K_SECONDS, F(limits.cpu_time_s), NULL, 0 },
+    { "wall_time_s", K_SECONDS, F(limits.wall_time_s), NULL, 0 },
+    { "extra_time_s", K_SECONDS, F(limits.extra_time_s), NULL, 0 },
+    { "memory", K_SIZE, F(limits.memory), NULL, 0 },
+    { "processes", K_U64, F(limits.processes), NULL, 0 },
+    { "file_size", K_SIZE, F(limits.file_size), NULL, 0 },
+    { "open_files", K_U64, F(limits.open_files), NULL, 0 },
+    { "stack", K_SIZE, F(limits.stack), NULL, 0 },
+    { "output_limit", K_SIZE, F(limits.output_limit), NULL, 0 },
+    { "box_size", K_SIZE, F(limits.box_size), NULL, 0 },
+    { "box_inodes", K_U64, F(limits.box_inodes), NULL, 0 },
+    { NULL, K_OBJECT, 0, NULL, 0 },
 };
 
 static const struct key floors_keys[] = {
-    { "disk_free", K_SIZE, F(floors.disk_free), NULL },
-    { "inodes_free", K_U64, F(floors.inodes_free), NULL },
-    { "fds_free_ratio", K_RATIO, F(floors.fds_free_ratio), NULL },
-    { "mem_available", K_SIZE, F(floors.mem_available), NULL },
-    { NULL, K_OBJECT, 0, NULL },
+    { "disk_free", K_SIZE, F(floors.disk_free), NULL, 0 },
+    { "inodes_free", K_U64, F(floors.inodes_free), NULL, 0 },
+    { "fds_free_ratio", K_RATIO, F(floors.fds_free_ratio), NULL, 0 },
+    { "mem_available", K_SIZE, F(floors.mem_available), NULL, 0 },
+    { NULL, K_OBJECT, 0, NULL, 0 },
 };
 
 static const struct key metrics_keys[] = {
-    { "listen", K_STRING, F(metrics_listen), NULL },
-    { "textfile_dir", K_STRING, F(metrics_textfile_dir), NULL },
-    { "allow_remote", K_BOOL, F(metrics_allow_remote), NULL },
-    { NULL, K_OBJECT, 0, NULL },
+    { "listen", K_STRING, F(metrics_listen), NULL, 0 },
+    { "textfile_dir", K_STRING, F(metrics_textfile_dir), NULL, 0 },
+    { "allow_remote", K_BOOL, F(metrics_allow_remote), NULL, 0 },
+    { NULL, K_OBJECT, 0, NULL, 0 },
 };
 
 static const struct key top_keys[] = {
-    { "state_dir", K_ABS_PATH, F(state_dir), NULL },
-    { "work_root", K_ABS_PATH, F(work_root), NULL },
-    { "name_prefix", K_PREFIX, F(name_prefix), NULL },
-    { "cgroup_backend", K_BACKEND, F(cgroup_backend), NULL },
-    { "cgroup_parent", K_CGROUP_PARENT, F(cgroup_parent), NULL },
-    { "strict", K_BOOL, F(strict), NULL },
-    { "first_uid", K_U32_POSITIVE, F(first_uid), NULL },
-    { "first_gid", K_U32_POSITIVE, F(first_gid), NULL },
-    { "num_boxes", K_U32_POSITIVE, F(num_boxes), NULL },
-    { "cleanup_timeout_s", K_SECONDS, F(cleanup_timeout_s), NULL },
-    { "max_cleanup_failures", K_U32_POSITIVE, F(max_cleanup_failures), NULL },
-    { "limits", K_OBJECT, 0, limits_keys },
-    { "floors", K_OBJECT, 0, floors_keys },
-    { "metrics", K_OBJECT, 0, metrics_keys },
-    { NULL, K_OBJECT, 0, NULL },
+    { "state_dir", K_ABS_PATH, F(state_dir), NULL, RB_STATE_DIR_MAX },
+    { "work_root", K_ABS_PATH, F(work_root), NULL, RB_WORK_ROOT_MAX },
+    { "name_prefix", K_PREFIX, F(name_prefix), NULL, RB_NAME_PREFIX_MAX },
+    { "cgroup_backend", K_BACKEND, F(cgroup_backend), NULL, 0 },
+    { "cgroup_parent", K_CGROUP_PARENT, F(cgroup_parent), NULL, RB_CGROUP_PARENT_MAX },
+    { "strict", K_BOOL, F(strict), NULL, 0 },
+    { "first_uid", K_U32_POSITIVE, F(first_uid), NULL, 0 },
+    { "first_gid", K_U32_POSITIVE, F(first_gid), NULL, 0 },
+    { "num_boxes", K_U32_POSITIVE, F(num_boxes), NULL, 0 },
+    { "cleanup_timeout_s", K_SECONDS, F(cleanup_timeout_s), NULL, 0 },
+    { "max_cleanup_failures", K_U32_POSITIVE, F(max_cleanup_failures), NULL, 0 },
+    { "limits", K_OBJECT, 0, limits_keys, 0 },
+    { "floors", K_OBJECT, 0, floors_keys, 0 },
+    { "metrics", K_OBJECT, 0, metrics_keys, 0 },
+    { NULL, K_OBJECT, 0, NULL, 0 },
 };
 
 #undef F
@@ -209,7 +214,7 @@ const char *cgroup_backend_name(enum rb_cg_choice b)
 static bool valid_prefix(const char *s)
 {
     size_t n = strlen(s);
-    if (n == 0 || n > RB_MAX_PREFIX_LEN)
+    if (n == 0 || n > RB_NAME_PREFIX_MAX)
         return false;
     if (!((s[0] >= 'A' && s[0] <= 'Z') || (s[0] >= 'a' && s[0] <= 'z')))
         return false;
@@ -367,6 +372,12 @@ static int apply_object(struct rb_config *cfg, const struct key *keys, const cha
                 return r;
             continue;
         }
+        /* Measured before anything else is said of the value: whatever else
+         * is wrong with it, a path that would not fit is refused as such. */
+        if (k->max_len && json_object_get_type(v) == json_type_string &&
+            (size_t)json_object_get_string_len(v) > k->max_len)
+            return fail(err, errlen, "config %s: key \"%s\": too long (%zu bytes, at most %zu)", origin, dotted,
+                        (size_t)json_object_get_string_len(v), k->max_len);
         int r = apply_value(cfg, k, v);
         if (r < 0) {
             fail(err, errlen, "config %s: key \"%s\": %s", origin, dotted, strerror(-r));

@@ -33,6 +33,36 @@
 #define RB_DEFAULT_MEM_AVAILABLE (512ULL << 20)
 #define RB_DEFAULT_LISTEN "127.0.0.1:9090"
 
+/* Longest values of the keys paths are derived from. A derived path that
+ * does not fit its buffer would be cut, and a cut path names another file
+ * (a state dir of 510 bytes once gave the health and the metrics stores one
+ * lock file, and `health --quarantine` waited on itself), so config_load
+ * refuses a longer value, naming the key. Each bound is what the longest path
+ * derived from the key leaves of the buffer that holds it; the buffers'
+ * owners check that at compile time (box.c, cgroup_v1.c, health.c,
+ * metrics.c). */
+#define RB_NAME_PREFIX_MAX 64
+/* Box ids stay below 2^32 (uids): at most 10 digits. */
+#define RB_BOX_ID_DIGITS_MAX 10
+/* <prefix>-<id>: box, cgroup and work dir name. */
+#define RB_BOX_NAME_LEN_MAX (RB_NAME_PREFIX_MAX + 1 + RB_BOX_ID_DIGITS_MAX)
+/* Longest errno text (glibc's strerror(EILSEQ)): room for it is kept in a
+ * message that names a path and why it failed. */
+#define RB_ERRNO_TEXT_MAX 49
+/* <state_dir>/health/state.json, with ": " and an errno text, whole in the
+ * state error that quarantines the worker when the file cannot be read
+ * (RB_HEALTH_ERROR_MAX, 320 bytes): 320 - 1 - 49 - 2 - 18. The other paths
+ * below the state dir (boxes/<id>/lock, metrics/lock, metrics/counters.damaged,
+ * health/quarantine-history.json and its .tmp.XXXXXX) are at most 42 bytes
+ * longer than it, far inside their 512-byte buffers. */
+#define RB_STATE_DIR_MAX 250
+/* <work_root>/<prefix>-<id>/root/box in box.h's 512-byte path buffers:
+ * 512 - 1 - 75 - 10. */
+#define RB_WORK_ROOT_MAX 426
+/* /sys/fs/cgroup/cpuacct/<cgroup_parent>/<prefix>-<id>, the longest group
+ * dir (v1's cpuacct), in cgroup.h's 256-byte dir buffers: 256 - 1 - 23 - 1 - 75. */
+#define RB_CGROUP_PARENT_MAX 156
+
 enum rb_cg_choice { RB_CG_AUTO, RB_CG_V1, RB_CG_V2 };
 
 struct rb_limits {

@@ -25,7 +25,7 @@ static const struct {
     const char *name;
     unsigned flag;
 } known_options[] = {
-    { "rw", RB_DIR_RW }, { "noexec", RB_DIR_NOEXEC }, { "maybe", RB_DIR_MAYBE },
+    { "rw", RB_DIR_RW },   { "noexec", RB_DIR_NOEXEC }, { "maybe", RB_DIR_MAYBE },
     { "dev", RB_DIR_DEV }, { "tmp", RB_DIR_TMP },
 };
 
@@ -72,8 +72,7 @@ static int parse_options(const char *opts, const char *spec, unsigned *flags, ch
     size_t olen = strlen(opts);
     /* An empty option at either end or doubled is refused; a mixed pair
      * such as ",:" is skipped, as it always was. */
-    if (olen == 0 || strchr(":,", opts[0]) || strchr(":,", opts[olen - 1]) || strstr(opts, "::") ||
-        strstr(opts, ",,"))
+    if (olen == 0 || strchr(":,", opts[0]) || strchr(":,", opts[olen - 1]) || strstr(opts, "::") || strstr(opts, ",,"))
         return rule_fail(err, errlen, "empty option in '%s'", spec);
     for (const char *tok = opts; *tok;) {
         size_t n = strcspn(tok, ":,");
@@ -86,10 +85,10 @@ static int parse_options(const char *opts, const char *spec, unsigned *flags, ch
         } else if (n) {
             for (k = 0; k < ARRAY_SIZE(refused_options); k++)
                 if (token_is(tok, n, refused_options[k]))
-                    return rule_fail(err, errlen, "option '%.*s' in '%s' is not supported by rustbox", (int)n,
-                                     tok, spec);
-            return rule_fail(err, errlen, "unknown option '%.*s' in '%s' (use rw, noexec, maybe, dev or tmp)",
-                             (int)n, tok, spec);
+                    return rule_fail(err, errlen, "option '%.*s' in '%s' is not supported by rustbox", (int)n, tok,
+                                     spec);
+            return rule_fail(err, errlen, "unknown option '%.*s' in '%s' (use rw, noexec, maybe, dev or tmp)", (int)n,
+                             tok, spec);
         }
         tok += n;
         if (*tok)

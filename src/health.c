@@ -245,28 +245,47 @@ static char *state_to_text(const struct rb_health_state *st)
     return s;
 }
 
+/* Sized for a state dir at its bound (config.h), the state file's path so
+ * that it fits whole, with an errno text, in the error naming it. */
 struct health_paths {
-    char dir[512], state[600], history[600], lock[600];
+    char dir[RB_STATE_DIR_MAX + sizeof("/health")];
+    char state[RB_STATE_DIR_MAX + sizeof("/health/state.json")];
+    char history[RB_STATE_DIR_MAX + sizeof("/health/quarantine-history.json")];
+    char lock[RB_STATE_DIR_MAX + sizeof("/health/lock")];
 };
+_Static_assert(sizeof(((struct health_paths *)0)->state) - 1 + sizeof(": ") - 1 + RB_ERRNO_TEXT_MAX <
+                   RB_HEALTH_ERROR_MAX,
+               "the state file's path and an errno text fit the state error");
 
-static void paths_of(const struct rb_ctx *ctx, struct health_paths *p)
+/* -ENAMETOOLONG, never a cut path, for a state dir past its bound (a context
+ * not made by config_load): cut, the health and metrics locks once came out
+ * as one file. The buffers then hold the paths' starts, for messages. */
+static int paths_of(const struct rb_ctx *ctx, struct health_paths *p)
 {
-    snprintf(p->dir, sizeof(p->dir), "%s/health", ctx->cfg.state_dir);
-    snprintf(p->state, sizeof(p->state), "%s/state.json", p->dir);
-    snprintf(p->history, sizeof(p->history), "%s/quarantine-history.json", p->dir);
-    snprintf(p->lock, sizeof(p->lock), "%s/lock", p->dir);
+    const char *sd = ctx->cfg.state_dir;
+    const int r[] = {
+        path_printf(p->dir, sizeof(p->dir), "%s/health", sd),
+        path_printf(p->state, sizeof(p->state), "%s/health/state.json", sd),
+        path_printf(p->history, sizeof(p->history), "%s/health/quarantine-history.json", sd),
+        path_printf(p->lock, sizeof(p->lock), "%s/health/lock", sd),
+    };
+    for (size_t i = 0; i < ARRAY_SIZE(r); i++)
+        if (r[i] < 0)
+            return r[i];
+    return 0;
 }
 
 void health_load(const struct rb_ctx *ctx, struct rb_health_state *st)
 {
+    /* st is whole on every path below, whatever read_file returns. */
+    health_init(st);
     struct health_paths p;
-    paths_of(ctx, &p);
     _cleanup_free_ char *text = NULL;
-    int r = read_file(p.state, &text, NULL);
-    if (r == -ENOENT) {
-        health_init(st);
+    int r = paths_of(ctx, &p);
+    if (r == 0)
+        r = read_file(p.state, &text, NULL);
+    if (r == -ENOENT)
         return;
-    }
     if (r == 0)
         r = health_parse(text, st);
     if (r < 0) {
@@ -321,8 +340,9 @@ int health_update(const struct rb_ctx *ctx, const char *actor, bool rebuild, hea
                   struct rb_health_state *out)
 {
     struct health_paths p;
-    paths_of(ctx, &p);
-    int r = mkdir_p(p.dir, 0755);
+    int r = paths_of(ctx, &p);
+    if (r == 0)
+        r = mkdir_p(p.dir, 0755);
     if (r < 0)
         return r;
     _cleanup_close_ int lock = open(p.lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
@@ -425,6 +445,6 @@ int health_record_cleanup(const struct rb_ctx *ctx, const struct rb_cleanup_repo
 int health_read_history(const struct rb_ctx *ctx, char **text)
 {
     struct health_paths p;
-    paths_of(ctx, &p);
-    return read_file(p.history, text, NULL);
+    int r = paths_of(ctx, &p);
+    return r < 0 ? r : read_file(p.history, text, NULL);
 }

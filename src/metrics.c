@@ -197,16 +197,30 @@ char *metrics_exposition(const struct rb_metrics *m, const struct rb_metrics_gau
 
 /* ---- the store -------------------------------------------------------- */
 
+/* Sized for a state dir at its bound (config.h). */
 struct metrics_paths {
-    char dir[512], data[600], lock[600], damaged[600];
+    char dir[RB_STATE_DIR_MAX + sizeof("/metrics")];
+    char data[RB_STATE_DIR_MAX + sizeof("/metrics/counters")];
+    char lock[RB_STATE_DIR_MAX + sizeof("/metrics/lock")];
+    char damaged[RB_STATE_DIR_MAX + sizeof("/metrics/counters.damaged")];
 };
 
-static void paths_of(const struct rb_ctx *ctx, struct metrics_paths *p)
+/* -ENAMETOOLONG, never a cut path, for a state dir past its bound (a context
+ * not made by config_load): cut, the metrics and health locks once came out
+ * as one file. The buffers then hold the paths' starts, for messages. */
+static int paths_of(const struct rb_ctx *ctx, struct metrics_paths *p)
 {
-    snprintf(p->dir, sizeof(p->dir), "%s/metrics", ctx->cfg.state_dir);
-    snprintf(p->data, sizeof(p->data), "%s/counters", p->dir);
-    snprintf(p->lock, sizeof(p->lock), "%s/lock", p->dir);
-    snprintf(p->damaged, sizeof(p->damaged), "%s/counters.damaged", p->dir);
+    const char *sd = ctx->cfg.state_dir;
+    const int r[] = {
+        path_printf(p->dir, sizeof(p->dir), "%s/metrics", sd),
+        path_printf(p->data, sizeof(p->data), "%s/metrics/counters", sd),
+        path_printf(p->lock, sizeof(p->lock), "%s/metrics/lock", sd),
+        path_printf(p->damaged, sizeof(p->damaged), "%s/metrics/counters.damaged", sd),
+    };
+    for (size_t i = 0; i < ARRAY_SIZE(r); i++)
+        if (r[i] < 0)
+            return r[i];
+    return 0;
 }
 
 /* Reads the record from fd: 0 with zeros when the file is empty (new),
@@ -299,7 +313,9 @@ static int set_aside(const struct rb_ctx *ctx, const struct metrics_paths *p, in
 int metrics_update(const struct rb_ctx *ctx, metrics_mutator fn, void *data)
 {
     struct metrics_paths p;
-    paths_of(ctx, &p);
+    int r = paths_of(ctx, &p);
+    if (r < 0)
+        return r;
     _cleanup_close_ int lock = take_lock(&p, true);
     if (lock < 0)
         return lock;
@@ -307,7 +323,7 @@ int metrics_update(const struct rb_ctx *ctx, metrics_mutator fn, void *data)
     if (fd < 0)
         return fd;
     struct rb_metrics m;
-    int r = read_store(fd, &m);
+    r = read_store(fd, &m);
     if (r == -EBADMSG) {
         r = set_aside(ctx, &p, &fd);
         metrics_init(&m);
@@ -337,8 +353,12 @@ static int load_once(const struct metrics_paths *p, struct rb_metrics *m)
 int metrics_load(const struct rb_ctx *ctx, struct rb_metrics *m)
 {
     struct metrics_paths p;
-    paths_of(ctx, &p);
-    int r = load_once(&p, m);
+    int r = paths_of(ctx, &p);
+    if (r < 0) {
+        metrics_init(m);
+        return r;
+    }
+    r = load_once(&p, m);
     if (r != -EBADMSG)
         return r;
     /* Repair under the write lock (a writer may have beaten us to it), so

@@ -32,15 +32,6 @@ static const char *const control_names[RB_CTL_COUNT] = {
     [RB_CTL_RLIMITS] = "rlimits",
 };
 
-static const char *const error_kind_names[RB_ERR_KIND_COUNT] = {
-    [RB_ERR_MOUNT_UNMOUNT_FAILED] = "mount_unmount_failed",
-    [RB_ERR_CGROUP_REMOVAL_FAILED] = "cgroup_removal_failed",
-    [RB_ERR_PROCESS_REAP_FAILED] = "process_reap_failed",
-    [RB_ERR_TEMPDIR_REMOVAL_FAILED] = "tempdir_removal_failed",
-    [RB_ERR_CLEANUP_TIMEOUT] = "cleanup_timeout",
-    [RB_ERR_BASELINE_EQUIVALENCE_FAILED] = "baseline_equivalence_failed",
-};
-
 const char *verdict_name(enum rb_verdict v)
 {
     return (unsigned)v < RB_VERDICT_COUNT ? verdict_names[v] : "IE";
@@ -49,34 +40,6 @@ const char *verdict_name(enum rb_verdict v)
 const char *control_name(enum rb_control c)
 {
     return (unsigned)c < RB_CTL_COUNT ? control_names[c] : "unknown";
-}
-
-const char *cleanup_outcome_name(enum rb_cleanup_outcome o)
-{
-    switch (o) {
-    case RB_CLEANUP_SUCCESS: return "success";
-    case RB_CLEANUP_PARTIAL: return "partial";
-    case RB_CLEANUP_FAILURE: return "failure";
-    }
-    return "failure";
-}
-
-const char *cleanup_error_kind_name(enum rb_cleanup_error_kind k)
-{
-    return (unsigned)k < RB_ERR_KIND_COUNT ? error_kind_names[k] : "unknown";
-}
-
-void cleanup_report_add(struct rb_cleanup_report *rep, enum rb_cleanup_error_kind kind,
-                        const char *fmt, ...)
-{
-    if (!rep || rep->n_errors >= RB_MAX_CLEANUP_ERRORS)
-        return;
-    struct rb_cleanup_error *e = &rep->errors[rep->n_errors++];
-    e->kind = kind;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(e->detail, sizeof(e->detail), fmt, ap);
-    va_end(ap);
 }
 
 void result_mark_cleanup_failed(struct rb_result *res)
@@ -505,27 +468,4 @@ char *result_to_meta(const struct rb_result *res, bool cgroup_mode)
         return NULL;
     }
     return text;
-}
-
-const struct rb_cleanup_error *cleanup_report_main_error(const struct rb_cleanup_report *rep)
-{
-    static const enum rb_cleanup_error_kind order[] = {
-        RB_ERR_MOUNT_UNMOUNT_FAILED, RB_ERR_CGROUP_REMOVAL_FAILED, RB_ERR_TEMPDIR_REMOVAL_FAILED,
-        RB_ERR_PROCESS_REAP_FAILED,  RB_ERR_BASELINE_EQUIVALENCE_FAILED, RB_ERR_CLEANUP_TIMEOUT,
-    };
-    for (size_t k = 0; k < sizeof(order) / sizeof(order[0]); k++)
-        for (size_t i = 0; i < rep->n_errors; i++)
-            if (rep->errors[i].kind == order[k])
-                return &rep->errors[i];
-    return NULL;
-}
-
-enum rb_cleanup_outcome cleanup_report_classify(const struct rb_cleanup_report *rep)
-{
-    /* Only the verification decides: a step's error that a later retry or
-     * fallback mended still leaves the box clean, but not untouched. */
-    for (size_t i = 0; i < rep->n_errors; i++)
-        if (rep->errors[i].kind == RB_ERR_BASELINE_EQUIVALENCE_FAILED)
-            return RB_CLEANUP_FAILURE;
-    return rep->used_fallback || rep->n_errors ? RB_CLEANUP_PARTIAL : RB_CLEANUP_SUCCESS;
 }

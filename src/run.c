@@ -259,14 +259,16 @@ static int open_pipes(struct supervisor *sv, int report[2], int out[2], int err[
 static int fresh_cgroup(const struct rb_ctx *ctx, const struct rb_box *box, const struct rb_limits *l,
                         struct rb_cgroup *cg)
 {
-    cgroup_init(cg, ctx->cg);
-    int r = ctx->cg->paths(cg, &ctx->cg_caps, ctx->cg_root, ctx->cfg.cgroup_parent, box->name);
-    if (r < 0)
-        return r;
+    /* The box's own description (the dirs cleanup removes), copied so that
+     * the join fds opened below are this run's. */
+    *cg = box->cg;
+    if (!cg->backend || cg->n_dirs == 0)
+        return -EINVAL; /* described without a backend: there is no group to make */
+    int r;
     const char *failed = NULL;
     if (cgroup_count_existing(cg) > 0 && (r = cgroup_remove(cg, &failed)) < 0)
         return r;
-    r = ctx->cg->create(cg, l->memory, l->processes);
+    r = cg->backend->create(cg, l->memory, l->processes);
     if (r < 0)
         return r;
     r = cgroup_open_procs(cg);

@@ -21,12 +21,13 @@
 #include <unistd.h>
 #include <linux/close_range.h>
 
+#include "dirrules.h"
 #include "env.h"
 #include "seccomp_policy.h"
 #include "util.h"
 
 #define MOUNT_PATH_MAX 1024
-#define MAX_RULES (RB_MAX_DIR_RULES + RB_DEFAULT_DIR_RULES)
+#define MAX_RULES RB_DIR_RULES_MERGED_MAX
 
 static const char *const dev_nodes[] = { "null", "zero", "full", "random", "urandom" };
 static const char *const dev_links[][2] = {
@@ -34,16 +35,6 @@ static const char *const dev_links[][2] = {
     { "stdin", "/proc/self/fd/0" },
     { "stdout", "/proc/self/fd/1" },
     { "stderr", "/proc/self/fd/2" },
-};
-
-/* isolate's default directory rules; --dir may replace or remove any. */
-static const struct rb_dir_rule default_rules[RB_DEFAULT_DIR_RULES] = {
-    { "/bin", "/bin", 0 },
-    { "/lib", "/lib", 0 },
-    { "/lib64", "/lib64", RB_DIR_MAYBE },
-    { "/usr", "/usr", 0 },
-    { "/tmp", NULL, RB_DIR_TMP | RB_DIR_RW | RB_DIR_NOEXEC },
-    { "/dev/shm", NULL, RB_DIR_TMP | RB_DIR_RW | RB_DIR_NOEXEC },
 };
 
 __attribute__((noreturn)) static void report_fail(int fd, int err, const char *fmt, ...)
@@ -103,46 +94,6 @@ static int open_mountpoint(int rootfd, const char *inside, bool as_file)
 static void fd_path(char *buf, size_t len, int fd)
 {
     snprintf(buf, len, "/proc/self/fd/%d", fd);
-}
-
-static unsigned rule_depth(const char *p)
-{
-    unsigned n = 0;
-    for (; *p; p++)
-        n += *p == '/';
-    return n;
-}
-
-/* Defaults overlaid with --dir (a later rule for the same path replaces an
- * earlier one; "BOX=" removes it), parents mounted before children. */
-static size_t merge_rules(const struct rb_run_request *req, struct rb_dir_rule *out)
-{
-    size_t n = 0;
-    for (size_t i = 0; i < ARRAY_SIZE(default_rules); i++)
-        out[n++] = default_rules[i];
-    for (size_t i = 0; i < req->n_dirs; i++) {
-        size_t j = 0;
-        while (j < n && strcmp(out[j].inside, req->dirs[i].inside))
-            j++;
-        if (req->dirs[i].flags & RB_DIR_REMOVE) {
-            if (j < n)
-                out[j] = out[--n];
-            continue;
-        }
-        if (j == n) {
-            if (n == MAX_RULES)
-                return SIZE_MAX; /* the parser caps --dir; never write past the table */
-            n++;
-        }
-        out[j] = req->dirs[i];
-    }
-    for (size_t i = 1; i < n; i++)
-        for (size_t j = i; j > 0 && rule_depth(out[j].inside) < rule_depth(out[j - 1].inside); j--) {
-            struct rb_dir_rule t = out[j];
-            out[j] = out[j - 1];
-            out[j - 1] = t;
-        }
-    return n;
 }
 
 static int mount_tmpfs(const char *target, const struct rb_config *cfg, unsigned long flags)
@@ -299,7 +250,8 @@ static void build_root(const struct rb_sandbox_spec *s)
     mount_proc(s, rootfd);
     mount_dev(s, rootfd);
     struct rb_dir_rule rules[MAX_RULES];
-    size_t n = merge_rules(s->req, rules);
+    /* isolate's defaults overlaid with --dir, parents before children. */
+    size_t n = dirrules_merge(s->req->dirs, s->req->n_dirs, rules, MAX_RULES);
     if (n == SIZE_MAX)
         report_fail(s->report_fd, E2BIG, "--dir: more than %d rules", MAX_RULES);
     for (size_t i = 0; i < n; i++)

@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "box.h"
-#include "cleanup.h"
+#include "hostproc.h"
 #include "util.h"
 
 const char *box_state_name(enum rb_box_state st)
@@ -63,14 +63,16 @@ static int scan_mounts(const struct rb_ctx *ctx, struct rb_scan *s)
 {
     char **targets;
     int n;
-    int r = cleanup_mounts_under(ctx->cfg.work_root, &targets, &n);
+    int r = hostproc_mounts_under(ctx->cfg.work_root, &targets, &n);
     if (r < 0)
         return r;
     size_t root_len = strlen(ctx->cfg.work_root);
     for (int i = 0; i < n && r == 0; i++) {
         char first[256];
         const char *rest = targets[i] + root_len + (targets[i][root_len] == '/');
-        snprintf(first, sizeof(first), "%.*s", (int)strcspn(rest, "/"), rest);
+        /* A component longer than a box name cannot be one: skip it. */
+        if (path_printf(first, sizeof(first), "%.*s", (int)strcspn(rest, "/"), rest) < 0)
+            continue;
         long id = scan_parse_box_name(first, ctx->cfg.name_prefix);
         if (id < 0)
             continue;
@@ -82,9 +84,7 @@ static int scan_mounts(const struct rb_ctx *ctx, struct rb_scan *s)
             r = push_str(&s->mounts, &s->n_mounts, targets[i]);
         }
     }
-    for (int i = 0; i < n; i++)
-        free(targets[i]);
-    free(targets);
+    hostproc_free_mounts(targets, n);
     return r;
 }
 
@@ -100,7 +100,8 @@ static int scan_named_dir(const struct rb_ctx *ctx, struct rb_scan *s, const cha
         if (id < 0)
             continue;
         char path[1024];
-        snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+        if ((r = path_printf(path, sizeof(path), "%s/%s", dir, de->d_name)) < 0)
+            break;
         struct rb_scan_box *b = box_entry(s, id);
         if (!b) {
             r = -ENOMEM;
@@ -122,31 +123,24 @@ static int scan_cgroups(const struct rb_ctx *ctx, struct rb_scan *s)
 {
     if (!ctx->cg)
         return 0;
-    /* Any box's paths, minus the box: where every box group lives (the v2
-     * backend derives its default parent from a box name, so it takes a
-     * real one). */
-    char any_box[RB_BOX_NAME_MAX];
-    snprintf(any_box, sizeof(any_box), "%s-0", ctx->cfg.name_prefix);
+    /* Where every box group lives: the backend's parent dir(s) of the prefix. */
     struct rb_cgroup cg;
     cgroup_init(&cg, ctx->cg);
-    int r = ctx->cg->paths(&cg, &ctx->cg_caps, ctx->cg_root, ctx->cfg.cgroup_parent, any_box);
-    for (int i = 0; r == 0 && i < cg.n_dirs; i++) {
-        char *slash = strrchr(cg.dirs[i], '/');
-        if (slash)
-            *slash = '\0';
+    int r = ctx->cg->parents(&cg, &ctx->cg_caps, ctx->cg_root ? ctx->cg_root : RB_CG_ROOT_DEFAULT,
+                             ctx->cfg.cgroup_parent, ctx->cfg.name_prefix);
+    for (int i = 0; r == 0 && i < cg.n_dirs; i++)
         r = scan_named_dir(ctx, s, cg.dirs[i], true);
-    }
     return r;
 }
 
 /* Whether /proc/<pid>/cgroup puts the process in the box's group. */
 static bool in_box_cgroup(pid_t pid, const char *name)
 {
-    char path[64], needle[160];
-    snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
-    snprintf(needle, sizeof(needle), "/%s\n", name);
+    char path[64], needle[RB_BOX_NAME_MAX + 2];
     _cleanup_free_ char *text = NULL;
-    return read_file(path, &text, NULL) == 0 && strstr(text, needle) != NULL;
+    return path_printf(path, sizeof(path), "/proc/%d/cgroup", (int)pid) == 0 &&
+           path_printf(needle, sizeof(needle), "/%s\n", name) == 0 && read_file(path, &text, NULL) == 0 &&
+           strstr(text, needle) != NULL;
 }
 
 static int scan_processes(const struct rb_ctx *ctx, struct rb_scan *s)
@@ -187,17 +181,19 @@ static int scan_processes(const struct rb_ctx *ctx, struct rb_scan *s)
 static int scan_locks(const struct rb_ctx *ctx, struct rb_scan *s)
 {
     char dir[600];
-    snprintf(dir, sizeof(dir), "%s/boxes", ctx->cfg.state_dir);
+    int r = path_printf(dir, sizeof(dir), "%s/boxes", ctx->cfg.state_dir);
+    if (r < 0)
+        return r;
     DIR *d = opendir(dir);
     if (!d)
         return errno == ENOENT ? 0 : -errno;
     struct dirent *de;
-    int r = 0;
     while (r == 0 && (de = readdir(d))) {
         uint64_t id;
         char lock[900];
-        snprintf(lock, sizeof(lock), "%s/%s/lock", dir, de->d_name);
-        if (parse_uint(de->d_name, INT32_MAX, &id) < 0 || access(lock, F_OK) < 0)
+        /* Only a box id is a box: its lock path always fits. */
+        if (parse_uint(de->d_name, INT32_MAX, &id) < 0 ||
+            path_printf(lock, sizeof(lock), "%s/%s/lock", dir, de->d_name) < 0 || access(lock, F_OK) < 0)
             continue;
         struct rb_scan_box *b = box_entry(s, (long)id);
         if (!b)

@@ -169,19 +169,15 @@ int write_file_atomic(const char *path, const char *data, mode_t mode)
         unlink(tmp);
         return r;
     }
-    /* The rename is only durable once the directory holding it is synced. */
-    _cleanup_free_ char *dir = strdup(path);
-    if (!dir)
-        return -ENOMEM;
-    char *slash = strrchr(dir, '/');
-    const char *dirpath = dir;
-    if (!slash)
-        dirpath = ".";
-    else if (slash == dir)
-        dirpath = "/";
-    else
-        *slash = '\0';
-    _cleanup_close_ int dfd = open(dirpath, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    /* The rename is only durable once the directory holding it is synced.
+     * Its name is copied to the stack: the rename took path, so it fits. */
+    char dir[PATH_MAX] = ".";
+    const char *slash = strrchr(path, '/');
+    if (slash)
+        r = path_printf(dir, sizeof(dir), "%.*s", slash == path ? 1 : (int)(slash - path), path);
+    _cleanup_close_ int dfd = r == 0 ? open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+    /* The file is in place whatever the sync says; a failed one only leaves
+     * the rename less durable, which the caller cannot mend. */
     if (dfd >= 0)
         (void)fsync(dfd);
     return 0;
@@ -189,10 +185,15 @@ int write_file_atomic(const char *path, const char *data, mode_t mode)
 
 int mkdir_p(const char *path, mode_t mode)
 {
-    _cleanup_free_ char *p = strdup(path);
-    if (!p)
-        return -ENOMEM;
-    for (char *s = p + 1; *s; s++) {
+    /* A copy on the stack rather than the heap: a path past PATH_MAX could
+     * not be created anyway, and nothing is left to free on the way out. */
+    char p[PATH_MAX];
+    int r = path_printf(p, sizeof(p), "%s", path);
+    if (r < 0)
+        return r;
+    /* The first character is skipped (the root needs no mkdir), but only
+     * when there is one. */
+    for (char *s = p[0] ? p + 1 : p; *s; s++) {
         if (*s != '/')
             continue;
         *s = '\0';
@@ -237,6 +238,15 @@ void utc_timestamp(char *buf, size_t len)
     struct tm tm;
     gmtime_r(&t, &tm);
     strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+int path_printf(char *buf, size_t len, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(buf, len, fmt, ap);
+    va_end(ap);
+    return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }
 
 char *strdup_printf(const char *fmt, ...)
@@ -334,28 +344,32 @@ int proc_stat_parse(const char *line, char *state, unsigned long *flags)
 static int proc_stat_state(pid_t pid, char *state, unsigned long *flags)
 {
     char path[64], buf[512];
-    snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+    int r = path_printf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+    if (r < 0)
+        return r;
     _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
-        return -errno;
+        return negative_errno();
     ssize_t n = read(fd, buf, sizeof(buf) - 1);
     if (n <= 0)
-        return n < 0 ? -errno : -ESRCH;
+        return n < 0 ? negative_errno() : -ESRCH;
     buf[n] = '\0';
     return proc_stat_parse(buf, state, flags);
 }
 
+/* state and flags start defined: the analyser cannot see that a 0 from
+ * proc_stat_state always comes with both filled. */
 bool proc_is_zombie(pid_t pid)
 {
-    char state;
-    unsigned long flags;
+    char state = '?';
+    unsigned long flags = 0;
     return proc_stat_state(pid, &state, &flags) == 0 && state == 'Z';
 }
 
 bool proc_is_dying(pid_t pid)
 {
-    char state;
-    unsigned long flags;
+    char state = '?';
+    unsigned long flags = 0;
     int r = proc_stat_state(pid, &state, &flags);
     if (r == -ENOENT || r == -ESRCH)
         return true;

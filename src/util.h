@@ -3,6 +3,7 @@
 #ifndef RUSTBOX_UTIL_H
 #define RUSTBOX_UTIL_H
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -32,6 +33,19 @@ int read_u64_file(const char *path, uint64_t *out);
 double monotonic_s(void);
 /* ISO 8601 UTC, e.g. 2026-02-08T12:34:56Z; buf needs 21 bytes. */
 void utc_timestamp(char *buf, size_t len);
+
+/* snprintf for a path: 0, or -ENAMETOOLONG when it does not fit. A cut
+ * path names another file, so it must never be used; buf then holds as much
+ * of the path's start as fits, for the message that names it. */
+int path_printf(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* -errno after a call that failed, or -EIO should it not have set errno: a
+ * failure must never read as success (or, from a counting function, as a
+ * count). */
+static inline int negative_errno(void)
+{
+    return errno > 0 ? -errno : -EIO;
+}
 
 /* asprintf that returns NULL on failure instead of leaving *out undefined. */
 char *strdup_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

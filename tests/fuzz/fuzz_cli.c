@@ -6,11 +6,15 @@
  * lives until cli_free. Checks, beyond no crash, leak or UB: a refusal
  * comes with a non-empty, one-line error (SPEC §1); an accepted command
  * is a known one, and a run has a program (argv or --code), limits the
- * config's defaults can complete, and well-formed --dir/--env rules. */
+ * config's defaults can complete, and well-formed --dir/--env rules whose
+ * merge with the defaults (dirrules_merge, what the sandbox mounts) fits
+ * its table, names each box path once, holds no removal rule and puts
+ * every parent before its children. */
 #include <errno.h>
 
 #include "cli.h"
 #include "config.h"
+#include "dirrules.h"
 #include "fuzz_common.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -68,6 +72,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                                strcmp(d->inside, "/") != 0, "--dir box path '%s'", d->inside ? d->inside : "(null)");
                 FUZZ_CHECK((d->flags & (RB_DIR_TMP | RB_DIR_REMOVE)) || (d->outside && d->outside[0] == '/'),
                            "--dir host path '%s'", d->outside ? d->outside : "(null)");
+            }
+            struct rb_dir_rule merged[RB_DIR_RULES_MERGED_MAX];
+            size_t n = dirrules_merge(req->dirs, req->n_dirs, merged, RB_DIR_RULES_MERGED_MAX);
+            FUZZ_CHECK(n != SIZE_MAX, "%zu --dir rules do not fit the merged table", req->n_dirs);
+            for (size_t i = 0; n != SIZE_MAX && i < n; i++) {
+                FUZZ_CHECK(!(merged[i].flags & RB_DIR_REMOVE), "removal rule %s mounted", merged[i].inside);
+                for (size_t j = i + 1; j < n; j++) {
+                    size_t len = strlen(merged[j].inside);
+                    FUZZ_CHECK(strcmp(merged[i].inside, merged[j].inside) != 0, "%s merged twice", merged[i].inside);
+                    FUZZ_CHECK(strncmp(merged[i].inside, merged[j].inside, len) || merged[i].inside[len] != '/',
+                               "%s mounted after %s, inside it", merged[j].inside, merged[i].inside);
+                }
             }
             for (size_t i = 0; i < req->n_env; i++)
                 FUZZ_CHECK(req->env[i] && req->env[i][0] && req->env[i][0] != '=', "--env '%s'", req->env[i]);

@@ -176,3 +176,25 @@ expect_usage_error() {
     expect_err_line 'does-not-exist.json'
     [[ -z "$out" ]] || fail "stdout not empty"
 }
+
+@test "a state_dir too long for its paths: exit 64 naming the key, nothing created, no hang" {
+    # 508 bytes made `health --quarantine` write under <state_dir>/he/; 510
+    # cut the health and the metrics lock to one file, and it waited on
+    # itself forever (hence the timeout: a hang fails as 124, not forever).
+    local bad="$T/bad4" len sd
+    mkdir -p "$bad"
+    for len in 508 510; do
+        # an absolute path of $len bytes in components a filesystem takes
+        sd="$bad/s"
+        while (( ${#sd} + 10 <= len )); do sd+="/ddddddddd"; done
+        while (( ${#sd} < len )); do sd+="e"; done
+        (( ${#sd} == len )) || fail "built a state_dir of ${#sd} bytes, not $len"
+        printf '{"state_dir": "%s", "work_root": "%s/work", "name_prefix": "%s"}\n' \
+            "$sd" "$bad" "$RB_PREFIX" >"$bad/config.json"
+        rb_exec timeout "$(tscale 20)" "$RUSTBOX" --config "$bad/config.json" health --quarantine --reason long-state-dir
+        expect_status 64
+        expect_err_line "state_dir.*$len bytes.*at most"
+        [[ -z "$out" ]] || fail "stdout not empty"
+        [[ "$(ls -A "$bad")" == config.json ]] || fail "created: $(ls -A "$bad")"
+    done
+}

@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "cli.h"
+#include "cli_opt.h"
 
 #define ARGV(...) ((char *[]){ __VA_ARGS__, NULL })
 #define ERRLEN 256
@@ -569,6 +570,177 @@ static void test_add_env(void **state)
     cli_free(&cli);
 }
 
+/* ---- the request-option table both syntaxes share ---- */
+
+static bool spelt_in(const struct req_opt *o, enum cli_syntax syn)
+{
+    return o->val[syn] != RV_ABSENT;
+}
+
+static void test_request_table(void **state)
+{
+    size_t rows = 0;
+    for (const struct req_opt *o = req_opts; o->def.id; o++, rows++) {
+        const char *name = o->def.lng ? o->def.lng : "(short)";
+        assert_int_equal(o->def.id, OPT_REQUEST);
+        if (!o->def.lng && !o->def.shrt)
+            fail_msg("row %zu has no name", rows);
+        if (!spelt_in(o, CLI_NATIVE) && !spelt_in(o, CLI_ISOLATE))
+            fail_msg("%s is in no syntax", name);
+        for (int syn = 0; syn < CLI_SYNTAXES; syn++) {
+            if (!spelt_in(o, (enum cli_syntax)syn))
+                continue;
+            /* The field's C type is the one the value kind writes. */
+            if (o->type != req_val_type(o->val[syn]))
+                fail_msg("%s: field type %d, value kind %d", name, o->type, o->val[syn]);
+            /* Only --processes has an optional value, and it is a count. */
+            if (o->def.arg == ARG_OPT && o->val[syn] != RV_COUNT)
+                fail_msg("%s: optional value of kind %d", name, o->val[syn]);
+            /* Flags take no value; everything else needs one. */
+            bool takes_none = o->val[syn] == RV_TRUE || o->val[syn] == RV_IGNORED;
+            if (takes_none != (o->def.arg == ARG_NONE))
+                fail_msg("%s: argument kind %d for value kind %d", name, o->def.arg, o->val[syn]);
+            /* No spelling is taken twice within one syntax. */
+            for (const struct req_opt *p = o + 1; p->def.id; p++) {
+                if (!spelt_in(p, (enum cli_syntax)syn))
+                    continue;
+                if (o->def.shrt && o->def.shrt == p->def.shrt)
+                    fail_msg("-%c twice in syntax %d", o->def.shrt, syn);
+                if (o->def.lng && p->def.lng && !strcmp(o->def.lng, p->def.lng))
+                    fail_msg("--%s twice in syntax %d", o->def.lng, syn);
+            }
+        }
+        /* A limit bit goes with a field inside the limits, and back. */
+        bool in_limits = o->field >= offsetof(struct rb_run_request, limits) &&
+                         o->field < offsetof(struct rb_run_request, limits) + sizeof(struct rb_limits);
+        if ((o->limit != 0) != in_limits)
+            fail_msg("%s: limit bit %#x, field at %zu", name, o->limit, o->field);
+        if (o->rules & (RQ_MEMORY | RQ_AS_MEMORY))
+            assert_int_equal(o->field, offsetof(struct rb_run_request, limits.memory));
+    }
+    assert_true(rows > 20);
+}
+
+/* The same isolate-style options give the same request in both syntaxes. */
+static void test_both_syntaxes_same_request(void **state)
+{
+    char *opts[] = { "-t",   "1.5",  "-w", "3",  "-x", "0.5",    "-m", "4096", "-k",      "64",  "-f",
+                     "32",   "-n",   "10", "-p", "4",  "-i",     "in", "-o",   "out",     "-r",  "err",
+                     "-c",   "/box", "-d", "/opt:rw", "-E", "A=1", "-e", "-M", "/tmp/m", "--cg", "--cg-timing",
+                     "--cg-mem=2048", "--stderr-to-stdout" };
+    const size_t nopts = sizeof(opts) / sizeof(opts[0]);
+    char *native[64], *isolate[64];
+    size_t n = 0, k = 0;
+    native[n++] = "rustbox";
+    native[n++] = "run";
+    isolate[k++] = "isolate";
+    for (size_t i = 0; i < nopts; i++)
+        native[n++] = isolate[k++] = opts[i];
+    native[n++] = "--";
+    isolate[k++] = "--run";
+    isolate[k++] = "--";
+    native[n++] = isolate[k++] = "prog";
+    native[n] = isolate[k] = NULL;
+
+    struct rb_cli a, b;
+    char err[ERRLEN] = "";
+    assert_int_equal(cli_parse((int)n, native, &a, err, ERRLEN), 0);
+    assert_int_equal(cli_parse((int)k, isolate, &b, err, ERRLEN), 0);
+    assert_false(a.isolate_mode);
+    assert_true(b.isolate_mode);
+    assert_memory_equal(&a.run.limits, &b.run.limits, sizeof(a.run.limits));
+    assert_int_equal(a.run.limits.memory, 2048ULL * 1024); /* --cg-mem wins over -m */
+    assert_int_equal(a.run.limits.stack, 64ULL * 1024);
+    assert_int_equal(a.run.limits.processes, 4);
+    assert_string_equal(a.run.stdin_path, b.run.stdin_path);
+    assert_string_equal(a.run.stdout_path, b.run.stdout_path);
+    assert_true(a.run.stderr_to_stdout && b.run.stderr_to_stdout);
+    assert_null(a.run.stderr_path);
+    assert_null(b.run.stderr_path);
+    assert_string_equal(a.run.chdir, b.run.chdir);
+    assert_string_equal(a.run.meta_path, b.run.meta_path);
+    assert_true(a.run.full_env && b.run.full_env);
+    assert_int_equal(a.run.n_dirs, 1);
+    assert_int_equal(b.run.n_dirs, 1);
+    assert_string_equal(a.run.dirs[0].inside, b.run.dirs[0].inside);
+    assert_int_equal(a.run.dirs[0].flags, b.run.dirs[0].flags);
+    assert_int_equal(a.run.n_env, 1);
+    assert_string_equal(a.run.env[0], b.run.env[0]);
+    /* Natively only the given limits are set; isolate sets all its own. */
+    assert_int_equal(a.run.limits_set, RB_LIM_CPU | RB_LIM_WALL | RB_LIM_EXTRA | RB_LIM_MEMORY | RB_LIM_STACK |
+                                           RB_LIM_FILE_SIZE | RB_LIM_OPEN_FILES | RB_LIM_PROCESSES);
+    cli_free(&a);
+    cli_free(&b);
+}
+
+/* Where the syntaxes differ, it is by the table's columns. */
+static void test_syntax_columns(void **state)
+{
+    struct rb_cli cli;
+    char err[ERRLEN];
+    /* --stack: SIZE natively, KiB in isolate's syntax. */
+    assert_int_equal(parse(ARGV("rustbox", "run", "--stack", "64", "--", "x"), &cli, err), 0);
+    assert_int_equal(cli.run.limits.stack, 64);
+    assert_int_equal(parse(ARGV("isolate", "--stack", "64", "--run", "--", "x"), &cli, err), 0);
+    assert_int_equal(cli.run.limits.stack, 64ULL * 1024);
+    expect_error(ARGV("isolate", "--stack=64K", "--run", "--", "x"), "--stack: invalid size '64K' (use a number of KiB)");
+
+    /* rustbox's own spellings are not isolate's ... */
+    expect_error(ARGV("isolate", "--memory=1G", "--run", "--", "x"), "unknown option '--memory' (isolate syntax)");
+    expect_error(ARGV("isolate", "--file-size=1M", "--run", "--", "x"), "unknown option '--file-size' (isolate syntax)");
+    expect_error(ARGV("isolate", "--output-limit=1M", "--run", "--", "x"),
+                 "unknown option '--output-limit' (isolate syntax)");
+    expect_error(ARGV("isolate", "--code=true", "--run"), "unknown option '--code' (isolate syntax)");
+    /* ... nor is every isolate spelling rustbox's. */
+    expect_error(ARGV("rustbox", "run", "--no-cg-timing", "--", "x"), "unknown option '--no-cg-timing' for run");
+    expect_error(ARGV("rustbox", "run", "-D", "--", "x"), "unknown option '-D' for run");
+    /* Request options belong to run only. */
+    expect_error(ARGV("rustbox", "init", "--box-id", "1", "-t", "1"), "unknown option '-t' for init");
+    expect_error(ARGV("rustbox", "health", "--dir=/a"), "unknown option '--dir' for health");
+}
+
+static void test_run_memory_rules(void **state)
+{
+    struct rb_cli cli;
+    char err[ERRLEN];
+    /* -m on both sides of an explicit limit: the explicit one still wins. */
+    assert_int_equal(parse(ARGV("rustbox", "run", "-m", "1", "--memory", "2K", "-m", "3", "--", "x"), &cli, err), 0);
+    assert_int_equal(cli.run.limits.memory, 2048);
+    /* The later -m is the one that stands in. */
+    assert_int_equal(parse(ARGV("rustbox", "run", "-m", "1", "--mem=3", "--", "x"), &cli, err), 0);
+    assert_int_equal(cli.run.limits.memory, 3 * 1024);
+    assert_int_equal(cli.run.limits_set, RB_LIM_MEMORY);
+    /* A bad -m is refused even when an explicit limit makes it moot. */
+    expect_error(ARGV("rustbox", "run", "--memory=1G", "-m", "lots", "--", "x"),
+                 "-m: invalid size 'lots' (use a number of KiB)");
+}
+
+static void test_dir_error_truncation(void **state)
+{
+    struct rb_cli cli = { 0 };
+    char err[16];
+    /* Cut where one message formatted into err would be cut. */
+    assert_int_equal(cli_add_dir(&cli.run, "/a:bogus", err, sizeof(err)), -EINVAL);
+    assert_string_equal(err, "--dir: unknown ");
+    assert_int_equal(cli_add_dir(&cli.run, "/a:bogus", err, 5), -EINVAL);
+    assert_string_equal(err, "--di");
+    err[0] = 'X';
+    assert_int_equal(cli_add_dir(&cli.run, "/a:bogus", err, 1), -EINVAL);
+    assert_string_equal(err, "");
+    assert_int_equal(cli_add_dir(&cli.run, "/a:bogus", NULL, 0), -EINVAL);
+    assert_int_equal(cli.run.n_dirs, 0);
+
+    /* The rule limit is the library's, named as --dir. */
+    char spec[32], msg[ERRLEN];
+    for (int i = 0; i < RB_MAX_DIR_RULES; i++) {
+        snprintf(spec, sizeof(spec), "/d%d", i);
+        assert_int_equal(cli_add_dir(&cli.run, spec, msg, sizeof(msg)), 0);
+    }
+    assert_int_equal(cli_add_dir(&cli.run, "/more", msg, sizeof(msg)), -EINVAL);
+    assert_string_equal(msg, "--dir: too many rules (at most 48)");
+    cli_free(&cli);
+}
+
 /* ---- limits ---- */
 
 static void test_apply_limits(void **state)
@@ -691,6 +863,11 @@ int main(void)
         cmocka_unit_test(test_add_dir),
         cmocka_unit_test(test_add_dir_errors),
         cmocka_unit_test(test_add_env),
+        cmocka_unit_test(test_request_table),
+        cmocka_unit_test(test_both_syntaxes_same_request),
+        cmocka_unit_test(test_syntax_columns),
+        cmocka_unit_test(test_run_memory_rules),
+        cmocka_unit_test(test_dir_error_truncation),
         cmocka_unit_test(test_apply_limits),
         cmocka_unit_test(test_usage),
         cmocka_unit_test(test_mode_detection),

@@ -293,6 +293,73 @@ static void test_paths_and_names(void **state)
     config_free(&c);
 }
 
+/* {"<key>": "<value>"} where value is `len` bytes: for a path, a '/' and
+ * then 'p's (an absolute path of one long component: the config looks at
+ * the text only); for anything else, 'p's. Caller frees. */
+static char *json_with_len(const char *key, size_t len, bool absolute)
+{
+    char *value = malloc(len + 1);
+    assert_non_null(value);
+    memset(value, 'p', len);
+    if (absolute && len)
+        value[0] = '/';
+    value[len] = '\0';
+    char *json = strdup_printf("{\"%s\": \"%s\"}", key, value);
+    free(value);
+    assert_non_null(json);
+    return json;
+}
+
+/* A value `max` bytes long is taken; one more is refused with one line that
+ * names the key, the length and the maximum. */
+static void expect_bound(const char *key, size_t max, bool absolute)
+{
+    struct rb_config c;
+    char err[512] = "";
+    char *at = json_with_len(key, max, absolute);
+    if (config_parse(&c, at, ORIGIN, err, sizeof(err)) != 0)
+        fail_msg("%s of %zu bytes refused: %s", key, max, err);
+    config_free(&c);
+    free(at);
+
+    char *past = json_with_len(key, max + 1, absolute);
+    char phrase[96];
+    snprintf(phrase, sizeof(phrase), "too long (%zu bytes, at most %zu)", max + 1, max);
+    expect_error(past, key, phrase);
+    free(past);
+}
+
+static void test_path_keys_are_bounded(void **state)
+{
+    expect_bound("state_dir", RB_STATE_DIR_MAX, true);
+    expect_bound("work_root", RB_WORK_ROOT_MAX, true);
+    expect_bound("cgroup_parent", RB_CGROUP_PARENT_MAX, false);
+    expect_bound("name_prefix", RB_NAME_PREFIX_MAX, false);
+    /* the bounds follow from the buffers (config.h): pinned here so that a
+     * change to them is a deliberate one */
+    assert_int_equal(RB_STATE_DIR_MAX, 250);
+    assert_int_equal(RB_WORK_ROOT_MAX, 426);
+    assert_int_equal(RB_CGROUP_PARENT_MAX, 156);
+    assert_int_equal(RB_NAME_PREFIX_MAX, 64);
+}
+
+static void test_long_state_dir_of_the_quarantine_hang_is_refused(void **state)
+{
+    /* 508 bytes put the health store under <state_dir>/he/; 510 gave the
+     * health and the metrics stores one lock file, and `health
+     * --quarantine` waited on itself. Both are refused at load now. */
+    char *json = json_with_len("state_dir", 508, true);
+    expect_error(json, "state_dir", "too long (508 bytes, at most 250)");
+    free(json);
+    json = json_with_len("state_dir", 510, true);
+    expect_error(json, "state_dir", "510 bytes");
+    free(json);
+    /* the length is what is wrong, even when the value is wrong otherwise */
+    json = json_with_len("work_root", 4000, false);
+    expect_error(json, "work_root", "too long (4000 bytes, at most 426)");
+    free(json);
+}
+
 static void test_uid_ranges(void **state)
 {
     expect_error("{\"num_boxes\": 0}", "num_boxes", "positive integer");
@@ -527,6 +594,8 @@ int main(void)
         cmocka_unit_test(test_unknown_keys_at_each_level),
         cmocka_unit_test(test_wrong_types_name_the_key),
         cmocka_unit_test(test_paths_and_names),
+        cmocka_unit_test(test_path_keys_are_bounded),
+        cmocka_unit_test(test_long_state_dir_of_the_quarantine_hang_is_refused),
         cmocka_unit_test(test_uid_ranges),
         cmocka_unit_test(test_invalid_json_names_file_and_reason),
         cmocka_unit_test(test_error_is_one_line),

@@ -392,6 +392,71 @@ static void test_unsupported(void **state)
     expect_error(ARGV("isolate", "--print-cg-root"), "--print-cg-root: not supported by rustbox");
 }
 
+/* isolate's units through the shared table: sizes are KiB, -m stands in
+ * for the memory limit only without --cg-mem. */
+static void test_isolate_units(void **state)
+{
+    struct rb_cli cli;
+    char err[ERRLEN];
+    assert_int_equal(parse(ARGV("isolate", "--stack=64", "-f", "8", "--run", "--", "x"), &cli, err), 0);
+    assert_int_equal(cli.run.limits.stack, 64ULL * 1024);
+    assert_int_equal(cli.run.limits.file_size, 8ULL * 1024);
+    assert_int_equal(parse(ARGV("isolate", "-k64", "--run", "--", "x"), &cli, err), 0);
+    assert_int_equal(cli.run.limits.stack, 64ULL * 1024);
+    /* -m on both sides of --cg-mem: --cg-mem still wins. */
+    assert_int_equal(parse(ARGV("isolate", "-m", "1", "--cg-mem=2", "-m", "3", "--run", "--", "x"), &cli, err), 0);
+    assert_int_equal(cli.run.limits.memory, 2ULL * 1024);
+    /* A bad -m is refused even when --cg-mem makes it moot. */
+    expect_error(ARGV("isolate", "--cg-mem=2", "-m", "2G", "--run", "--", "x"), "-m: invalid size '2G' (use a number of KiB)");
+    /* The last of repeated options wins, as with getopt. */
+    assert_int_equal(parse(ARGV("isolate", "-t", "1", "--time=2", "-i", "a", "-i", "b", "--run", "--", "x"), &cli, err),
+                     0);
+    assert_true(cli.run.limits.cpu_time_s == 2.0);
+    assert_string_equal(cli.run.stdin_path, "b");
+    assert_int_equal(cli.run.limits_set, ALL_LIMITS);
+}
+
+/* --dir specs from isolate's recorded cases (../shared/isolate-1.10.1). */
+static void test_isolate_dir_cases(void **state)
+{
+    struct rb_cli cli;
+    char err[ERRLEN];
+    /* 081-dir-tmp-no-leading-slash, 084-dir-remove-default */
+    assert_int_equal(parse(ARGV("isolate", "--dir=scratch:tmp", "--dir=/usr=", "--run", "--", "x"), &cli, err), 0);
+    assert_int_equal(cli.run.n_dirs, 2);
+    assert_string_equal(cli.run.dirs[0].inside, "/scratch");
+    assert_null(cli.run.dirs[0].outside);
+    assert_int_equal(cli.run.dirs[0].flags, RB_DIR_TMP | RB_DIR_RW);
+    assert_string_equal(cli.run.dirs[1].inside, "/usr");
+    assert_int_equal(cli.run.dirs[1].flags, RB_DIR_REMOVE);
+    cli_free(&cli);
+
+    /* -D with the caller's own removal: one rule per path. */
+    assert_int_equal(parse(ARGV("isolate", "-D", "--dir=/tmp=", "--init"), &cli, err), 0);
+    assert_int_equal(cli.run.n_dirs, 6);
+    assert_string_equal(cli.run.dirs[0].inside, "/tmp");
+    for (size_t i = 0; i < cli.run.n_dirs; i++)
+        assert_int_equal(cli.run.dirs[i].flags, RB_DIR_REMOVE);
+    cli_free(&cli);
+
+    /* -D needs room for its removal rules; the error names --dir. */
+    char *argv[64];
+    char specs[48][16];
+    int argc = 0;
+    argv[argc++] = "isolate";
+    for (int i = 0; i < 48; i++) {
+        snprintf(specs[i], sizeof(specs[i]), "--dir=/d%d", i);
+        argv[argc++] = specs[i];
+    }
+    argv[argc++] = "-D";
+    argv[argc++] = "--init";
+    argv[argc] = NULL;
+    assert_int_equal(parse(argv, &cli, err), -EINVAL);
+    assert_string_equal(err, "--dir: too many rules (at most 48)");
+    assert_null(cli.run.dirs);
+    cli_free(&cli);
+}
+
 /* A failed parse frees what it built; the sanitizer build checks for leaks. */
 static void test_error_after_allocations(void **state)
 {
@@ -440,6 +505,8 @@ int main(void)
         cmocka_unit_test(test_version_help_extras),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_unsupported),
+        cmocka_unit_test(test_isolate_units),
+        cmocka_unit_test(test_isolate_dir_cases),
         cmocka_unit_test(test_error_after_allocations),
         cmocka_unit_test(test_isolate_parse_direct),
     };
