@@ -19,12 +19,6 @@ PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
 
 WARN := -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wno-unused-parameter -Wconversion -Wsign-conversion \
     -Wmissing-prototypes
-# Truncation by snprintf is checked where it matters (box paths); gcc's
-# guess-based warning about it is not, and clang has no such warning.
-CC_IS_CLANG := $(shell $(CC) --version 2>/dev/null | grep -q clang && echo 1)
-ifneq ($(CC_IS_CLANG),1)
-WARN += -Wno-format-truncation
-endif
 HARDEN := -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fstack-clash-protection -fPIE
 BASE_CFLAGS := -std=gnu11 -D_GNU_SOURCE -DRUSTBOX_VERSION='"$(VERSION)"' $(WARN) $(PKG_CFLAGS)
 OPT ?= -O2 -g
@@ -223,7 +217,7 @@ format:
 # (clang reports no compiler warnings under --analyze: `make CC=clang` does.)
 # One log per file in $(BUILD)/analyze/, redone when the file or a header it
 # includes changes.
-ANALYZE_FLAGS = $(filter-out -Werror -Wno-format-truncation,$(BASE_CFLAGS)) \
+ANALYZE_FLAGS = $(filter-out -Werror,$(BASE_CFLAGS)) \
     --analyze -Xanalyzer -analyzer-output=text
 ANALYZE_LOGS := $(patsubst src/%.c,$(BUILD)/analyze/%.txt,$(SRC))
 $(BUILD)/analyze:

@@ -91,7 +91,7 @@ void cgroup_close_procs(struct rb_cgroup *cg)
 {
     for (int i = 0; i < RB_CG_MAX_CTRL; i++) {
         if (cg->procs_fd[i] >= 0)
-            close(cg->procs_fd[i]);
+            (void)safe_close(cg->procs_fd[i]);
         cg->procs_fd[i] = -1;
     }
 }

@@ -64,7 +64,7 @@ static json_object *controls_json(const struct rb_ctx *ctx)
     run_controls(ctx, &applied, &missing);
     json_object *o = json_object_new_object(), *a = json_object_new_array(), *m = json_object_new_array();
     for (int c = 0; c < RB_CTL_COUNT; c++)
-        json_object_array_add((applied >> c) & 1 ? a : m, json_object_new_string(control_name(c)));
+        json_object_array_add((applied >> c) & 1 ? a : m, json_object_new_string(control_name((enum rb_control)c)));
     json_object_object_add(o, "applied", a);
     json_object_object_add(o, "missing", m);
     json_object_object_add(o, "cgroup_backend", json_object_new_string(ctx->cg ? ctx->cg->name : "none"));

@@ -7,6 +7,8 @@
 #include <string.h>
 
 static int record(struct rb_error *err, int code, bool with_errno, const char *fmt, va_list ap)
+    __attribute__((format(printf, 4, 0)));
+static int record(struct rb_error *err, int code, bool with_errno, const char *fmt, va_list ap)
 {
     if (!err || err->code)
         return code;

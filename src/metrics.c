@@ -142,7 +142,7 @@ char *metrics_exposition(const struct rb_metrics *m, const struct rb_metrics_gau
     family(f, "rustbox_worker_health", "gauge",
            "Current health status of the worker: 1 for the status in force, 0 for the others.");
     for (int s = RB_HEALTHY; s <= RB_QUARANTINED; s++)
-        fprintf(f, "rustbox_worker_health{status=\"%s\"} %d\n", health_status_name(s), (int)g->status == s);
+        fprintf(f, "rustbox_worker_health{status=\"%s\"} %d\n", health_status_name((enum rb_health_status)s), (int)g->status == s);
 
     family(f, "rustbox_worker_quarantined_total", "counter", "Transitions of the worker into quarantine.");
     fprintf(f, "rustbox_worker_quarantined_total %" PRIu64 "\n", m->quarantined);
@@ -172,12 +172,12 @@ char *metrics_exposition(const struct rb_metrics *m, const struct rb_metrics_gau
 
     family(f, "rustbox_executions_total", "counter", "Runs, by verdict.");
     for (int v = 0; v < RB_VERDICT_COUNT; v++)
-        fprintf(f, "rustbox_executions_total{status=\"%s\"} %" PRIu64 "\n", verdict_name(v), m->executions[v]);
+        fprintf(f, "rustbox_executions_total{status=\"%s\"} %" PRIu64 "\n", verdict_name((enum rb_verdict)v), m->executions[v]);
 
     family(f, "rustbox_control_degraded_total", "counter",
            "Runs that went ahead without an isolation control (strict: false), by control.");
     for (int c = 0; c < RB_CTL_COUNT; c++)
-        fprintf(f, "rustbox_control_degraded_total{control=\"%s\"} %" PRIu64 "\n", control_name(c),
+        fprintf(f, "rustbox_control_degraded_total{control=\"%s\"} %" PRIu64 "\n", control_name((enum rb_control)c),
                 m->control_degraded[c]);
 
     family(f, "rustbox_containment_violations_total", "counter",
@@ -284,7 +284,7 @@ static int take_lock(const struct metrics_paths *p, bool writer)
     while (flock(fd, writer ? LOCK_EX : LOCK_SH) < 0)
         if (errno != EINTR) {
             r = -errno;
-            close(fd);
+            (void)safe_close(fd);
             return r;
         }
     return fd;
@@ -303,7 +303,7 @@ static int set_aside(const struct rb_ctx *ctx, const struct metrics_paths *p, in
     log_event(&ctx->log, RB_LOG_WARNING, "metrics_state_damaged",
               "file=%s kept_as=%s detail=\"%s\" action=counters_restarted", p->data, p->damaged,
               r < 0 ? strerror(-r) : "not a valid rustbox metrics record");
-    close(*fd);
+    (void)safe_close(*fd);
     *fd = open_store(p, true);
     if (*fd >= 0 && ftruncate(*fd, 0) < 0)
         return -errno;
@@ -405,7 +405,7 @@ void metrics_record_run(const struct rb_ctx *ctx, const struct rb_result *res)
         size_t n = 0;
         for (int c = 0; c < RB_CTL_COUNT && n < sizeof(names); c++)
             if (ev.degraded & (1u << c))
-                n += (size_t)snprintf(names + n, sizeof(names) - n, "%s%s", n ? "," : "", control_name(c));
+                n += (size_t)snprintf(names + n, sizeof(names) - n, "%s%s", n ? "," : "", control_name((enum rb_control)c));
         log_event(&ctx->log, RB_LOG_INFO, "control_degraded", "box_id=%ld controls=%s strict=false", res->box_id,
                   names);
     }

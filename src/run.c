@@ -102,7 +102,7 @@ static int capture_read(struct supervisor *sv, struct capture *c, uint64_t limit
         if (n < 0)
             return errno == EINTR ? 0 : errno == EAGAIN ? 1 : -errno;
         if (n == 0) {
-            close(c->fd);
+            (void)safe_close(c->fd);
             c->fd = -1;
             return 0;
         }
@@ -330,7 +330,7 @@ int run_in_box(struct rb_ctx *ctx, struct rb_box *box, const struct rb_run_reque
         goto out;
     }
     /* Only the box may hold the write ends, so EOF means the box is gone. */
-    close(report[1]);
+    (void)safe_close(report[1]);
     report[1] = -1;
     if (out[1] >= 0) close(out[1]);
     if (err[1] >= 0) close(err[1]);
@@ -377,14 +377,14 @@ out:
     for (size_t i = 0; i < 3; i++) {
         int fds[] = { report[1], out[1], err[1], sv.report_fd, sv.out.fd, sv.err.fd };
         if (fds[i] >= 0)
-            close(fds[i]);
+            (void)safe_close(fds[i]);
         if (fds[i + 3] >= 0)
-            close(fds[i + 3]);
+            (void)safe_close(fds[i + 3]);
     }
     if (sv.pidfd >= 0)
-        close(sv.pidfd);
+        (void)safe_close(sv.pidfd);
     if (sv.sigfd >= 0)
-        close(sv.sigfd);
+        (void)safe_close(sv.sigfd);
     cgroup_close_procs(&sv.cg);
     free(sv.out.buf);
     free(sv.err.buf);

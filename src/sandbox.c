@@ -68,7 +68,7 @@ static int open_mountpoint(int rootfd, const char *inside, bool as_file)
     for (char *comp = strtok_r(buf, "/", &save); comp; comp = next) {
         next = strtok_r(NULL, "/", &save);
         if (!strcmp(comp, "..") || !strcmp(comp, ".")) {
-            close(fd);
+            (void)safe_close(fd);
             return -EINVAL;
         }
         int nfd;
@@ -77,13 +77,13 @@ static int open_mountpoint(int rootfd, const char *inside, bool as_file)
         } else {
             if (mkdirat(fd, comp, 0755) < 0 && errno != EEXIST) {
                 int e = -errno;
-                close(fd);
+                (void)safe_close(fd);
                 return e;
             }
             nfd = openat(fd, comp, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         }
         int e = -errno;
-        close(fd);
+        (void)safe_close(fd);
         if (nfd < 0)
             return e;
         fd = nfd;
@@ -131,7 +131,7 @@ static bool replicate_symlink(const struct rb_sandbox_spec *s, int rootfd, const
     /* A persistent box keeps its root between runs: the link may be there. */
     if (!(h == n && memcmp(have, target, (size_t)n) == 0) && symlinkat(target, pfd, name) < 0)
         report_fail(s->report_fd, errno, "symlink %s -> %s", rule->inside, target);
-    close(pfd);
+    (void)safe_close(pfd);
     return true;
 }
 
@@ -170,13 +170,13 @@ static void mount_rule(const struct rb_sandbox_spec *s, int rootfd, const struct
             flags |= MS_RDONLY;
         /* The old fd still names the covered directory; the remount must
          * reach the new mount, so resolve the path again. */
-        close(fd);
+        (void)safe_close(fd);
         fd = open_mountpoint(rootfd, rule->inside, is_file);
         fd_path(target, sizeof(target), fd);
         if (fd < 0 || mount(NULL, target, NULL, MS_REMOUNT | MS_BIND | flags, NULL) < 0)
             report_fail(s->report_fd, fd < 0 ? -fd : errno, "remount %s", rule->inside);
     }
-    close(fd);
+    (void)safe_close(fd);
 }
 
 static void mount_dev(const struct rb_sandbox_spec *s, int rootfd)
@@ -189,7 +189,7 @@ static void mount_dev(const struct rb_sandbox_spec *s, int rootfd)
     /* Not nodev: the device nodes below live on it. Read-only once built. */
     if (mount("tmpfs", target, "tmpfs", MS_NOSUID | MS_NOEXEC, "size=" RB_SANDBOX_DEV_SIZE ",mode=0755") < 0)
         report_fail(s->report_fd, errno, "tmpfs on /dev");
-    close(fd);
+    (void)safe_close(fd);
     int devfd = openat(rootfd, "dev", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (devfd < 0)
         report_fail(s->report_fd, errno, "open /dev in the box");
@@ -210,7 +210,7 @@ static void mount_dev(const struct rb_sandbox_spec *s, int rootfd)
             report_fail(s->report_fd, errno, "symlink /dev/%s", dev_links[i][0]);
     if (mkdirat(devfd, "shm", 0755) < 0)
         report_fail(s->report_fd, errno, "mkdir /dev/shm");
-    close(devfd);
+    (void)safe_close(devfd);
 }
 
 static void mount_proc(const struct rb_sandbox_spec *s, int rootfd)
@@ -226,7 +226,7 @@ static void mount_proc(const struct rb_sandbox_spec *s, int rootfd)
     if (mount("proc", target, "proc", flags, "subset=pid,hidepid=invisible") < 0 &&
         mount("proc", target, "proc", flags, "hidepid=2") < 0)
         report_fail(s->report_fd, errno, "mount /proc");
-    close(fd);
+    (void)safe_close(fd);
 }
 
 /* The dev tmpfs is finished once its nodes and /dev/shm are in place. */
@@ -257,7 +257,7 @@ static void build_root(const struct rb_sandbox_spec *s)
     for (size_t i = 0; i < n; i++)
         mount_rule(s, rootfd, &rules[i]);
     seal_dev(s, root);
-    close(rootfd);
+    (void)safe_close(rootfd);
     if (chdir(root) < 0 || syscall(SYS_pivot_root, ".", ".") < 0)
         report_fail(s->report_fd, errno, "pivot_root into %s", root);
     /* The old root now sits on top of the new one: drop it from this namespace. */
@@ -275,14 +275,14 @@ static void bring_up_loopback(const struct rb_sandbox_spec *s)
     ifr.ifr_flags = IFF_UP | IFF_LOOPBACK | IFF_RUNNING;
     if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
         report_fail(s->report_fd, errno, "bring up lo");
-    close(fd);
+    (void)safe_close(fd);
 }
 
 static void set_rlimits(const struct rb_sandbox_spec *s)
 {
     const struct rb_limits *l = &s->req->limits;
     struct {
-        int res;
+        __rlimit_resource_t res;
         rlim_t value;
     } lims[] = {
         { RLIMIT_FSIZE, l->file_size ? (rlim_t)l->file_size : RLIM_INFINITY },
@@ -295,7 +295,7 @@ static void set_rlimits(const struct rb_sandbox_spec *s)
     for (size_t i = 0; i < ARRAY_SIZE(lims); i++) {
         struct rlimit rl = { lims[i].value, lims[i].value };
         if (setrlimit(lims[i].res, &rl) < 0)
-            report_fail(s->report_fd, errno, "setrlimit %d", lims[i].res);
+            report_fail(s->report_fd, errno, "setrlimit %d", (int)lims[i].res);
     }
     if (l->cpu_time_s > 0) {
         /* A backstop only: the supervisor enforces CPU time far more
@@ -447,9 +447,9 @@ void sandbox_proxy_main(const struct rb_sandbox_spec *s)
     if (child == 0)
         payload_main(s);
     if (s->stdout_fd >= 0)
-        close(s->stdout_fd);
+        (void)safe_close(s->stdout_fd);
     if (s->stderr_fd >= 0)
-        close(s->stderr_fd);
+        (void)safe_close(s->stderr_fd);
     cgroup_close_procs(s->cg);
     /* As pid 1, orphans re-parent to us: reap them until the program itself
      * ends, then leave; our exit takes the rest of the namespace with us. */

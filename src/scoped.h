@@ -14,9 +14,20 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+/* Closes fd if it is open and returns -1 for `fd = safe_close(fd);`. The
+ * result of close(2) is dropped on purpose: the descriptor is gone either
+ * way (Linux frees it even on EINTR), and every caller is done with it —
+ * data that had to reach the disk was checked with fsync before. */
+static inline int safe_close(int fd)
+{
+    if (fd >= 0)
+        (void)close(fd);
+    return -1;
+}
+
 static inline void freep(void *p) { free(*(void **)p); }
 /* The fd is the scope's own: nothing can be done about a close error here. */
-static inline void closep(const int *fd) { if (*fd >= 0) (void)close(*fd); }
+static inline void closep(const int *fd) { (void)safe_close(*fd); }
 static inline void closedirp(DIR **d) { if (*d) (void)closedir(*d); }
 static inline void fclosep(FILE **f) { if (*f) (void)fclose(*f); }
 static inline void json_putp(json_object **o) { if (*o) (void)json_object_put(*o); }

@@ -172,8 +172,10 @@ int worker_scan(const struct rb_ctx *ctx, struct rb_scan *s, struct rb_leftovers
     struct rb_scan local;
     struct rb_scan *scan = s ? s : &local;
     int r = scan_host(ctx, scan);
-    if (r < 0)
-        return rb_error_set(err, r, "cannot read the host's state");
+    if (r < 0) {
+        (void)rb_error_set(err, r, "cannot read the host's state"); /* returns r */
+        return r;
+    }
     scan_leftovers(scan, l);
     if (!s)
         scan_free(&local);
