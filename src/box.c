@@ -53,11 +53,16 @@ int box_describe(const struct rb_ctx *ctx, long id, struct rb_box *box)
     box->uid = (uid_t)(c->first_uid + (uint32_t)id);
     box->gid = (gid_t)(c->first_gid + (uint32_t)id);
     int r = fmt(box->name, sizeof(box->name), "%s-%ld", c->name_prefix, id);
-    if (!r) r = fmt(box->dir, sizeof(box->dir), "%s/%s", c->work_root, box->name);
-    if (!r) r = fmt(box->root, sizeof(box->root), "%s/root", box->dir);
-    if (!r) r = fmt(box->workdir, sizeof(box->workdir), "%s/box", box->root);
-    if (!r) r = fmt(box->lock_dir, sizeof(box->lock_dir), "%s/boxes/%ld", c->state_dir, id);
-    if (!r) r = fmt(box->lock_path, sizeof(box->lock_path), "%s/lock", box->lock_dir);
+    if (!r)
+        r = fmt(box->dir, sizeof(box->dir), "%s/%s", c->work_root, box->name);
+    if (!r)
+        r = fmt(box->root, sizeof(box->root), "%s/root", box->dir);
+    if (!r)
+        r = fmt(box->workdir, sizeof(box->workdir), "%s/box", box->root);
+    if (!r)
+        r = fmt(box->lock_dir, sizeof(box->lock_dir), "%s/boxes/%ld", c->state_dir, id);
+    if (!r)
+        r = fmt(box->lock_path, sizeof(box->lock_path), "%s/lock", box->lock_dir);
     if (!r && ctx->cg)
         r = cgroup_describe(&box->cg, ctx->cg, &ctx->cg_caps, ctx->cg_root ? ctx->cg_root : RB_CG_ROOT_DEFAULT,
                             c->cgroup_parent, c->name_prefix, box->name);
@@ -164,8 +169,8 @@ static int describe(const struct rb_ctx *ctx, long id, struct rb_box *box, struc
         return rb_error_say(err, r, "box id %ld is out of range: num_boxes is %u (raise it in the config)", id,
                             ctx->cfg.num_boxes);
     if (r < 0)
-        return rb_error_set(err, r, "box %ld: cannot name its paths under %s and %s", id, ctx->cfg.work_root,
-                            ctx->cfg.state_dir);
+        return rb_error_set(err, r, "box %ld: cannot name its paths under %s, %s and cgroup parent %s", id,
+                            ctx->cfg.work_root, ctx->cfg.state_dir, ctx->cfg.cgroup_parent);
     return 0;
 }
 

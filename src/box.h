@@ -15,19 +15,19 @@
 
 struct rb_box {
     long id;
-    char name[RB_BOX_NAME_MAX];       /* <prefix>-<id>: cgroup and dir name */
-    char dir[RB_BOX_PATH_MAX];        /* <work_root>/<name> */
-    char root[RB_BOX_PATH_MAX];       /* <dir>/root: the tmpfs mount point */
-    char workdir[RB_BOX_PATH_MAX];    /* <root>/box: /box inside */
-    char lock_dir[RB_BOX_PATH_MAX];   /* <state_dir>/boxes/<id> */
-    char lock_path[RB_BOX_PATH_MAX];  /* <lock_dir>/lock */
+    char name[RB_BOX_NAME_MAX];      /* <prefix>-<id>: cgroup and dir name */
+    char dir[RB_BOX_PATH_MAX];       /* <work_root>/<name> */
+    char root[RB_BOX_PATH_MAX];      /* <dir>/root: the tmpfs mount point */
+    char workdir[RB_BOX_PATH_MAX];   /* <root>/box: /box inside */
+    char lock_dir[RB_BOX_PATH_MAX];  /* <state_dir>/boxes/<id> */
+    char lock_path[RB_BOX_PATH_MAX]; /* <lock_dir>/lock */
     /* Its cgroup dirs, <name> under the backend's parents (described, not
      * created; no backend when the host has none usable). Every run and
      * cleanup of the box uses these, never names of its own. */
     struct rb_cgroup cg;
     uid_t uid;
     gid_t gid;
-    int lock_fd;                      /* -1 when not held */
+    int lock_fd; /* -1 when not held */
     bool persistent;
 };
 

@@ -15,8 +15,8 @@
 
 #define RB_CG_MAX_KILL_PIDS 4096
 
-const struct rb_cgroup_backend *cgroup_select(enum rb_cg_choice want, const char *root,
-                                              const char *parent, struct rb_cg_caps *caps)
+const struct rb_cgroup_backend *cgroup_select(enum rb_cg_choice want, const char *root, const char *parent,
+                                              struct rb_cg_caps *caps)
 {
     const struct rb_cgroup_backend *b;
     if (want == RB_CG_AUTO) {

@@ -22,10 +22,10 @@
 
 /* What a backend can enforce on this host. */
 struct rb_cg_caps {
-    bool usable;      /* the backend exists here at all */
+    bool usable; /* the backend exists here at all */
     bool memory;
     bool pids;
-    bool cpu;         /* CPU time accounting */
+    bool cpu;                /* CPU time accounting */
     char why[RB_CG_WHY_MAX]; /* when something is missing: what and why */
 };
 
@@ -33,7 +33,7 @@ struct rb_cgroup {
     const struct rb_cgroup_backend *backend;
     int n_dirs;
     char dirs[RB_CG_MAX_CTRL][RB_CG_DIR_MAX]; /* one per hierarchy (v1) or one (v2) */
-    int procs_fd[RB_CG_MAX_CTRL];    /* cgroup.procs, opened for the child to join */
+    int procs_fd[RB_CG_MAX_CTRL];             /* cgroup.procs, opened for the child to join */
 };
 
 struct rb_cg_usage {
@@ -72,8 +72,8 @@ extern const struct rb_cgroup_backend rb_cgroup_v2;
 
 /* Picks the backend per SPEC §4 (auto: v2 on a pure cgroup2 host with cpu,
  * memory and pids, else v1). Returns NULL and fills caps->why if none fits. */
-const struct rb_cgroup_backend *cgroup_select(enum rb_cg_choice want, const char *root,
-                                              const char *parent, struct rb_cg_caps *caps);
+const struct rb_cgroup_backend *cgroup_select(enum rb_cg_choice want, const char *root, const char *parent,
+                                              struct rb_cg_caps *caps);
 
 void cgroup_init(struct rb_cgroup *cg, const struct rb_cgroup_backend *b);
 /* cgroup_init, then the dirs of the group `name` (a box name <prefix>-<id>)

@@ -222,8 +222,7 @@ static void v2_probe(const char *root, const char *parent, struct rb_cg_caps *ca
     memset(caps, 0, sizeof(*caps));
     struct statfs sf;
     if (statfs(root, &sf) < 0 || sf.f_type != CGROUP2_SUPER_MAGIC) {
-        snprintf(caps->why, sizeof(caps->why), "%s is not a cgroup2 hierarchy (cgroup v1 or hybrid host)",
-                 root);
+        snprintf(caps->why, sizeof(caps->why), "%s is not a cgroup2 hierarchy (cgroup v1 or hybrid host)", root);
         return;
     }
     /* What the hierarchy offers at all: the root's controllers. */

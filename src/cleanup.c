@@ -195,8 +195,8 @@ static void step_dirs(struct cleanup_run *c)
     }
 }
 
-void cleanup_find_leftovers(const struct rb_ctx *ctx, const struct rb_box *box,
-                            enum rb_cleanup_scope scope, struct rb_box_leftovers *left)
+void cleanup_find_leftovers(const struct rb_ctx *ctx, const struct rb_box *box, enum rb_cleanup_scope scope,
+                            struct rb_box_leftovers *left)
 {
     memset(left, 0, sizeof(*left));
     if (box->cg.backend) {
@@ -262,12 +262,11 @@ static void verify(struct cleanup_run *c, enum rb_cleanup_scope scope)
     }
     if (anything_left(&left))
         cleanup_report_add(c->rep, RB_ERR_BASELINE_EQUIVALENCE_FAILED,
-                           "%s: %d mount(s), %d cgroup(s), %d process(es), %d dir(s) left; first: %s",
-                           c->box->name, left.mounts, left.cgroups, left.processes, left.dirs, left.first);
+                           "%s: %d mount(s), %d cgroup(s), %d process(es), %d dir(s) left; first: %s", c->box->name,
+                           left.mounts, left.cgroups, left.processes, left.dirs, left.first);
 }
 
-void cleanup_box(struct rb_ctx *ctx, struct rb_box *box, enum rb_cleanup_scope scope,
-                 struct rb_cleanup_report *rep)
+void cleanup_box(struct rb_ctx *ctx, struct rb_box *box, enum rb_cleanup_scope scope, struct rb_cleanup_report *rep)
 {
     memset(rep, 0, sizeof(*rep));
     struct cleanup_run c = { .ctx = ctx, .box = box, .rep = rep };

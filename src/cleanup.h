@@ -32,10 +32,9 @@ struct rb_box_leftovers {
 
 /* The lock is the caller's: it releases it (removing the file unless the
  * outcome is failure, so recovery still finds the box). */
-void cleanup_box(struct rb_ctx *ctx, struct rb_box *box, enum rb_cleanup_scope scope,
-                 struct rb_cleanup_report *rep);
+void cleanup_box(struct rb_ctx *ctx, struct rb_box *box, enum rb_cleanup_scope scope, struct rb_cleanup_report *rep);
 /* Counts what remains of box; scope RUN ignores the box's own root mount and dir. */
-void cleanup_find_leftovers(const struct rb_ctx *ctx, const struct rb_box *box,
-                            enum rb_cleanup_scope scope, struct rb_box_leftovers *left);
+void cleanup_find_leftovers(const struct rb_ctx *ctx, const struct rb_box *box, enum rb_cleanup_scope scope,
+                            struct rb_box_leftovers *left);
 
 #endif

@@ -28,8 +28,7 @@ const char *cleanup_error_kind_name(enum rb_cleanup_error_kind k)
     return (unsigned)k < RB_ERR_KIND_COUNT ? error_kind_names[k] : "unknown";
 }
 
-void cleanup_report_add(struct rb_cleanup_report *rep, enum rb_cleanup_error_kind kind,
-                        const char *fmt, ...)
+void cleanup_report_add(struct rb_cleanup_report *rep, enum rb_cleanup_error_kind kind, const char *fmt, ...)
 {
     if (!rep || rep->n_errors >= RB_MAX_CLEANUP_ERRORS)
         return;
@@ -44,7 +43,7 @@ void cleanup_report_add(struct rb_cleanup_report *rep, enum rb_cleanup_error_kin
 const struct rb_cleanup_error *cleanup_report_main_error(const struct rb_cleanup_report *rep)
 {
     static const enum rb_cleanup_error_kind order[] = {
-        RB_ERR_MOUNT_UNMOUNT_FAILED, RB_ERR_CGROUP_REMOVAL_FAILED, RB_ERR_TEMPDIR_REMOVAL_FAILED,
+        RB_ERR_MOUNT_UNMOUNT_FAILED, RB_ERR_CGROUP_REMOVAL_FAILED,       RB_ERR_TEMPDIR_REMOVAL_FAILED,
         RB_ERR_PROCESS_REAP_FAILED,  RB_ERR_BASELINE_EQUIVALENCE_FAILED, RB_ERR_CLEANUP_TIMEOUT,
     };
     for (size_t k = 0; k < sizeof(order) / sizeof(order[0]); k++)

@@ -25,7 +25,7 @@ enum rb_cleanup_error_kind {
 
 struct rb_cleanup_error {
     enum rb_cleanup_error_kind kind;
-    char detail[256]; /* path or resource, and errno text */
+    char detail[576]; /* path or resource (a box path is at most 511 bytes), and errno text */
 };
 
 struct rb_cleanup_report {
@@ -43,8 +43,8 @@ const char *cleanup_outcome_name(enum rb_cleanup_outcome o);
 const char *cleanup_error_kind_name(enum rb_cleanup_error_kind k);
 
 /* Appends an error to the report (dropped, not overflowed, past the cap). */
-void cleanup_report_add(struct rb_cleanup_report *rep, enum rb_cleanup_error_kind kind,
-                        const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void cleanup_report_add(struct rb_cleanup_report *rep, enum rb_cleanup_error_kind kind, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 /* SPEC §5's table: failure when verification found something left,
  * partial when clean only thanks to a fallback or after an error, success

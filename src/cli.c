@@ -18,23 +18,44 @@
 /* ---- native commands ---- */
 
 enum {
-    O_CONFIG = 1, O_DRY_RUN, O_HELP, O_BOX_ID, O_VERBOSE, O_SILENT, O_CHECK, O_RECOVER, O_CLEANUP,
-    O_VERIFY_CLEAN, O_QUARANTINE, O_UNQUARANTINE, O_REASON, O_TEXTFILE, O_OUTPUT, O_LISTEN,
+    O_CONFIG = 1,
+    O_DRY_RUN,
+    O_HELP,
+    O_BOX_ID,
+    O_VERBOSE,
+    O_SILENT,
+    O_CHECK,
+    O_RECOVER,
+    O_CLEANUP,
+    O_VERIFY_CLEAN,
+    O_QUARANTINE,
+    O_UNQUARANTINE,
+    O_REASON,
+    O_TEXTFILE,
+    O_OUTPUT,
+    O_LISTEN,
 };
 
-#define COMMON_OPTS                                                                                       \
-    { "config", 0, ARG_REQ, O_CONFIG }, { "dry-run", 0, ARG_NONE, O_DRY_RUN },                           \
-        { "help", 'h', ARG_NONE, O_HELP }, { "verbose", 'v', ARG_NONE, O_VERBOSE },                       \
-        { "silent", 's', ARG_NONE, O_SILENT }
+/* clang-format off: the option tables read as tables */
+#define COMMON_OPTS                                                                                               \
+    { "config", 0, ARG_REQ, O_CONFIG }, { "dry-run", 0, ARG_NONE, O_DRY_RUN }, { "help", 'h', ARG_NONE, O_HELP }, \
+        { "verbose", 'v', ARG_NONE, O_VERBOSE },                                                                  \
+    {                                                                                                             \
+        "silent", 's', ARG_NONE, O_SILENT                                                                         \
+    }
 
 /* `run` takes box_opts and the request options (req_opts). */
 static const struct opt_def box_opts[] = { COMMON_OPTS, { "box-id", 'b', ARG_REQ, O_BOX_ID }, { NULL, 0, 0, 0 } };
 static const struct opt_def health_opts[] = {
     COMMON_OPTS,
-    { "check", 0, ARG_NONE, O_CHECK },           { "recover", 0, ARG_NONE, O_RECOVER },
-    { "cleanup", 0, ARG_NONE, O_CLEANUP },       { "verify-clean", 0, ARG_NONE, O_VERIFY_CLEAN },
-    { "quarantine", 0, ARG_NONE, O_QUARANTINE }, { "unquarantine", 0, ARG_NONE, O_UNQUARANTINE },
-    { "reason", 0, ARG_REQ, O_REASON },          { NULL, 0, 0, 0 },
+    { "check", 0, ARG_NONE, O_CHECK },
+    { "recover", 0, ARG_NONE, O_RECOVER },
+    { "cleanup", 0, ARG_NONE, O_CLEANUP },
+    { "verify-clean", 0, ARG_NONE, O_VERIFY_CLEAN },
+    { "quarantine", 0, ARG_NONE, O_QUARANTINE },
+    { "unquarantine", 0, ARG_NONE, O_UNQUARANTINE },
+    { "reason", 0, ARG_REQ, O_REASON },
+    { NULL, 0, 0, 0 },
 };
 static const struct opt_def metrics_opts[] = { COMMON_OPTS, { "textfile", 0, ARG_REQ, O_TEXTFILE }, { NULL, 0, 0, 0 } };
 static const struct opt_def baseline_opts[] = { COMMON_OPTS, { "output", 0, ARG_REQ, O_OUTPUT }, { NULL, 0, 0, 0 } };
@@ -53,6 +74,7 @@ static const struct {
     { "audit", RB_CMD_AUDIT, plain_opts, NULL },       { "serve", RB_CMD_SERVE, serve_opts, NULL },
     { "version", RB_CMD_VERSION, plain_opts, NULL },   { "help", RB_CMD_HELP, plain_opts, NULL },
 };
+/* clang-format on */
 
 static int command_index(const char *name)
 {
@@ -85,7 +107,7 @@ static int health_option(struct rb_cli *cli, const struct opt_hit *h, int *actio
     }
     if (*actions && cli->health_action != a)
         return cli_fail(err, errlen,
-                    "health: give only one of --check, --recover, --verify-clean, --quarantine, --unquarantine");
+                        "health: give only one of --check, --recover, --verify-clean, --quarantine, --unquarantine");
     (*actions)++;
     cli->health_action = a;
     return 0;
@@ -106,8 +128,7 @@ static int check_command(struct rb_cli *cli, bool have_positional_file, char *er
     case RB_CMD_HEALTH:
         if (cli->health_action == RB_HEALTH_QUARANTINE && !cli->reason)
             return cli_fail(err, errlen, "health: --quarantine needs --reason R");
-        if (cli->reason && cli->health_action != RB_HEALTH_QUARANTINE &&
-            cli->health_action != RB_HEALTH_UNQUARANTINE)
+        if (cli->reason && cli->health_action != RB_HEALTH_QUARANTINE && cli->health_action != RB_HEALTH_UNQUARANTINE)
             return cli_fail(err, errlen, "health: --reason only goes with --quarantine or --unquarantine");
         if (cli->health_cleanup && cli->health_action != RB_HEALTH_RECOVER)
             return cli_fail(err, errlen, "health: --cleanup only goes with --recover");
@@ -120,13 +141,11 @@ static int check_command(struct rb_cli *cli, bool have_positional_file, char *er
         if (!cli->baseline_file)
             return cli_fail(err, errlen, "baseline diff: give the baseline FILE to compare with");
         return 0;
-    default:
-        return 0;
+    default: return 0;
     }
 }
 
-static int parse_command(struct opt_iter *it, const struct opt_def *opts, struct rb_cli *cli, char *err,
-                         size_t errlen)
+static int parse_command(struct opt_iter *it, const struct opt_def *opts, struct rb_cli *cli, char *err, size_t errlen)
 {
     const char *name = command_name(cli->cmd);
     char ctx[32];
@@ -156,8 +175,7 @@ static int parse_command(struct opt_iter *it, const struct opt_def *opts, struct
                 if (!strcmp(h.val, "diff"))
                     cli->baseline_diff = true;
                 else if (strcmp(h.val, "capture"))
-                    return cli_fail(err, errlen, "baseline: unknown action '%s' (use 'capture' or 'diff FILE')",
-                                h.val);
+                    return cli_fail(err, errlen, "baseline: unknown action '%s' (use 'capture' or 'diff FILE')", h.val);
                 continue;
             }
             if (cli->cmd == RB_CMD_BASELINE && cli->baseline_diff && !positional_file) {
@@ -227,7 +245,9 @@ int cli_parse(int argc, char **argv, struct rb_cli *cli, char *err, size_t errle
             cli->cmd = RB_CMD_VERSION;
             return 0;
         } else if (a[0] == '-') {
-            return cli_fail(err, errlen, "unknown option '%s' (before the command, only --config FILE and --dry-run are allowed)", a);
+            return cli_fail(err, errlen,
+                            "unknown option '%s' (before the command, only --config FILE and --dry-run are allowed)",
+                            a);
         } else {
             break;
         }
@@ -302,7 +322,8 @@ static const char usage_global[] =
     "  version\n"
     "\n"
     "global options:\n"
-    "  --config FILE  configuration (default: $RUSTBOX_CONFIG, then " RB_DEFAULT_CONFIG_PATH ")\n"
+    "  --config FILE  configuration (default: $RUSTBOX_CONFIG, then " RB_DEFAULT_CONFIG_PATH
+    ")\n"
     "  --dry-run      print the capability report as JSON and run nothing\n"
     "\n"
     "Invoked as 'isolate', or with --init, --run or --cleanup, rustbox accepts isolate's syntax.\n"
@@ -347,40 +368,49 @@ static const char usage_health[] =
 void cli_usage(enum rb_command cmd, bool isolate_mode)
 {
     if (isolate_mode) {
-        fputs("usage: isolate [OPTIONS] --init | --run -- PROG [ARGS...] | --cleanup\n"
-              "\n"
-              "  -b, --box-id=N        box number (default 0)\n"
-              "  -t, --time=S          CPU time limit       -w, --wall-time=S   wall-clock limit\n"
-              "  -x, --extra-time=S    grace time           -m, --mem=KIB       memory limit\n"
-              "      --cg-mem=KIB      memory limit of the box (wins over --mem)\n"
-              "  -k, --stack=KIB       stack size           -f, --fsize=KIB     largest file\n"
-              "  -p, --processes[=N]   processes (bare: unlimited, default 1)\n"
-              "  -n, --open-files=N    open files (default 64)\n"
-              "  -i, --stdin=F  -o, --stdout=F  -r, --stderr=F  --stderr-to-stdout\n"
-              "  -c, --chdir=DIR       working directory in the box\n"
-              "  -d, --dir=IN[=OUT][:rw|:noexec|:maybe|:dev|:tmp]   -D, --no-default-dirs\n"
-              "  -E, --env=VAR[=VAL]   -e, --full-env\n"
-              "  -M, --meta=FILE       write isolate's meta file\n"
-              "  -v, --verbose         -s, --silent         --cg, --cg-timing (always on)\n"
-              "      --version\n",
-              stdout);
+        fputs(
+            "usage: isolate [OPTIONS] --init | --run -- PROG [ARGS...] | --cleanup\n"
+            "\n"
+            "  -b, --box-id=N        box number (default 0)\n"
+            "  -t, --time=S          CPU time limit       -w, --wall-time=S   wall-clock limit\n"
+            "  -x, --extra-time=S    grace time           -m, --mem=KIB       memory limit\n"
+            "      --cg-mem=KIB      memory limit of the box (wins over --mem)\n"
+            "  -k, --stack=KIB       stack size           -f, --fsize=KIB     largest file\n"
+            "  -p, --processes[=N]   processes (bare: unlimited, default 1)\n"
+            "  -n, --open-files=N    open files (default 64)\n"
+            "  -i, --stdin=F  -o, --stdout=F  -r, --stderr=F  --stderr-to-stdout\n"
+            "  -c, --chdir=DIR       working directory in the box\n"
+            "  -d, --dir=IN[=OUT][:rw|:noexec|:maybe|:dev|:tmp]   -D, --no-default-dirs\n"
+            "  -E, --env=VAR[=VAL]   -e, --full-env\n"
+            "  -M, --meta=FILE       write isolate's meta file\n"
+            "  -v, --verbose         -s, --silent         --cg, --cg-timing (always on)\n"
+            "      --version\n",
+            stdout);
         return;
     }
-    static const struct { enum rb_command cmd; const char *text; } texts[] = {
+    static const struct {
+        enum rb_command cmd;
+        const char *text;
+    } texts[] = {
         { RB_CMD_RUN, usage_run },
         { RB_CMD_HEALTH, usage_health },
-        { RB_CMD_INIT, "usage: rustbox init --box-id N\n\n"
-                       "Creates box N; files in its box/ directory persist until cleanup.\n" },
-        { RB_CMD_CLEANUP, "usage: rustbox cleanup --box-id N\n\n"
-                          "Tears box N down, verifies the host is back to baseline, and releases it.\n" },
-        { RB_CMD_METRICS, "usage: rustbox metrics [--textfile DIR]\n\n"
-                          "Prints the Prometheus metrics; with --textfile also writes DIR/rustbox.prom.\n" },
-        { RB_CMD_BASELINE, "usage: rustbox baseline capture [--output FILE]\n"
-                           "       rustbox baseline diff FILE\n\n"
-                           "Captures the host's mounts, cgroups, processes and temp dirs, or compares with FILE.\n" },
+        { RB_CMD_INIT,
+          "usage: rustbox init --box-id N\n\n"
+          "Creates box N; files in its box/ directory persist until cleanup.\n" },
+        { RB_CMD_CLEANUP,
+          "usage: rustbox cleanup --box-id N\n\n"
+          "Tears box N down, verifies the host is back to baseline, and releases it.\n" },
+        { RB_CMD_METRICS,
+          "usage: rustbox metrics [--textfile DIR]\n\n"
+          "Prints the Prometheus metrics; with --textfile also writes DIR/rustbox.prom.\n" },
+        { RB_CMD_BASELINE,
+          "usage: rustbox baseline capture [--output FILE]\n"
+          "       rustbox baseline diff FILE\n\n"
+          "Captures the host's mounts, cgroups, processes and temp dirs, or compares with FILE.\n" },
         { RB_CMD_AUDIT, "usage: rustbox audit\n\nReports leftover resources and the health history.\n" },
-        { RB_CMD_SERVE, "usage: rustbox serve [--listen ADDR]\n\n"
-                        "Serves /metrics and /health over HTTP (default " RB_DEFAULT_LISTEN ").\n" },
+        { RB_CMD_SERVE,
+          "usage: rustbox serve [--listen ADDR]\n\n"
+          "Serves /metrics and /health over HTTP (default " RB_DEFAULT_LISTEN ").\n" },
         { RB_CMD_VERSION, "usage: rustbox version\n" },
     };
     for (size_t i = 0; i < ARRAY_SIZE(texts); i++) {

@@ -46,7 +46,7 @@ struct rb_cli {
     bool silent;
     enum rb_command cmd;
     enum rb_command help_for; /* RB_CMD_NONE: general help */
-    long box_id; /* -1: not given */
+    long box_id;              /* -1: not given */
     struct rb_run_request run;
     enum rb_health_action health_action;
     bool health_cleanup;

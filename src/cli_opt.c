@@ -81,8 +81,7 @@ static bool find_opt(const struct opt_iter *it, const struct opt_def *defs, char
     return false;
 }
 
-static int next_short(struct opt_iter *it, const struct opt_def *defs, struct opt_hit *hit, char *err,
-                      size_t errlen)
+static int next_short(struct opt_iter *it, const struct opt_def *defs, struct opt_hit *hit, char *err, size_t errlen)
 {
     char c = *it->cluster++;
     if (!find_opt(it, defs, c, NULL, 0, hit))
@@ -160,8 +159,8 @@ int val_size(const struct opt_hit *h, uint64_t *dst, char *err, size_t errlen)
     if (r == -ERANGE)
         return cli_fail(err, errlen, "%s: size '%s' is too large", h->name, h->val);
     if (r < 0)
-        return cli_fail(err, errlen, "%s: invalid size '%s' (use a number with an optional K, M or G suffix)",
-                    h->name, h->val);
+        return cli_fail(err, errlen, "%s: invalid size '%s' (use a number with an optional K, M or G suffix)", h->name,
+                        h->val);
     return 0;
 }
 
@@ -192,7 +191,7 @@ int val_box_id(const struct opt_hit *h, long *dst, char *err, size_t errlen)
     uint64_t v;
     if (parse_uint(h->val, CLI_BOX_ID_MAX, &v) < 0)
         return cli_fail(err, errlen, "%s: invalid box id '%s' (use a number from 0 to %d)", h->name, h->val,
-                    CLI_BOX_ID_MAX);
+                        CLI_BOX_ID_MAX);
     *dst = (long)v;
     return 0;
 }
@@ -207,15 +206,18 @@ int val_nonempty(const struct opt_hit *h, char **dst, char *err, size_t errlen)
 
 /* ---- the run request's options, both syntaxes ---- */
 
-#define FIELD_TYPE(f)                                                                                     \
+#define FIELD_TYPE(f) \
     _Generic(((struct rb_run_request *)0)->f, double: RT_DOUBLE, uint64_t: RT_U64, char *: RT_STRING,    \
              bool: RT_BOOL, default: RT_OTHER)
-#define REQ(lng, shrt, arg, native, isolate, f, limit, rules)                                             \
-    {                                                                                                     \
-        { lng, shrt, arg, OPT_REQUEST }, { native, isolate }, offsetof(struct rb_run_request, f),        \
-            FIELD_TYPE(f), limit, rules                                                                   \
+#define REQ(lng, shrt, arg, native, isolate, f, limit, rules)                                                    \
+    {                                                                                                            \
+        { lng, shrt, arg, OPT_REQUEST }, { native, isolate }, offsetof(struct rb_run_request, f), FIELD_TYPE(f), \
+            limit, rules                                                                                         \
     }
-#define IGNORED(lng, native, isolate) { { lng, 0, ARG_NONE, OPT_REQUEST }, { native, isolate }, 0, RT_OTHER, 0, 0 }
+#define IGNORED(lng, native, isolate)                                             \
+    {                                                                             \
+        { lng, 0, ARG_NONE, OPT_REQUEST }, { native, isolate }, 0, RT_OTHER, 0, 0 \
+    }
 
 /* The column of a syntax gives how the value reads there; RV_ABSENT: no
  * such spelling in that syntax. Where a spelling is in both syntaxes it
@@ -223,33 +225,33 @@ int val_nonempty(const struct opt_hit *h, char **dst, char *err, size_t errlen)
 /* clang-format off: the table's columns are its point */
 const struct req_opt req_opts[] = {
     /*  long                short arg       native      isolate     field                limit bit          rules */
-    REQ("time",             't', ARG_REQ,  RV_SECONDS, RV_SECONDS, limits.cpu_time_s,   RB_LIM_CPU,        0),
-    REQ("wall-time",        'w', ARG_REQ,  RV_SECONDS, RV_SECONDS, limits.wall_time_s,  RB_LIM_WALL,       0),
-    REQ("extra-time",       'x', ARG_REQ,  RV_SECONDS, RV_SECONDS, limits.extra_time_s, RB_LIM_EXTRA,      0),
-    REQ("memory",           0,   ARG_REQ,  RV_SIZE,    RV_ABSENT,  limits.memory,       RB_LIM_MEMORY,     RQ_MEMORY),
-    REQ("cg-mem",           0,   ARG_REQ,  RV_KIB,     RV_KIB,     limits.memory,       RB_LIM_MEMORY,     RQ_MEMORY),
-    REQ("mem",              'm', ARG_REQ,  RV_KIB,     RV_KIB,     limits.memory,       RB_LIM_MEMORY,     RQ_AS_MEMORY),
-    REQ("processes",        'p', ARG_OPT,  RV_COUNT,   RV_COUNT,   limits.processes,    RB_LIM_PROCESSES,  0),
-    REQ("file-size",        0,   ARG_REQ,  RV_SIZE,    RV_ABSENT,  limits.file_size,    RB_LIM_FILE_SIZE,  0),
-    REQ("fsize",            'f', ARG_REQ,  RV_KIB,     RV_KIB,     limits.file_size,    RB_LIM_FILE_SIZE,  0),
-    REQ("open-files",       'n', ARG_REQ,  RV_COUNT,   RV_COUNT,   limits.open_files,   RB_LIM_OPEN_FILES, 0),
-    REQ("stack",            0,   ARG_REQ,  RV_SIZE,    RV_KIB,     limits.stack,        RB_LIM_STACK,      0),
-    REQ(NULL,               'k', ARG_REQ,  RV_KIB,     RV_KIB,     limits.stack,        RB_LIM_STACK,      0),
-    REQ("output-limit",     0,   ARG_REQ,  RV_SIZE,    RV_ABSENT,  limits.output_limit, RB_LIM_OUTPUT,     0),
-    REQ("stdin",            'i', ARG_REQ,  RV_TEXT,    RV_TEXT,    stdin_path,          0,                 0),
-    REQ("stdout",           'o', ARG_REQ,  RV_TEXT,    RV_TEXT,    stdout_path,         0,                 0),
-    REQ("stderr",           'r', ARG_REQ,  RV_TEXT,    RV_TEXT,    stderr_path,         0,                 RQ_STDERR),
-    REQ("stderr-to-stdout", 0,   ARG_NONE, RV_TRUE,    RV_TRUE,    stderr_to_stdout,    0,                 RQ_STDERR),
-    REQ("chdir",            'c', ARG_REQ,  RV_TEXT,    RV_TEXT,    chdir,               0,                 0),
-    REQ("dir",              'd', ARG_REQ,  RV_DIR,     RV_DIR,     dirs,                0,                 0),
-    REQ("env",              'E', ARG_REQ,  RV_ENV,     RV_ENV,     env,                 0,                 0),
-    REQ("full-env",         'e', ARG_NONE, RV_TRUE,    RV_TRUE,    full_env,            0,                 0),
-    REQ("meta",             'M', ARG_REQ,  RV_TEXT,    RV_TEXT,    meta_path,           0,                 0),
-    REQ("code",             0,   ARG_REQ,  RV_TEXT,    RV_ABSENT,  code,                0,                 0),
+    REQ("time", 't', ARG_REQ, RV_SECONDS, RV_SECONDS, limits.cpu_time_s, RB_LIM_CPU, 0),
+    REQ("wall-time", 'w', ARG_REQ, RV_SECONDS, RV_SECONDS, limits.wall_time_s, RB_LIM_WALL, 0),
+    REQ("extra-time", 'x', ARG_REQ, RV_SECONDS, RV_SECONDS, limits.extra_time_s, RB_LIM_EXTRA, 0),
+    REQ("memory", 0, ARG_REQ, RV_SIZE, RV_ABSENT, limits.memory, RB_LIM_MEMORY, RQ_MEMORY),
+    REQ("cg-mem", 0, ARG_REQ, RV_KIB, RV_KIB, limits.memory, RB_LIM_MEMORY, RQ_MEMORY),
+    REQ("mem", 'm', ARG_REQ, RV_KIB, RV_KIB, limits.memory, RB_LIM_MEMORY, RQ_AS_MEMORY),
+    REQ("processes", 'p', ARG_OPT, RV_COUNT, RV_COUNT, limits.processes, RB_LIM_PROCESSES, 0),
+    REQ("file-size", 0, ARG_REQ, RV_SIZE, RV_ABSENT, limits.file_size, RB_LIM_FILE_SIZE, 0),
+    REQ("fsize", 'f', ARG_REQ, RV_KIB, RV_KIB, limits.file_size, RB_LIM_FILE_SIZE, 0),
+    REQ("open-files", 'n', ARG_REQ, RV_COUNT, RV_COUNT, limits.open_files, RB_LIM_OPEN_FILES, 0),
+    REQ("stack", 0, ARG_REQ, RV_SIZE, RV_KIB, limits.stack, RB_LIM_STACK, 0),
+    REQ(NULL, 'k', ARG_REQ, RV_KIB, RV_KIB, limits.stack, RB_LIM_STACK, 0),
+    REQ("output-limit", 0, ARG_REQ, RV_SIZE, RV_ABSENT, limits.output_limit, RB_LIM_OUTPUT, 0),
+    REQ("stdin", 'i', ARG_REQ, RV_TEXT, RV_TEXT, stdin_path, 0, 0),
+    REQ("stdout", 'o', ARG_REQ, RV_TEXT, RV_TEXT, stdout_path, 0, 0),
+    REQ("stderr", 'r', ARG_REQ, RV_TEXT, RV_TEXT, stderr_path, 0, RQ_STDERR),
+    REQ("stderr-to-stdout", 0, ARG_NONE, RV_TRUE, RV_TRUE, stderr_to_stdout, 0, RQ_STDERR),
+    REQ("chdir", 'c', ARG_REQ, RV_TEXT, RV_TEXT, chdir, 0, 0),
+    REQ("dir", 'd', ARG_REQ, RV_DIR, RV_DIR, dirs, 0, 0),
+    REQ("env", 'E', ARG_REQ, RV_ENV, RV_ENV, env, 0, 0),
+    REQ("full-env", 'e', ARG_NONE, RV_TRUE, RV_TRUE, full_env, 0, 0),
+    REQ("meta", 'M', ARG_REQ, RV_TEXT, RV_TEXT, meta_path, 0, 0),
+    REQ("code", 0, ARG_REQ, RV_TEXT, RV_ABSENT, code, 0, 0),
     /* isolate's cgroup switches: rustbox always uses cgroups. */
-    IGNORED("cg",           RV_IGNORED, RV_IGNORED),
-    IGNORED("cg-timing",    RV_IGNORED, RV_IGNORED),
-    IGNORED("no-cg-timing", RV_ABSENT,  RV_IGNORED),
+    IGNORED("cg", RV_IGNORED, RV_IGNORED),
+    IGNORED("cg-timing", RV_IGNORED, RV_IGNORED),
+    IGNORED("no-cg-timing", RV_ABSENT, RV_IGNORED),
     { { NULL, 0, 0, 0 }, { RV_ABSENT, RV_ABSENT }, 0, RT_OTHER, 0, 0 },
 };
 /* clang-format on */
@@ -355,9 +357,10 @@ int req_add_env(struct rb_run_request *req, const char *spec, char *err, size_t 
         ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
     }
     if (!ok)
-        return cli_fail(err, errlen,
-                    "--env: invalid variable name '%.*s' in '%s' (use letters, digits and _, not starting with a digit)",
-                    (int)n, spec, spec);
+        return cli_fail(
+            err, errlen,
+            "--env: invalid variable name '%.*s' in '%s' (use letters, digits and _, not starting with a digit)",
+            (int)n, spec, spec);
     char *copy = strdup(spec);
     if (!copy)
         return -ENOMEM;

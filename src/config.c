@@ -35,11 +35,11 @@ enum key_kind {
     K_PREFIX,        /* name_prefix */
     K_BACKEND,
     K_BOOL,
-    K_U32_POSITIVE,  /* 1 .. RB_MAX_ID */
+    K_U32_POSITIVE, /* 1 .. RB_MAX_ID */
     K_U64,
     K_SECONDS,
-    K_RATIO,         /* number in [0, 1] */
-    K_SIZE,          /* "256M" or bytes */
+    K_RATIO, /* number in [0, 1] */
+    K_SIZE,  /* "256M" or bytes */
 };
 
 struct key {
@@ -181,8 +181,8 @@ int config_defaults(struct rb_config *cfg)
     cfg->cgroup_parent = strdup("");
     cfg->metrics_listen = strdup(RB_DEFAULT_LISTEN);
     cfg->metrics_textfile_dir = strdup("");
-    if (!cfg->state_dir || !cfg->work_root || !cfg->name_prefix || !cfg->cgroup_parent ||
-        !cfg->metrics_listen || !cfg->metrics_textfile_dir) {
+    if (!cfg->state_dir || !cfg->work_root || !cfg->name_prefix || !cfg->cgroup_parent || !cfg->metrics_listen ||
+        !cfg->metrics_textfile_dir) {
         config_free(cfg);
         return -ENOMEM;
     }
@@ -193,7 +193,7 @@ void config_free(struct rb_config *cfg)
 {
     if (!cfg)
         return;
-    char **strings[] = { &cfg->state_dir, &cfg->work_root, &cfg->name_prefix,
+    char **strings[] = { &cfg->state_dir,     &cfg->work_root,      &cfg->name_prefix,
                          &cfg->cgroup_parent, &cfg->metrics_listen, &cfg->metrics_textfile_dir };
     for (size_t i = 0; i < ARRAY_SIZE(strings); i++) {
         free(*strings[i]);
@@ -220,8 +220,8 @@ static bool valid_prefix(const char *s)
         return false;
     for (const char *p = s; *p; p++) {
         char c = *p;
-        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-              c == '_' || c == '.' || c == '-'))
+        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '.' ||
+              c == '-'))
             return false;
     }
     return true;
@@ -279,16 +279,11 @@ static int apply_value(struct rb_config *cfg, const struct key *k, struct json_o
     double d;
 
     switch (k->kind) {
-    case K_OBJECT:
-        return 1; /* objects are walked by the caller */
-    case K_STRING:
-        return s ? set_string(slot, s) : 1;
-    case K_ABS_PATH:
-        return s && s[0] == '/' ? set_string(slot, s) : 1;
-    case K_CGROUP_PARENT:
-        return s && valid_cgroup_parent(s) ? set_string(slot, s) : 1;
-    case K_PREFIX:
-        return s && valid_prefix(s) ? set_string(slot, s) : 1;
+    case K_OBJECT: return 1; /* objects are walked by the caller */
+    case K_STRING: return s ? set_string(slot, s) : 1;
+    case K_ABS_PATH: return s && s[0] == '/' ? set_string(slot, s) : 1;
+    case K_CGROUP_PARENT: return s && valid_cgroup_parent(s) ? set_string(slot, s) : 1;
+    case K_PREFIX: return s && valid_prefix(s) ? set_string(slot, s) : 1;
     case K_BACKEND: {
         enum rb_cg_choice b;
         if (!s)
@@ -345,13 +340,11 @@ static int apply_value(struct rb_config *cfg, const struct key *k, struct json_o
 /* Keys are copied into messages; a hostile key must not swamp the line. */
 static void printable_key(char *buf, size_t len, const char *parent, const char *name)
 {
-    snprintf(buf, len, "%s%s%.64s%s", parent ? parent : "", parent ? "." : "", name,
-             strlen(name) > 64 ? "..." : "");
+    snprintf(buf, len, "%s%s%.64s%s", parent ? parent : "", parent ? "." : "", name, strlen(name) > 64 ? "..." : "");
 }
 
-static int apply_object(struct rb_config *cfg, const struct key *keys, const char *parent,
-                        struct json_object *obj, unsigned *seen, const char *origin,
-                        char *err, size_t errlen)
+static int apply_object(struct rb_config *cfg, const struct key *keys, const char *parent, struct json_object *obj,
+                        unsigned *seen, const char *origin, char *err, size_t errlen)
 {
     json_object_object_foreach(obj, name, v) {
         char dotted[160];
@@ -365,8 +358,7 @@ static int apply_object(struct rb_config *cfg, const struct key *keys, const cha
             *seen |= 1u << (k - keys);
         if (k->kind == K_OBJECT) {
             if (json_object_get_type(v) != json_type_object)
-                return fail(err, errlen, "config %s: key \"%s\": %s", origin, dotted,
-                            expectations[K_OBJECT]);
+                return fail(err, errlen, "config %s: key \"%s\": %s", origin, dotted, expectations[K_OBJECT]);
             int r = apply_object(cfg, k->sub, k->name, v, seen, origin, err, errlen);
             if (r < 0)
                 return r;
@@ -384,8 +376,7 @@ static int apply_object(struct rb_config *cfg, const struct key *keys, const cha
             return r;
         }
         if (r > 0)
-            return fail(err, errlen, "config %s: key \"%s\": %s", origin, dotted,
-                        expectations[k->kind]);
+            return fail(err, errlen, "config %s: key \"%s\": %s", origin, dotted, expectations[k->kind]);
     }
     return 0;
 }
@@ -400,20 +391,19 @@ static unsigned top_bit(const char *name)
 
 /* Boxes take ids first_id .. first_id + num_boxes - 1; the last one must stay
  * a valid id. The message blames the key the file set, so it can be fixed. */
-static int check_id_range(const struct rb_config *cfg, unsigned seen, const char *first_key,
-                          uint32_t first, const char *origin, char *err, size_t errlen)
+static int check_id_range(const struct rb_config *cfg, unsigned seen, const char *first_key, uint32_t first,
+                          const char *origin, char *err, size_t errlen)
 {
     if ((uint64_t)first + cfg->num_boxes <= RB_MAX_ID)
         return 0;
     const char *blame = (seen & top_bit("num_boxes")) ? "num_boxes" : first_key;
     return fail(err, errlen,
-                "config %s: key \"%s\": %s %" PRIu32 " + num_boxes %" PRIu32
-                " exceeds the id range (at most %llu)",
+                "config %s: key \"%s\": %s %" PRIu32 " + num_boxes %" PRIu32 " exceeds the id range (at most %llu)",
                 origin, blame, first_key, first, cfg->num_boxes, RB_MAX_ID);
 }
 
-static void describe_json_error(char *err, size_t errlen, const char *origin, const char *json,
-                                size_t offset, const char *what)
+static void describe_json_error(char *err, size_t errlen, const char *origin, const char *json, size_t offset,
+                                const char *what)
 {
     unsigned line = 1, col = 1;
     for (size_t i = 0; i < offset && json[i]; i++) {
@@ -427,8 +417,7 @@ static void describe_json_error(char *err, size_t errlen, const char *origin, co
     fail(err, errlen, "config %s: invalid JSON at line %u, column %u: %s", origin, line, col, what);
 }
 
-int config_parse(struct rb_config *cfg, const char *json, const char *origin, char *err,
-                 size_t errlen)
+int config_parse(struct rb_config *cfg, const char *json, const char *origin, char *err, size_t errlen)
 {
     if (!origin)
         origin = "(string)";

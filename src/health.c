@@ -38,8 +38,7 @@ static enum rb_health_status derived_status(const struct rb_health_state *st)
     return st->unhealthy || st->failed_cleanup_count ? RB_UNHEALTHY : RB_HEALTHY;
 }
 
-static void settle(struct rb_health_state *st, enum rb_health_status from, const char *reason,
-                   struct rb_transition *tr)
+static void settle(struct rb_health_state *st, enum rb_health_status from, const char *reason, struct rb_transition *tr)
 {
     st->status = derived_status(st);
     tr->from = from;
@@ -90,7 +89,7 @@ void health_on_quarantine(struct rb_health_state *st, const char *reason, bool m
     copy(tr->reason, sizeof(tr->reason), reason);
 }
 
-bool health_on_lift(struct rb_health_state *st, bool operator, const char *reason, struct rb_transition *tr)
+bool health_on_lift(struct rb_health_state *st, bool by_operator, const char *reason, struct rb_transition *tr)
 {
     enum rb_health_status from = st->status;
     memset(tr, 0, sizeof(*tr));
@@ -98,7 +97,7 @@ bool health_on_lift(struct rb_health_state *st, bool operator, const char *reaso
     if (st->status != RB_QUARANTINED)
         return true;
     bool automatic_only = !st->manual && strcmp(st->quarantine_reason, RB_REASON_ORPHAN) != 0;
-    if (!operator && !automatic_only)
+    if (!by_operator && !automatic_only)
         return false;
     st->status = RB_HEALTHY;
     st->quarantine_reason[0] = '\0';
@@ -116,10 +115,11 @@ void health_on_check(struct rb_health_state *st, unsigned unhealthy_now, struct 
     enum rb_health_status from = st->status;
     unsigned keep = st->unhealthy & RB_UNHEALTHY_CLEANUP_FAILURE;
     st->unhealthy = keep | (unhealthy_now & ~(unsigned)RB_UNHEALTHY_CLEANUP_FAILURE);
-    settle(st, from, unhealthy_now & RB_UNHEALTHY_STALE_BOX ? "stale_box"
-                     : unhealthy_now & RB_UNHEALTHY_RESOURCES_LOW ? "resources_low"
-                     : unhealthy_now & RB_UNHEALTHY_CONTROLS_MISSING ? "controls_missing"
-                                                                       : "check",
+    settle(st, from,
+           unhealthy_now & RB_UNHEALTHY_STALE_BOX          ? "stale_box"
+           : unhealthy_now & RB_UNHEALTHY_RESOURCES_LOW    ? "resources_low"
+           : unhealthy_now & RB_UNHEALTHY_CONTROLS_MISSING ? "controls_missing"
+                                                           : "check",
            tr);
 }
 
@@ -136,7 +136,10 @@ char *health_to_json(const struct rb_health_state *st, const struct rb_ctx *ctx)
     json_object_object_add(o, "last_cleanup_error",
                            st->last_cleanup_error[0] ? json_object_new_string(st->last_cleanup_error) : NULL);
     json_object *why = json_object_new_array();
-    static const struct { unsigned flag; const char *name; } flags[] = {
+    static const struct {
+        unsigned flag;
+        const char *name;
+    } flags[] = {
         { RB_UNHEALTHY_CLEANUP_FAILURE, "cleanup_failure" },
         { RB_UNHEALTHY_RESOURCES_LOW, "resources_low" },
         { RB_UNHEALTHY_STALE_BOX, "stale_box" },
@@ -200,13 +203,12 @@ int health_parse(const char *text, struct rb_health_state *st)
     if (r == 0)
         r = get_string(o, "quarantine_reason", st->quarantine_reason, sizeof(st->quarantine_reason), true);
     if (r == 0)
-        r = get_string(o, "quarantine_timestamp", st->quarantine_timestamp, sizeof(st->quarantine_timestamp),
-                       true);
+        r = get_string(o, "quarantine_timestamp", st->quarantine_timestamp, sizeof(st->quarantine_timestamp), true);
     if (r == 0)
         r = get_string(o, "last_cleanup_error", st->last_cleanup_error, sizeof(st->last_cleanup_error), true);
-    if (r == 0 && (!json_object_object_get_ex(o, "failed_cleanup_count", &v) ||
-                   !json_object_is_type(v, json_type_int) || json_object_get_int64(v) < 0 ||
-                   json_object_get_int64(v) > UINT32_MAX))
+    if (r == 0 &&
+        (!json_object_object_get_ex(o, "failed_cleanup_count", &v) || !json_object_is_type(v, json_type_int) ||
+         json_object_get_int64(v) < 0 || json_object_get_int64(v) > UINT32_MAX))
         r = -EBADMSG;
     if (r == 0)
         st->failed_cleanup_count = (uint32_t)json_object_get_int64(v);
@@ -238,9 +240,9 @@ static char *state_to_text(const struct rb_health_state *st)
     json_object_object_add(o, "last_cleanup_error",
                            st->last_cleanup_error[0] ? json_object_new_string(st->last_cleanup_error) : NULL);
     json_object_object_add(o, "unhealthy", json_object_new_int64(st->unhealthy));
-    char *s = strdup_printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
-                                                                         JSON_C_TO_STRING_SPACED |
-                                                                         JSON_C_TO_STRING_NOSLASHESCAPE));
+    char *s = strdup_printf("%s\n",
+                            json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+                                                                  JSON_C_TO_STRING_NOSLASHESCAPE));
     json_object_put(o);
     return s;
 }
@@ -381,7 +383,7 @@ int health_update(const struct rb_ctx *ctx, const char *actor, bool rebuild, hea
         if (r < 0)
             return r;
         log_event(&ctx->log, tr.to == RB_QUARANTINED ? RB_LOG_ERROR : RB_LOG_WARNING,
-                  tr.to == RB_QUARANTINED ? "worker_quarantined"
+                  tr.to == RB_QUARANTINED     ? "worker_quarantined"
                   : tr.from == RB_QUARANTINED ? "worker_unquarantined"
                                               : "health_changed",
                   "from=%s to=%s reason=\"%s\" actor=%s", health_status_name(tr.from), health_status_name(tr.to),
@@ -426,7 +428,9 @@ static void apply_cleanup(struct rb_health_state *st, struct rb_transition *tr, 
     const struct rb_cleanup_report *rep = ev->rep;
     const struct rb_cleanup_error *e = cleanup_report_main_error(rep);
     if (rep->outcome == RB_CLEANUP_FAILURE && e)
-        snprintf(err, sizeof(err), "%s: %s", cleanup_error_kind_name(e->kind), e->detail);
+        /* The state keeps a summary; the whole detail is in the log and the
+         * run's result. 280 bytes leave room for the longest kind name. */
+        (void)snprintf(err, sizeof(err), "%s: %.280s", cleanup_error_kind_name(e->kind), e->detail);
     health_on_cleanup(st, rep->outcome, err, ev->max, tr);
 }
 

@@ -65,8 +65,8 @@ void health_on_cleanup(struct rb_health_state *st, enum rb_cleanup_outcome outco
 void health_on_quarantine(struct rb_health_state *st, const char *reason, bool manual, const char *now,
                           struct rb_transition *tr);
 /* Lifts a quarantine; refused (returns false) for manual or orphan
- * quarantines unless `operator` is set. */
-bool health_on_lift(struct rb_health_state *st, bool operator, const char *reason, struct rb_transition *tr);
+ * quarantines unless `by_operator` is set. */
+bool health_on_lift(struct rb_health_state *st, bool by_operator, const char *reason, struct rb_transition *tr);
 /* Re-evaluates unhealthy conditions found by a check. */
 void health_on_check(struct rb_health_state *st, unsigned unhealthy_now, struct rb_transition *tr);
 

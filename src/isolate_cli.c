@@ -20,32 +20,57 @@
 /* ---- isolate's options ---- */
 
 enum {
-    I_BOX_ID = 1, I_INIT, I_RUN, I_CLEANUP, I_VERSION, I_NO_DEFAULT_DIRS, I_SILENT, I_VERBOSE, I_AS_ID, I_CORE,
-    I_UNSUPPORTED, I_CONFIG, I_DRY_RUN, I_HELP,
+    I_BOX_ID = 1,
+    I_INIT,
+    I_RUN,
+    I_CLEANUP,
+    I_VERSION,
+    I_NO_DEFAULT_DIRS,
+    I_SILENT,
+    I_VERBOSE,
+    I_AS_ID,
+    I_CORE,
+    I_UNSUPPORTED,
+    I_CONFIG,
+    I_DRY_RUN,
+    I_HELP,
 };
 
 /* isolate's options besides the request's (req_opts). */
+/* clang-format off: the option table reads as a table */
 static const struct opt_def isolate_opts[] = {
-    { "box-id", 'b', ARG_REQ, I_BOX_ID },          { "no-default-dirs", 'D', ARG_NONE, I_NO_DEFAULT_DIRS },
-    { "init", 0, ARG_NONE, I_INIT },               { "run", 0, ARG_NONE, I_RUN },
-    { "cleanup", 0, ARG_NONE, I_CLEANUP },         { "version", 0, ARG_NONE, I_VERSION },
-    { "silent", 's', ARG_NONE, I_SILENT },         { "verbose", 'v', ARG_NONE, I_VERBOSE },
-    { "as-uid", 0, ARG_REQ, I_AS_ID },             { "as-gid", 0, ARG_REQ, I_AS_ID },
+    { "box-id", 'b', ARG_REQ, I_BOX_ID },
+    { "no-default-dirs", 'D', ARG_NONE, I_NO_DEFAULT_DIRS },
+    { "init", 0, ARG_NONE, I_INIT },
+    { "run", 0, ARG_NONE, I_RUN },
+    { "cleanup", 0, ARG_NONE, I_CLEANUP },
+    { "version", 0, ARG_NONE, I_VERSION },
+    { "silent", 's', ARG_NONE, I_SILENT },
+    { "verbose", 'v', ARG_NONE, I_VERBOSE },
+    { "as-uid", 0, ARG_REQ, I_AS_ID },
+    { "as-gid", 0, ARG_REQ, I_AS_ID },
     { "core", 0, ARG_REQ, I_CORE },
     /* Accepted by isolate but refused here, each with its reason. */
-    { "quota", 'q', ARG_REQ, I_UNSUPPORTED },      { "share-net", 0, ARG_NONE, I_UNSUPPORTED },
-    { "inherit-fds", 0, ARG_NONE, I_UNSUPPORTED }, { "tty-hack", 0, ARG_NONE, I_UNSUPPORTED },
-    { "special-files", 0, ARG_NONE, I_UNSUPPORTED }, { "wait", 0, ARG_NONE, I_UNSUPPORTED },
+    { "quota", 'q', ARG_REQ, I_UNSUPPORTED },
+    { "share-net", 0, ARG_NONE, I_UNSUPPORTED },
+    { "inherit-fds", 0, ARG_NONE, I_UNSUPPORTED },
+    { "tty-hack", 0, ARG_NONE, I_UNSUPPORTED },
+    { "special-files", 0, ARG_NONE, I_UNSUPPORTED },
+    { "wait", 0, ARG_NONE, I_UNSUPPORTED },
     { "print-cg-root", 0, ARG_NONE, I_UNSUPPORTED },
     /* rustbox's own, so that tests and hosts can point at a config. */
-    { "config", 0, ARG_REQ, I_CONFIG },            { "dry-run", 0, ARG_NONE, I_DRY_RUN },
+    { "config", 0, ARG_REQ, I_CONFIG },
+    { "dry-run", 0, ARG_NONE, I_DRY_RUN },
     { "help", 'h', ARG_NONE, I_HELP },
     { NULL, 0, 0, 0 },
 };
+/* clang-format on */
 
 static int unsupported(const struct opt_hit *h, char *err, size_t errlen)
 {
-    static const struct { const char *option, *why; } reasons[] = {
+    static const struct {
+        const char *option, *why;
+    } reasons[] = {
         { "quota", "disk quotas are not supported; the box is a size-limited tmpfs (box_size in the config)" },
         { "share-net", "not supported: rustbox never shares the host network with a box" },
     };
@@ -115,19 +140,17 @@ static void isolate_defaults(struct rb_cli *cli)
                           RB_LIM_FILE_SIZE | RB_LIM_OPEN_FILES | RB_LIM_STACK | RB_LIM_OUTPUT;
 }
 
-static int isolate_finish(struct rb_cli *cli, struct isolate_state *st, char **program, char *err,
-                          size_t errlen)
+static int isolate_finish(struct rb_cli *cli, struct isolate_state *st, char **program, char *err, size_t errlen)
 {
     switch (st->mode) {
     case RB_CMD_NONE:
         return cli_fail(err, errlen, "give one of --init, --run or --cleanup (isolate syntax; see --help)");
-    case RB_CMD_VERSION:
-        break;
+    case RB_CMD_VERSION: break;
     case RB_CMD_INIT:
     case RB_CMD_CLEANUP:
         if (program)
             return cli_fail(err, errlen, "%s takes no program (found '%s')",
-                        st->mode == RB_CMD_INIT ? "--init" : "--cleanup", program[0]);
+                            st->mode == RB_CMD_INIT ? "--init" : "--cleanup", program[0]);
         break;
     default:
         if (!program)
@@ -160,7 +183,12 @@ int isolate_parse(int argc, char **argv, struct rb_cli *cli, char *err, size_t e
     }
     struct isolate_state st = { .mode = RB_CMD_NONE };
     struct opt_iter it = {
-        .argc = argc, .argv = argv, .i = 1, .ctx = " (isolate syntax)", .syntax = CLI_ISOLATE, .reqs = req_opts,
+        .argc = argc,
+        .argv = argv,
+        .i = 1,
+        .ctx = " (isolate syntax)",
+        .syntax = CLI_ISOLATE,
+        .reqs = req_opts,
     };
     char **program = NULL;
     int r = 0;

@@ -61,7 +61,8 @@ enum rb_status lifecycle_init(struct rb_ctx *ctx, long id, struct rb_box *box, s
         if (rep.outcome == RB_CLEANUP_FAILURE) {
             const struct rb_cleanup_error *e = cleanup_report_main_error(&rep);
             (void)box_unlock(box, false); /* the failed box keeps its lock file for recovery */
-            (void)rb_error_say(err, -EIO, "box %ld: the old box could not be removed: %s", id, e ? e->detail : "unknown");
+            (void)rb_error_say(err, -EIO, "box %ld: the old box could not be removed: %s", id,
+                               e ? e->detail : "unknown");
             return RB_STATUS_FAILED;
         }
     }
@@ -156,8 +157,8 @@ enum rb_status lifecycle_run(struct rb_ctx *ctx, struct rb_run_request *req, str
     res->cleanup_ran = true;
     if (res->cleanup.outcome == RB_CLEANUP_FAILURE)
         result_mark_cleanup_failed(res);
-    log_event(&ctx->log, RB_LOG_INFO, "run_finished", "box_id=%ld verdict=%s cpu_time_s=%.3f wall_time_s=%.3f",
-              box.id, verdict_name(res->verdict), res->cpu_time_s, res->wall_time_s);
+    log_event(&ctx->log, RB_LOG_INFO, "run_finished", "box_id=%ld verdict=%s cpu_time_s=%.3f wall_time_s=%.3f", box.id,
+              verdict_name(res->verdict), res->cpu_time_s, res->wall_time_s);
     metrics_record_run(ctx, res);
     return RB_STATUS_DONE;
 }
@@ -188,7 +189,7 @@ enum rb_status lifecycle_cleanup(struct rb_ctx *ctx, long id, struct rb_cleanup_
     if (rep->outcome != RB_CLEANUP_FAILURE)
         return RB_STATUS_DONE;
     const struct rb_cleanup_error *e = cleanup_report_main_error(rep);
-    (void)rb_error_say(err, -EIO, "box %ld: cleanup failed: %s: %s", id, e ? cleanup_error_kind_name(e->kind) : "unknown",
-                 e ? e->detail : "");
+    (void)rb_error_say(err, -EIO, "box %ld: cleanup failed: %s: %s", id,
+                       e ? cleanup_error_kind_name(e->kind) : "unknown", e ? e->detail : "");
     return RB_STATUS_FAILED;
 }

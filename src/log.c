@@ -10,8 +10,7 @@ void log_open(void)
     openlog("rustbox", LOG_PID | LOG_NDELAY, LOG_DAEMON);
 }
 
-void log_event(const struct rb_log *log, enum rb_log_level level, const char *event,
-               const char *fmt, ...)
+void log_event(const struct rb_log *log, enum rb_log_level level, const char *event, const char *fmt, ...)
 {
     char line[1024];
     va_list ap;

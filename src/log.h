@@ -15,8 +15,8 @@ struct rb_log {
 };
 
 void log_open(void);
-void log_event(const struct rb_log *log, enum rb_log_level level, const char *event,
-               const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+void log_event(const struct rb_log *log, enum rb_log_level level, const char *event, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 /* A plain one-line error for the operator (usage errors and the like). */
 void log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

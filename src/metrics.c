@@ -41,7 +41,9 @@ void metrics_observe_cleanup(struct rb_metrics *m, enum rb_cleanup_outcome outco
 }
 
 static const enum rb_cleanup_outcome outcomes[RB_CLEANUP_OUTCOME_COUNT] = {
-    RB_CLEANUP_SUCCESS, RB_CLEANUP_FAILURE, RB_CLEANUP_PARTIAL,
+    RB_CLEANUP_SUCCESS,
+    RB_CLEANUP_FAILURE,
+    RB_CLEANUP_PARTIAL,
 };
 
 /* "%g" of a bucket bound: 0.001, 0.0025, 1, 2.5, 30 — what `le` shows. */
@@ -142,7 +144,8 @@ char *metrics_exposition(const struct rb_metrics *m, const struct rb_metrics_gau
     family(f, "rustbox_worker_health", "gauge",
            "Current health status of the worker: 1 for the status in force, 0 for the others.");
     for (int s = RB_HEALTHY; s <= RB_QUARANTINED; s++)
-        fprintf(f, "rustbox_worker_health{status=\"%s\"} %d\n", health_status_name((enum rb_health_status)s), (int)g->status == s);
+        fprintf(f, "rustbox_worker_health{status=\"%s\"} %d\n", health_status_name((enum rb_health_status)s),
+                (int)g->status == s);
 
     family(f, "rustbox_worker_quarantined_total", "counter", "Transitions of the worker into quarantine.");
     fprintf(f, "rustbox_worker_quarantined_total %" PRIu64 "\n", m->quarantined);
@@ -172,7 +175,8 @@ char *metrics_exposition(const struct rb_metrics *m, const struct rb_metrics_gau
 
     family(f, "rustbox_executions_total", "counter", "Runs, by verdict.");
     for (int v = 0; v < RB_VERDICT_COUNT; v++)
-        fprintf(f, "rustbox_executions_total{status=\"%s\"} %" PRIu64 "\n", verdict_name((enum rb_verdict)v), m->executions[v]);
+        fprintf(f, "rustbox_executions_total{status=\"%s\"} %" PRIu64 "\n", verdict_name((enum rb_verdict)v),
+                m->executions[v]);
 
     family(f, "rustbox_control_degraded_total", "counter",
            "Runs that went ahead without an isolation control (strict: false), by control.");
@@ -185,8 +189,7 @@ char *metrics_exposition(const struct rb_metrics *m, const struct rb_metrics_gau
     fprintf(f, "rustbox_containment_violations_total %" PRIu64 "\n", m->containment_violations);
 
     family(f, "rustbox_backend_info", "gauge", "The backends this worker selected (always 1).");
-    fprintf(f, "rustbox_backend_info{cgroup_backend=\"%s\",pidfd_mode=\"%s\"} 1\n", g->cgroup_backend,
-            g->pidfd_mode);
+    fprintf(f, "rustbox_backend_info{cgroup_backend=\"%s\",pidfd_mode=\"%s\"} 1\n", g->cgroup_backend, g->pidfd_mode);
 
     if (fclose(f) != 0) {
         free(buf);
@@ -367,8 +370,8 @@ int metrics_load(const struct rb_ctx *ctx, struct rb_metrics *m)
     if (r == 0)
         r = load_once(&p, m);
     if (r < 0) {
-        log_event(&ctx->log, RB_LOG_WARNING, "metrics_state_damaged", "file=%s detail=\"%s\" action=none",
-                  p.data, strerror(-r));
+        log_event(&ctx->log, RB_LOG_WARNING, "metrics_state_damaged", "file=%s detail=\"%s\" action=none", p.data,
+                  strerror(-r));
         metrics_init(m);
     }
     return 0;
@@ -405,7 +408,8 @@ void metrics_record_run(const struct rb_ctx *ctx, const struct rb_result *res)
         size_t n = 0;
         for (int c = 0; c < RB_CTL_COUNT && n < sizeof(names); c++)
             if (ev.degraded & (1u << c))
-                n += (size_t)snprintf(names + n, sizeof(names) - n, "%s%s", n ? "," : "", control_name((enum rb_control)c));
+                n += (size_t)snprintf(names + n, sizeof(names) - n, "%s%s", n ? "," : "",
+                                      control_name((enum rb_control)c));
         log_event(&ctx->log, RB_LOG_INFO, "control_degraded", "box_id=%ld controls=%s strict=false", res->box_id,
                   names);
     }

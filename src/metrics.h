@@ -26,8 +26,8 @@ extern const double rb_metrics_bucket_bounds[RB_METRICS_BUCKETS];
 #define RB_CLEANUP_OUTCOME_COUNT 3
 
 struct rb_metrics {
-    uint64_t executions[RB_VERDICT_COUNT];    /* by verdict */
-    uint64_t cleanups[RB_CLEANUP_OUTCOME_COUNT]; /* by rb_cleanup_outcome */
+    uint64_t executions[RB_VERDICT_COUNT];             /* by verdict */
+    uint64_t cleanups[RB_CLEANUP_OUTCOME_COUNT];       /* by rb_cleanup_outcome */
     uint64_t duration_buckets[RB_METRICS_BUCKETS + 1]; /* per bucket (not cumulative); last is +Inf */
     double duration_sum;
     uint64_t quarantined;

@@ -33,10 +33,10 @@ enum rb_limit_bit {
 enum rb_dir_flag {
     RB_DIR_RW = 1 << 0,
     RB_DIR_NOEXEC = 1 << 1,
-    RB_DIR_TMP = 1 << 2,     /* a fresh tmpfs instead of a bind */
-    RB_DIR_MAYBE = 1 << 3,   /* skip silently if HOST does not exist */
-    RB_DIR_DEV = 1 << 4,     /* allow device nodes */
-    RB_DIR_REMOVE = 1 << 5,  /* "BOX=" : drop a default rule */
+    RB_DIR_TMP = 1 << 2,    /* a fresh tmpfs instead of a bind */
+    RB_DIR_MAYBE = 1 << 3,  /* skip silently if HOST does not exist */
+    RB_DIR_DEV = 1 << 4,    /* allow device nodes */
+    RB_DIR_REMOVE = 1 << 5, /* "BOX=" : drop a default rule */
 };
 
 /* --dir rules a run may add; with the defaults they must fit the box's

@@ -15,7 +15,7 @@
 #include "util.h"
 
 static const char *const verdict_names[RB_VERDICT_COUNT] = {
-    [RB_OK] = "OK", [RB_RE] = "RE",   [RB_SIG] = "SIG", [RB_TLE] = "TLE",
+    [RB_OK] = "OK",   [RB_RE] = "RE",   [RB_SIG] = "SIG", [RB_TLE] = "TLE",
     [RB_MLE] = "MLE", [RB_OLE] = "OLE", [RB_SV] = "SV",   [RB_IE] = "IE",
 };
 
@@ -55,8 +55,7 @@ void result_mark_cleanup_failed(struct rb_result *res)
         snprintf(res->reason_buf, sizeof(res->reason_buf), "%s; program verdict: %s (%.200s)", tag,
                  verdict_name(res->verdict), old);
     else
-        snprintf(res->reason_buf, sizeof(res->reason_buf), "%s; program verdict: %s", tag,
-                 verdict_name(res->verdict));
+        snprintf(res->reason_buf, sizeof(res->reason_buf), "%s; program verdict: %s", tag, verdict_name(res->verdict));
     res->reason = res->reason_buf;
     res->verdict = RB_IE;
 }
@@ -229,10 +228,8 @@ static struct json_object *limits_json(const struct rb_limits *l)
         return NULL;
     int r = 0;
     /* 0 means unlimited for every limit but extra_time_s, where it means none. */
-    r |= l->cpu_time_s > 0 ? add(o, "cpu_time_s", json_seconds_short(l->cpu_time_s))
-                           : add_null(o, "cpu_time_s");
-    r |= l->wall_time_s > 0 ? add(o, "wall_time_s", json_seconds_short(l->wall_time_s))
-                            : add_null(o, "wall_time_s");
+    r |= l->cpu_time_s > 0 ? add(o, "cpu_time_s", json_seconds_short(l->cpu_time_s)) : add_null(o, "cpu_time_s");
+    r |= l->wall_time_s > 0 ? add(o, "wall_time_s", json_seconds_short(l->wall_time_s)) : add_null(o, "wall_time_s");
     r |= add(o, "extra_time_s", json_seconds_short(l->extra_time_s));
     r |= add_u64_or_null(o, "memory_kib", bytes_to_kib(l->memory));
     r |= add_u64_or_null(o, "processes", l->processes);
@@ -330,8 +327,8 @@ char *cleanup_report_to_json(long box_id, const struct rb_cleanup_report *rep)
     int r = add(o, "schema", json_object_new_string("rustbox.cleanup/1"));
     r |= add(o, "box_id", json_object_new_int64(box_id));
     r |= add(o, "cleanup", cleanup_json(rep));
-    char *s = r ? NULL : strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
-                                                                      JSON_C_TO_STRING_NOSLASHESCAPE));
+    char *s = r ? NULL
+                : strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
     json_object_put(o);
     return s;
 }
@@ -346,10 +343,8 @@ char *result_to_json(const struct rb_result *res)
     r |= add(o, "schema", json_object_new_string("rustbox.result/1"));
     r |= add(o, "box_id", json_object_new_int64(res->box_id));
     r |= add(o, "verdict", json_object_new_string(verdict_name(res->verdict)));
-    r |= res->reason ? add(o, "reason", json_bytes(res->reason, strlen(res->reason)))
-                     : add_null(o, "reason");
-    r |= res->exited ? add(o, "exit_code", json_object_new_int(res->exit_code))
-                     : add_null(o, "exit_code");
+    r |= res->reason ? add(o, "reason", json_bytes(res->reason, strlen(res->reason))) : add_null(o, "reason");
+    r |= res->exited ? add(o, "exit_code", json_object_new_int(res->exit_code)) : add_null(o, "exit_code");
     r |= res->signal ? add(o, "signal", json_object_new_int(res->signal)) : add_null(o, "signal");
     r |= add(o, "cpu_time_s", json_fixed3(res->cpu_time_s));
     r |= add(o, "wall_time_s", json_fixed3(res->wall_time_s));
@@ -363,8 +358,7 @@ char *result_to_json(const struct rb_result *res)
 
     char *text = NULL;
     if (!r) {
-        const char *s = json_object_to_json_string_ext(
-            o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+        const char *s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
         text = s ? strdup(s) : NULL;
     }
     json_object_put(o);
@@ -419,9 +413,7 @@ char *result_to_meta(const struct rb_result *res, bool cgroup_mode)
     char msg[320];
     const char *status = NULL;
     switch (res->verdict) {
-    case RB_OK:
-        msg[0] = '\0';
-        break;
+    case RB_OK: msg[0] = '\0'; break;
     case RB_RE:
         status = "RE";
         snprintf(msg, sizeof(msg), "Exited with error status %d", res->exit_code);
@@ -432,8 +424,7 @@ char *result_to_meta(const struct rb_result *res, bool cgroup_mode)
         break;
     case RB_SV:
         status = "SG";
-        snprintf(msg, sizeof(msg), "Caught fatal signal %d (forbidden system call)",
-                 sig ? sig : SIGSYS);
+        snprintf(msg, sizeof(msg), "Caught fatal signal %d (forbidden system call)", sig ? sig : SIGSYS);
         break;
     case RB_MLE:
         status = "SG";

@@ -32,11 +32,11 @@ enum rb_control {
 struct rb_result {
     long box_id;
     enum rb_verdict verdict;
-    const char *reason; /* static text or points into reason_buf */
+    const char *reason;   /* static text or points into reason_buf */
     char reason_buf[768]; /* room for an error naming a path */
-    bool exited;  /* exit_code valid */
+    bool exited;          /* exit_code valid */
     int exit_code;
-    int signal;   /* 0: none */
+    int signal; /* 0: none */
     double cpu_time_s;
     double wall_time_s;
     uint64_t memory_peak_kib;

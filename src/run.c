@@ -45,7 +45,7 @@ struct supervisor {
     bool truncated;
     enum rb_kill_reason killed;
     double started;
-    int sigfd;        /* termination signals sent to rustbox itself */
+    int sigfd; /* termination signals sent to rustbox itself */
     int interrupted_by;
     struct rb_report setup_error;
     bool have_setup_error;
@@ -89,8 +89,8 @@ static pid_t clone_proxy(int *pidfd)
     /* Fork-like clone (no new stack) that also hands back a pidfd, so waiting
      * and killing can never hit a recycled pid. */
     *pidfd = -1;
-    long r = syscall(SYS_clone, (unsigned long)(RB_SANDBOX_CLONE_FLAGS | CLONE_PIDFD | SIGCHLD), NULL,
-                     pidfd, NULL, NULL);
+    long r = syscall(SYS_clone, (unsigned long)(RB_SANDBOX_CLONE_FLAGS | CLONE_PIDFD | SIGCHLD), NULL, pidfd, NULL,
+                     NULL);
     return (pid_t)r;
 }
 
@@ -159,8 +159,7 @@ static double next_wait(const struct supervisor *sv, const struct rb_limits *l, 
 
 static void check_limits(struct supervisor *sv, const struct rb_limits *l)
 {
-    if (l->cpu_time_s > 0 && sv->have_cg &&
-        (double)cpu_used_ns(sv) / 1e9 > l->cpu_time_s + l->extra_time_s)
+    if (l->cpu_time_s > 0 && sv->have_cg && (double)cpu_used_ns(sv) / 1e9 > l->cpu_time_s + l->extra_time_s)
         kill_box(sv, RB_KILL_CPU);
     if (l->wall_time_s > 0 && monotonic_s() - sv->started > l->wall_time_s)
         kill_box(sv, RB_KILL_WALL);
@@ -234,8 +233,7 @@ static void read_reports(struct supervisor *sv)
     }
 }
 
-static int open_pipes(struct supervisor *sv, int report[2], int out[2], int err[2], bool capture_out,
-                      bool capture_err)
+static int open_pipes(struct supervisor *sv, int report[2], int out[2], int err[2], bool capture_out, bool capture_err)
 {
     report[0] = report[1] = out[0] = out[1] = err[0] = err[1] = -1;
     if (pipe2(report, O_CLOEXEC) < 0)
@@ -277,8 +275,7 @@ static int fresh_cgroup(const struct rb_ctx *ctx, const struct rb_box *box, cons
     return r;
 }
 
-int run_in_box(struct rb_ctx *ctx, struct rb_box *box, const struct rb_run_request *req,
-               struct rb_result *res)
+int run_in_box(struct rb_ctx *ctx, struct rb_box *box, const struct rb_run_request *req, struct rb_result *res)
 {
     run_result_init(ctx, box->id, &req->limits, res);
 
@@ -306,7 +303,12 @@ int run_in_box(struct rb_ctx *ctx, struct rb_box *box, const struct rb_run_reque
     }
 
     struct rb_sandbox_spec spec = {
-        .cfg = &ctx->cfg, .box = box, .req = req, .cg = &sv.cg, .seccomp = filter, .envp = envp,
+        .cfg = &ctx->cfg,
+        .box = box,
+        .req = req,
+        .cg = &sv.cg,
+        .seccomp = filter,
+        .envp = envp,
         .stdin_fd = capture ? -1 : STDIN_FILENO,
         .stdout_fd = capture ? out[1] : STDOUT_FILENO,
         .stderr_fd = capture ? err[1] : STDERR_FILENO,
@@ -332,8 +334,10 @@ int run_in_box(struct rb_ctx *ctx, struct rb_box *box, const struct rb_run_reque
     /* Only the box may hold the write ends, so EOF means the box is gone. */
     (void)safe_close(report[1]);
     report[1] = -1;
-    if (out[1] >= 0) close(out[1]);
-    if (err[1] >= 0) close(err[1]);
+    if (out[1] >= 0)
+        close(out[1]);
+    if (err[1] >= 0)
+        close(err[1]);
     out[1] = err[1] = -1;
     cgroup_close_procs(&sv.cg);
 

@@ -19,8 +19,7 @@
 /* Runs req in the (locked, rooted) box and fills res. Always leaves the box's
  * processes dead; the caller runs cleanup. Setup failures become verdict IE;
  * -errno only when res could not be filled at all. */
-int run_in_box(struct rb_ctx *ctx, struct rb_box *box, const struct rb_run_request *req,
-               struct rb_result *res);
+int run_in_box(struct rb_ctx *ctx, struct rb_box *box, const struct rb_run_request *req, struct rb_result *res);
 
 /* The one constructor of a result: box, limits, the controls this host
  * applies, the backend and strict mode, whatever the outcome will be. */

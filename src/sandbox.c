@@ -99,8 +99,8 @@ static void fd_path(char *buf, size_t len, int fd)
 static int mount_tmpfs(const char *target, const struct rb_config *cfg, unsigned long flags)
 {
     char opts[128];
-    snprintf(opts, sizeof(opts), "size=%llu,nr_inodes=%llu,mode=1777",
-             (unsigned long long)cfg->limits.box_size, (unsigned long long)cfg->limits.box_inodes);
+    snprintf(opts, sizeof(opts), "size=%llu,nr_inodes=%llu,mode=1777", (unsigned long long)cfg->limits.box_size,
+             (unsigned long long)cfg->limits.box_inodes);
     return mount("tmpfs", target, "tmpfs", flags, opts) < 0 ? -errno : 0;
 }
 
@@ -110,8 +110,8 @@ static bool replicate_symlink(const struct rb_sandbox_spec *s, int rootfd, const
 {
     struct stat st;
     char target[MOUNT_PATH_MAX];
-    if (rule->flags & RB_DIR_TMP || strcmp(rule->inside, rule->outside) != 0 ||
-        lstat(rule->outside, &st) < 0 || !S_ISLNK(st.st_mode))
+    if (rule->flags & RB_DIR_TMP || strcmp(rule->inside, rule->outside) != 0 || lstat(rule->outside, &st) < 0 ||
+        !S_ISLNK(st.st_mode))
         return false;
     ssize_t n = readlink(rule->outside, target, sizeof(target) - 1);
     if (n < 0)
@@ -201,8 +201,7 @@ static void mount_dev(const struct rb_sandbox_spec *s, int rootfd)
         snprintf(host, sizeof(host), "/dev/%s", dev_nodes[i]);
         if (stat(host, &st) < 0 || !S_ISCHR(st.st_mode))
             report_fail(s->report_fd, errno ? errno : ENODEV, "host device %s", host);
-        if (mknodat(devfd, dev_nodes[i], S_IFCHR | 0666, st.st_rdev) < 0 ||
-            fchmodat(devfd, dev_nodes[i], 0666, 0) < 0)
+        if (mknodat(devfd, dev_nodes[i], S_IFCHR | 0666, st.st_rdev) < 0 || fchmodat(devfd, dev_nodes[i], 0666, 0) < 0)
             report_fail(s->report_fd, errno, "create /dev/%s", dev_nodes[i]);
     }
     for (size_t i = 0; i < ARRAY_SIZE(dev_links); i++)

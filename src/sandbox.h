@@ -19,8 +19,7 @@
 #define RB_SANDBOX_DEV_SIZE "64k"
 
 /* Clone flags of the proxy; the controls they stand for are reported. */
-#define RB_SANDBOX_CLONE_FLAGS \
-    (CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS)
+#define RB_SANDBOX_CLONE_FLAGS (CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS)
 
 enum rb_report_type { RB_REPORT_SETUP_ERROR = 1, RB_REPORT_STATUS = 2 };
 

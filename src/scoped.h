@@ -25,15 +25,43 @@ static inline int safe_close(int fd)
     return -1;
 }
 
-static inline void freep(void *p) { free(*(void **)p); }
+static inline void freep(void *p)
+{
+    free(*(void **)p);
+}
 /* The fd is the scope's own: nothing can be done about a close error here. */
-static inline void closep(const int *fd) { (void)safe_close(*fd); }
-static inline void closedirp(DIR **d) { if (*d) (void)closedir(*d); }
-static inline void fclosep(FILE **f) { if (*f) (void)fclose(*f); }
-static inline void json_putp(json_object **o) { if (*o) (void)json_object_put(*o); }
-static inline void mnt_tablep(struct libmnt_table **t) { mnt_unref_table(*t); }
-static inline void mnt_iterp(struct libmnt_iter **it) { mnt_free_iter(*it); }
-static inline void seccompp(scmp_filter_ctx *c) { if (*c) seccomp_release(*c); }
+static inline void closep(const int *fd)
+{
+    (void)safe_close(*fd);
+}
+static inline void closedirp(DIR **d)
+{
+    if (*d)
+        (void)closedir(*d);
+}
+static inline void fclosep(FILE **f)
+{
+    if (*f)
+        (void)fclose(*f);
+}
+static inline void json_putp(json_object **o)
+{
+    if (*o)
+        (void)json_object_put(*o);
+}
+static inline void mnt_tablep(struct libmnt_table **t)
+{
+    mnt_unref_table(*t);
+}
+static inline void mnt_iterp(struct libmnt_iter **it)
+{
+    mnt_free_iter(*it);
+}
+static inline void seccompp(scmp_filter_ctx *c)
+{
+    if (*c)
+        seccomp_release(*c);
+}
 
 #define _cleanup_free_ __attribute__((cleanup(freep)))
 #define _cleanup_close_ __attribute__((cleanup(closep)))
@@ -45,18 +73,18 @@ static inline void seccompp(scmp_filter_ctx *c) { if (*c) seccomp_release(*c); }
 #define _cleanup_seccomp_ __attribute__((cleanup(seccompp)))
 
 /* Hands a pointer out of a scope whose cleanup would free it. */
-#define TAKE_PTR(p)                    \
-    ({                                 \
+#define TAKE_PTR(p)                     \
+    ({                                  \
         __typeof__(p) taken_ptr_ = (p); \
-        (p) = NULL;                    \
-        taken_ptr_;                    \
+        (p) = NULL;                     \
+        taken_ptr_;                     \
     })
 /* Hands an fd out of a scope whose cleanup would close it. */
-#define TAKE_FD(fd)            \
-    ({                         \
-        int taken_fd_ = (fd);  \
-        (fd) = -1;             \
-        taken_fd_;             \
+#define TAKE_FD(fd)           \
+    ({                        \
+        int taken_fd_ = (fd); \
+        (fd) = -1;            \
+        taken_fd_;            \
     })
 
 #endif

@@ -57,8 +57,7 @@ int serve_parse_listen(const char *spec, struct rb_listen_addr *a, char *err, si
         s6->sin6_port = htons((uint16_t)p);
         a->len = sizeof(*s6);
         const uint8_t *b = s6->sin6_addr.s6_addr;
-        a->loopback = IN6_IS_ADDR_LOOPBACK(&s6->sin6_addr) ||
-                      (IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr) && b[12] == 127);
+        a->loopback = IN6_IS_ADDR_LOOPBACK(&s6->sin6_addr) || (IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr) && b[12] == 127);
         snprintf(a->text, sizeof(a->text), "[%s]:%u", host, a->port);
     } else {
         struct sockaddr_in *s4 = (struct sockaddr_in *)&a->ss;
@@ -135,8 +134,8 @@ static int mhd_load(struct mhd_api *api, char *err, size_t errlen)
 /* ---- requests ----------------------------------------------------------- */
 
 /* Queues a response that owns body (malloc'd; freed by libmicrohttpd). */
-static enum MHD_Result reply(const struct mhd_api *mhd, struct MHD_Connection *conn, unsigned status, const char *type, char *body,
-                             bool allow)
+static enum MHD_Result reply(const struct mhd_api *mhd, struct MHD_Connection *conn, unsigned status, const char *type,
+                             char *body, bool allow)
 {
     if (!body)
         return MHD_NO; /* out of memory: drop the connection */
@@ -156,13 +155,13 @@ static enum MHD_Result reply(const struct mhd_api *mhd, struct MHD_Connection *c
     return ok;
 }
 
-static enum MHD_Result reply_text(const struct mhd_api *mhd, struct MHD_Connection *conn, unsigned status, const char *text)
+static enum MHD_Result reply_text(const struct mhd_api *mhd, struct MHD_Connection *conn, unsigned status,
+                                  const char *text)
 {
     return reply(mhd, conn, status, CT_TEXT, strdup_printf("%s\n", text), status == MHD_HTTP_METHOD_NOT_ALLOWED);
 }
 
-static enum MHD_Result serve_metrics(const struct rb_ctx *ctx, const struct mhd_api *mhd,
-                                    struct MHD_Connection *conn)
+static enum MHD_Result serve_metrics(const struct rb_ctx *ctx, const struct mhd_api *mhd, struct MHD_Connection *conn)
 {
     char *text = NULL;
     int r = metrics_render(ctx, &text);
@@ -173,8 +172,7 @@ static enum MHD_Result serve_metrics(const struct rb_ctx *ctx, const struct mhd_
     return reply(mhd, conn, MHD_HTTP_OK, CT_METRICS, text, false);
 }
 
-static enum MHD_Result serve_health(const struct rb_ctx *ctx, const struct mhd_api *mhd,
-                                   struct MHD_Connection *conn)
+static enum MHD_Result serve_health(const struct rb_ctx *ctx, const struct mhd_api *mhd, struct MHD_Connection *conn)
 {
     struct rb_health_state st;
     health_load(ctx, &st);

@@ -49,9 +49,21 @@ int parse_size(const char *s, uint64_t *out)
     unsigned shift = 0;
     switch (*end) {
     case '\0': break;
-    case 'k': case 'K': shift = 10; end++; break;
-    case 'm': case 'M': shift = 20; end++; break;
-    case 'g': case 'G': shift = 30; end++; break;
+    case 'k':
+    case 'K':
+        shift = 10;
+        end++;
+        break;
+    case 'm':
+    case 'M':
+        shift = 20;
+        end++;
+        break;
+    case 'g':
+    case 'G':
+        shift = 30;
+        end++;
+        break;
     default: return -EINVAL;
     }
     if (shift && (*end == 'B' || *end == 'b'))
@@ -268,8 +280,7 @@ bool pid_alive(pid_t pid)
  * rather than risking the stack. */
 #define WALK_MAX_DEPTH 256
 
-static int walk_dir(int parentfd, const char *name, const struct stat *st, walk_fn fn, void *data,
-                    int depth)
+static int walk_dir(int parentfd, const char *name, const struct stat *st, walk_fn fn, void *data, int depth)
 {
     int first = 0;
     if (S_ISDIR(st->st_mode)) {

@@ -22,7 +22,7 @@ static void log_cleanup(const struct rb_ctx *ctx, const struct rb_box *box, cons
                         const struct rb_cleanup_report *rep)
 {
     const struct rb_cleanup_error *e = cleanup_report_main_error(rep);
-    enum rb_log_level lvl = rep->outcome == RB_CLEANUP_FAILURE ? RB_LOG_ERROR
+    enum rb_log_level lvl = rep->outcome == RB_CLEANUP_FAILURE   ? RB_LOG_ERROR
                             : rep->outcome == RB_CLEANUP_PARTIAL ? RB_LOG_WARNING
                                                                  : RB_LOG_INFO;
     log_event(&ctx->log, lvl, rep->outcome == RB_CLEANUP_FAILURE ? "cleanup_failed" : "cleanup_finished",
@@ -42,8 +42,7 @@ int worker_quarantine(const struct rb_ctx *ctx, const char *reason, bool manual,
 
 /* A process of the box found outside its cgroup escaped containment: the
  * worker is quarantined at once, whoever noticed. */
-static void flag_escape(const struct rb_ctx *ctx, const char *event, const char *what, int processes,
-                        const char *actor)
+static void flag_escape(const struct rb_ctx *ctx, const char *event, const char *what, int processes, const char *actor)
 {
     log_event(&ctx->log, RB_LOG_ERROR, event, "%s processes=%d actor=%s", what, processes, actor);
     metrics_record_violation(ctx);
@@ -72,8 +71,7 @@ static void record_outcome(const struct rb_ctx *ctx, const struct rb_box *box, c
 static void settle_lock(struct rb_box *box, enum rb_lock_after lock, const struct rb_cleanup_report *rep)
 {
     switch (lock) {
-    case RB_LOCK_KEEP:
-        return;
+    case RB_LOCK_KEEP: return;
     case RB_LOCK_IDLE:
         /* Best effort by design: the judge may find its outputs unreadable
          * if the hand-back fails, but the box itself is clean and idle. */
@@ -269,8 +267,7 @@ static int recover_boxes(struct rb_ctx *ctx, const struct rb_scan *s, bool all)
         worker_teardown(ctx, &box, whole ? RB_SCOPE_BOX : RB_SCOPE_RUN, whole ? RB_LOCK_RELEASE : RB_LOCK_RESTING,
                         "recover", &rep);
         log_event(&ctx->log, rep.outcome == RB_CLEANUP_FAILURE ? RB_LOG_ERROR : RB_LOG_WARNING, "box_recovered",
-                  "box_id=%ld state=%s outcome=%s", b->id, box_state_name(b->state),
-                  cleanup_outcome_name(rep.outcome));
+                  "box_id=%ld state=%s outcome=%s", b->id, box_state_name(b->state), cleanup_outcome_name(rep.outcome));
         failed += rep.outcome == RB_CLEANUP_FAILURE;
     }
     return failed;
@@ -300,7 +297,7 @@ int worker_recover(struct rb_ctx *ctx, bool all, struct rb_recovery *rec, struct
          * resource quarantine only once the resources are back too. */
         health_load(ctx, st);
         bool resources_hold = !strcmp(st->quarantine_reason, RB_REASON_RESOURCES) && res.exhausted;
-        struct lift a = { .reason = "recovered", .operator = false };
+        struct lift a = { .reason = "recovered", .operator= false };
         /* Flags first, so that a lift lands in the state that holds now. */
         r = refresh_unhealthy(ctx, &res, "recover", st);
         if (r >= 0 && !resources_hold)
@@ -320,7 +317,7 @@ int worker_unquarantine(struct rb_ctx *ctx, const char *reason, struct rb_health
                             "refusing to unquarantine: the host is not clean (%d mounts, %d cgroups, %d processes, "
                             "%d temp dirs left; run rustbox health --recover)",
                             l.mounts, l.cgroups, l.processes, l.temp_dirs);
-    struct lift a = { .reason = reason ? reason : "operator", .operator = true };
+    struct lift a = { .reason = reason ? reason : "operator", .operator= true };
     struct rb_resources res;
     worker_measure_resources(ctx, &res);
     r = refresh_unhealthy(ctx, &res, "operator", st);

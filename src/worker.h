@@ -37,8 +37,8 @@ enum rb_lock_after {
  * metrics and the health state (naming `actor`), quarantines the worker when
  * processes of the box were found outside it, and handles the lock. Never
  * stops half-way: every step runs whatever the others did. */
-void worker_teardown(struct rb_ctx *ctx, struct rb_box *box, enum rb_cleanup_scope scope,
-                     enum rb_lock_after lock, const char *actor, struct rb_cleanup_report *rep);
+void worker_teardown(struct rb_ctx *ctx, struct rb_box *box, enum rb_cleanup_scope scope, enum rb_lock_after lock,
+                     const char *actor, struct rb_cleanup_report *rep);
 
 /* Quarantines the worker and counts the quarantine when it is a new one.
  * Returns 0 or -errno (the health state could not be written). */
@@ -83,7 +83,6 @@ int worker_recover(struct rb_ctx *ctx, bool all, struct rb_recovery *rec, struct
 
 /* health --unquarantine: -EAGAIN (err says what is left) when the host is not
  * clean; otherwise the lift, after the unhealthy reasons are measured again. */
-int worker_unquarantine(struct rb_ctx *ctx, const char *reason, struct rb_health_state *st,
-                        struct rb_error *err);
+int worker_unquarantine(struct rb_ctx *ctx, const char *reason, struct rb_health_state *st, struct rb_error *err);
 
 #endif

@@ -72,9 +72,9 @@ static void check_equal_flag(json_object *diff, bool equal, bool want)
     assert_int_equal(json_object_get_boolean(get(diff, "equal")), want);
 }
 
-#define BASE                                                                                   \
-    "{\"schema\": \"rustbox.baseline/1\", \"mounts\": [\"/w/rustbox-1/root\"],"                \
-    " \"cgroups\": [\"/sys/fs/cgroup/rustbox-1\", \"/sys/fs/cgroup/rustbox-2\"],"              \
+#define BASE                                                                      \
+    "{\"schema\": \"rustbox.baseline/1\", \"mounts\": [\"/w/rustbox-1/root\"],"   \
+    " \"cgroups\": [\"/sys/fs/cgroup/rustbox-1\", \"/sys/fs/cgroup/rustbox-2\"]," \
     " \"processes\": [\"pid 10 uid 1900000001\"], \"temp_dirs\": [\"/w/rustbox-1\"]}"
 
 static void test_equal_snapshots(void **state)
@@ -92,9 +92,10 @@ static void test_equal_snapshots(void **state)
 static void test_equal_in_another_order(void **state)
 {
     json_object *a = snap(BASE);
-    json_object *b = snap("{\"mounts\": [\"/w/rustbox-1/root\"],"
-                          " \"cgroups\": [\"/sys/fs/cgroup/rustbox-2\", \"/sys/fs/cgroup/rustbox-1\"],"
-                          " \"processes\": [\"pid 10 uid 1900000001\"], \"temp_dirs\": [\"/w/rustbox-1\"]}");
+    json_object *b = snap(
+        "{\"mounts\": [\"/w/rustbox-1/root\"],"
+        " \"cgroups\": [\"/sys/fs/cgroup/rustbox-2\", \"/sys/fs/cgroup/rustbox-1\"],"
+        " \"processes\": [\"pid 10 uid 1900000001\"], \"temp_dirs\": [\"/w/rustbox-1\"]}");
     bool equal = false;
     json_object *d = baseline_diff(a, b, &equal);
     check_equal_flag(d, equal, true);
@@ -235,10 +236,14 @@ static void test_from_scan_sorted_and_named(void **state)
     struct rb_scan_proc procs[] = { { 300, 1900000002, 2 }, { 20, 1900000001, 1 } };
     char *dirs[] = { "/w/rustbox-2", "/w/rustbox-1" };
     struct rb_scan s = {
-        .mounts = mounts, .n_mounts = ARRAY_SIZE(mounts),
-        .cgroups = cgroups, .n_cgroups = ARRAY_SIZE(cgroups),
-        .procs = procs, .n_procs = ARRAY_SIZE(procs),
-        .dirs = dirs, .n_dirs = ARRAY_SIZE(dirs),
+        .mounts = mounts,
+        .n_mounts = ARRAY_SIZE(mounts),
+        .cgroups = cgroups,
+        .n_cgroups = ARRAY_SIZE(cgroups),
+        .procs = procs,
+        .n_procs = ARRAY_SIZE(procs),
+        .dirs = dirs,
+        .n_dirs = ARRAY_SIZE(dirs),
     };
     json_object *o = baseline_from_scan(&s);
     assert_string_equal(json_object_get_string(get(o, "schema")), "rustbox.baseline/1");
@@ -249,8 +254,8 @@ static void test_from_scan_sorted_and_named(void **state)
     assert_int_equal(at[19], 'Z');
     json_object *as_diff = json_object_new_object();
     json_object_object_add(as_diff, "added", json_object_get(o));
-    static const char *const want_mounts[] = { "/w/rustbox-1/root", "/w/rustbox-1/root/proc",
-                                               "/w/rustbox-2/root", NULL };
+    static const char *const want_mounts[] = { "/w/rustbox-1/root", "/w/rustbox-1/root/proc", "/w/rustbox-2/root",
+                                               NULL };
     static const char *const want_cgroups[] = { "/sys/fs/cgroup/rustbox-2", NULL };
     /* sorted as strings: "pid 20" < "pid 300" */
     static const char *const want_procs[] = { "pid 20 uid 1900000001", "pid 300 uid 1900000002", NULL };

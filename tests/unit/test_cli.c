@@ -180,10 +180,10 @@ static void test_run_long_options(void **state)
     struct rb_cli cli;
     char err[ERRLEN];
     char **argv = ARGV("rustbox", "run", "--box-id", "4", "--time", "1.5", "--wall-time=3", "--extra-time", "0.25",
-                       "--memory", "256M", "--processes", "8", "--file-size=64K", "--open-files", "32",
-                       "--stack", "8M", "--output-limit=1G", "--stdin", "in.txt", "--stdout=out.txt", "--stderr",
-                       "err.txt", "--dir", "/data=/srv/data:noexec", "--dir=/tmp:tmp", "--env", "LANG=C",
-                       "--env=HOME", "--chdir", "/box/sub", "--meta=/tmp/m", "--", "/usr/bin/prog", "a", "b");
+                       "--memory", "256M", "--processes", "8", "--file-size=64K", "--open-files", "32", "--stack", "8M",
+                       "--output-limit=1G", "--stdin", "in.txt", "--stdout=out.txt", "--stderr", "err.txt", "--dir",
+                       "/data=/srv/data:noexec", "--dir=/tmp:tmp", "--env", "LANG=C", "--env=HOME", "--chdir",
+                       "/box/sub", "--meta=/tmp/m", "--", "/usr/bin/prog", "a", "b");
     assert_int_equal(parse(argv, &cli, err), 0);
     assert_int_equal(cli.cmd, RB_CMD_RUN);
     assert_false(cli.isolate_mode);
@@ -199,9 +199,8 @@ static void test_run_long_options(void **state)
     assert_int_equal(l->open_files, 32);
     assert_int_equal(l->stack, 8ULL << 20);
     assert_int_equal(l->output_limit, 1ULL << 30);
-    assert_int_equal(cli.run.limits_set, RB_LIM_CPU | RB_LIM_WALL | RB_LIM_EXTRA | RB_LIM_MEMORY |
-                                             RB_LIM_PROCESSES | RB_LIM_FILE_SIZE | RB_LIM_OPEN_FILES |
-                                             RB_LIM_STACK | RB_LIM_OUTPUT);
+    assert_int_equal(cli.run.limits_set, RB_LIM_CPU | RB_LIM_WALL | RB_LIM_EXTRA | RB_LIM_MEMORY | RB_LIM_PROCESSES |
+                                             RB_LIM_FILE_SIZE | RB_LIM_OPEN_FILES | RB_LIM_STACK | RB_LIM_OUTPUT);
     assert_string_equal(cli.run.stdin_path, "in.txt");
     assert_string_equal(cli.run.stdout_path, "out.txt");
     assert_string_equal(cli.run.stderr_path, "err.txt");
@@ -247,7 +246,8 @@ static void test_run_defaults_and_code(void **state)
     expect_error(ARGV("rustbox", "run"), "run: give a program after -- or --code");
     expect_error(ARGV("rustbox", "run", "--"), "run: give a program after -- or --code");
     expect_error(ARGV("rustbox", "run", "--code", "true", "--", "/bin/true"), "run: give a program after -- or --code");
-    expect_error(ARGV("rustbox", "run", "/bin/true"), "run: unexpected argument '/bin/true' (put the program after --)");
+    expect_error(ARGV("rustbox", "run", "/bin/true"),
+                 "run: unexpected argument '/bin/true' (put the program after --)");
     expect_error(ARGV("rustbox", "run", "--code="), "--code: the value must not be empty");
 }
 
@@ -255,9 +255,9 @@ static void test_run_isolate_short_options(void **state)
 {
     struct rb_cli cli;
     char err[ERRLEN];
-    char **argv = ARGV("rustbox", "run", "-b", "2", "-t1", "-w", "2.5", "-x0.5", "-m", "65536", "-k", "1024",
-                       "-f2048", "-n", "16", "-i", "in", "-oout", "-r", "err", "-c", "/box", "-d", "/opt:maybe",
-                       "-E", "A=1", "-e", "-M", "/tmp/meta", "-vs", "-p", "--", "x");
+    char **argv = ARGV("rustbox", "run", "-b", "2", "-t1", "-w", "2.5", "-x0.5", "-m", "65536", "-k", "1024", "-f2048",
+                       "-n", "16", "-i", "in", "-oout", "-r", "err", "-c", "/box", "-d", "/opt:maybe", "-E", "A=1",
+                       "-e", "-M", "/tmp/meta", "-vs", "-p", "--", "x");
     assert_int_equal(parse(argv, &cli, err), 0);
     assert_int_equal(cli.box_id, 2);
     const struct rb_limits *l = &cli.run.limits;
@@ -351,7 +351,8 @@ static void test_run_bad_values(void **state)
                  "--memory: size '99999999999999G' is too large");
     expect_error(ARGV("rustbox", "run", "--memory", "-1", "--", "x"),
                  "--memory: invalid size '-1' (use a number with an optional K, M or G suffix)");
-    expect_error(ARGV("rustbox", "run", "--time", "abc", "--", "x"), "--time: invalid time 'abc' (use seconds, e.g. 1.5)");
+    expect_error(ARGV("rustbox", "run", "--time", "abc", "--", "x"),
+                 "--time: invalid time 'abc' (use seconds, e.g. 1.5)");
     expect_error(ARGV("rustbox", "run", "-t", "-1", "--", "x"), "-t: invalid time '-1' (use seconds, e.g. 1.5)");
     expect_error(ARGV("rustbox", "run", "--wall-time=nan", "--", "x"),
                  "--wall-time: invalid time 'nan' (use seconds, e.g. 1.5)");
@@ -514,7 +515,9 @@ static void test_add_dir_errors(void **state)
 {
     struct rb_cli cli = { 0 };
     struct rb_run_request *req = &cli.run;
-    static const struct { const char *spec, *msg; } cases[] = {
+    static const struct {
+        const char *spec, *msg;
+    } cases[] = {
         { "", "--dir: empty rule (use BOX[=HOST][:OPTIONS])" },
         { "/a:fs", "--dir: option 'fs' in '/a:fs' is not supported by rustbox" },
         { "/a:norec", "--dir: option 'norec' in '/a:norec' is not supported by rustbox" },
@@ -555,11 +558,15 @@ static void test_add_env(void **state)
     assert_string_equal(req->env[2], "_x9=");
     assert_string_equal(req->env[3], "PATHX=1");
 
-    static const struct { const char *spec, *msg; } cases[] = {
+    static const struct {
+        const char *spec, *msg;
+    } cases[] = {
         { "", "--env: empty value (use VAR or VAR=VALUE)" },
         { "=x", "--env: invalid variable name '' in '=x' (use letters, digits and _, not starting with a digit)" },
-        { "9A=1", "--env: invalid variable name '9A' in '9A=1' (use letters, digits and _, not starting with a digit)" },
-        { "A-B=1", "--env: invalid variable name 'A-B' in 'A-B=1' (use letters, digits and _, not starting with a digit)" },
+        { "9A=1",
+          "--env: invalid variable name '9A' in '9A=1' (use letters, digits and _, not starting with a digit)" },
+        { "A-B=1",
+          "--env: invalid variable name 'A-B' in 'A-B=1' (use letters, digits and _, not starting with a digit)" },
         { "A B", "--env: invalid variable name 'A B' in 'A B' (use letters, digits and _, not starting with a digit)" },
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -624,10 +631,41 @@ static void test_request_table(void **state)
 /* The same isolate-style options give the same request in both syntaxes. */
 static void test_both_syntaxes_same_request(void **state)
 {
-    char *opts[] = { "-t",   "1.5",  "-w", "3",  "-x", "0.5",    "-m", "4096", "-k",      "64",  "-f",
-                     "32",   "-n",   "10", "-p", "4",  "-i",     "in", "-o",   "out",     "-r",  "err",
-                     "-c",   "/box", "-d", "/opt:rw", "-E", "A=1", "-e", "-M", "/tmp/m", "--cg", "--cg-timing",
-                     "--cg-mem=2048", "--stderr-to-stdout" };
+    char *opts[] = { "-t",
+                     "1.5",
+                     "-w",
+                     "3",
+                     "-x",
+                     "0.5",
+                     "-m",
+                     "4096",
+                     "-k",
+                     "64",
+                     "-f",
+                     "32",
+                     "-n",
+                     "10",
+                     "-p",
+                     "4",
+                     "-i",
+                     "in",
+                     "-o",
+                     "out",
+                     "-r",
+                     "err",
+                     "-c",
+                     "/box",
+                     "-d",
+                     "/opt:rw",
+                     "-E",
+                     "A=1",
+                     "-e",
+                     "-M",
+                     "/tmp/m",
+                     "--cg",
+                     "--cg-timing",
+                     "--cg-mem=2048",
+                     "--stderr-to-stdout" };
     const size_t nopts = sizeof(opts) / sizeof(opts[0]);
     char *native[64], *isolate[64];
     size_t n = 0, k = 0;
@@ -683,11 +721,13 @@ static void test_syntax_columns(void **state)
     assert_int_equal(cli.run.limits.stack, 64);
     assert_int_equal(parse(ARGV("isolate", "--stack", "64", "--run", "--", "x"), &cli, err), 0);
     assert_int_equal(cli.run.limits.stack, 64ULL * 1024);
-    expect_error(ARGV("isolate", "--stack=64K", "--run", "--", "x"), "--stack: invalid size '64K' (use a number of KiB)");
+    expect_error(ARGV("isolate", "--stack=64K", "--run", "--", "x"),
+                 "--stack: invalid size '64K' (use a number of KiB)");
 
     /* rustbox's own spellings are not isolate's ... */
     expect_error(ARGV("isolate", "--memory=1G", "--run", "--", "x"), "unknown option '--memory' (isolate syntax)");
-    expect_error(ARGV("isolate", "--file-size=1M", "--run", "--", "x"), "unknown option '--file-size' (isolate syntax)");
+    expect_error(ARGV("isolate", "--file-size=1M", "--run", "--", "x"),
+                 "unknown option '--file-size' (isolate syntax)");
     expect_error(ARGV("isolate", "--output-limit=1M", "--run", "--", "x"),
                  "unknown option '--output-limit' (isolate syntax)");
     expect_error(ARGV("isolate", "--code=true", "--run"), "unknown option '--code' (isolate syntax)");
@@ -746,13 +786,22 @@ static void test_dir_error_truncation(void **state)
 static void test_apply_limits(void **state)
 {
     const struct rb_limits def = {
-        .cpu_time_s = 1, .wall_time_s = 3, .extra_time_s = 0.5, .memory = 256ULL << 20, .processes = 64,
-        .file_size = 64ULL << 20, .open_files = 64, .stack = 64ULL << 20, .output_limit = 64ULL << 20,
-        .box_size = 256ULL << 20, .box_inodes = 16384,
+        .cpu_time_s = 1,
+        .wall_time_s = 3,
+        .extra_time_s = 0.5,
+        .memory = 256ULL << 20,
+        .processes = 64,
+        .file_size = 64ULL << 20,
+        .open_files = 64,
+        .stack = 64ULL << 20,
+        .output_limit = 64ULL << 20,
+        .box_size = 256ULL << 20,
+        .box_inodes = 16384,
     };
     struct rb_cli cli;
     char err[ERRLEN];
-    assert_int_equal(parse(ARGV("rustbox", "run", "--time", "2", "--memory", "1G", "--processes", "--", "x"), &cli, err), 0);
+    assert_int_equal(
+        parse(ARGV("rustbox", "run", "--time", "2", "--memory", "1G", "--processes", "--", "x"), &cli, err), 0);
     request_apply_limits(&cli.run, &def);
     const struct rb_limits *l = &cli.run.limits;
     assert_true(l->cpu_time_s == 2.0);

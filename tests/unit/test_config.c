@@ -154,8 +154,9 @@ static void test_partial_file_keeps_other_defaults(void **state)
 {
     struct rb_config c;
     char err[256];
-    assert_int_equal(config_parse(&c, "{\"limits\": {\"memory\": \"512M\"}, \"cgroup_backend\": \"v2\"}",
-                                  ORIGIN, err, sizeof(err)), 0);
+    assert_int_equal(
+        config_parse(&c, "{\"limits\": {\"memory\": \"512M\"}, \"cgroup_backend\": \"v2\"}", ORIGIN, err, sizeof(err)),
+        0);
     assert_int_equal(c.limits.memory, 512ULL << 20);
     assert_int_equal(c.cgroup_backend, RB_CG_V2);
     assert_int_equal(c.limits.stack, 64ULL << 20);
@@ -165,10 +166,19 @@ static void test_partial_file_keeps_other_defaults(void **state)
 
 static void test_sizes_as_strings_and_integers(void **state)
 {
-    static const struct { const char *v; uint64_t bytes; } cases[] = {
-        { "\"256M\"", 256ULL << 20 }, { "\"256m\"", 256ULL << 20 }, { "\"2G\"", 2ULL << 30 },
-        { "\"512K\"", 512ULL << 10 }, { "\"64MB\"", 64ULL << 20 }, { "\"1048576\"", 1048576 },
-        { "0", 0 }, { "4096", 4096 }, { "17179869184", 16ULL << 30 },
+    static const struct {
+        const char *v;
+        uint64_t bytes;
+    } cases[] = {
+        { "\"256M\"", 256ULL << 20 },
+        { "\"256m\"", 256ULL << 20 },
+        { "\"2G\"", 2ULL << 30 },
+        { "\"512K\"", 512ULL << 10 },
+        { "\"64MB\"", 64ULL << 20 },
+        { "\"1048576\"", 1048576 },
+        { "0", 0 },
+        { "4096", 4096 },
+        { "17179869184", 16ULL << 30 },
     };
     for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
         char json[128];
@@ -187,8 +197,8 @@ static void test_seconds_accept_int_and_double(void **state)
 {
     struct rb_config c;
     char err[256];
-    assert_int_equal(config_parse(&c, "{\"limits\": {\"cpu_time_s\": 2, \"wall_time_s\": 0.125}}",
-                                  ORIGIN, err, sizeof(err)), 0);
+    assert_int_equal(
+        config_parse(&c, "{\"limits\": {\"cpu_time_s\": 2, \"wall_time_s\": 0.125}}", ORIGIN, err, sizeof(err)), 0);
     assert_true(c.limits.cpu_time_s == 2.0);
     assert_true(c.limits.wall_time_s == 0.125);
     config_free(&c);
@@ -375,13 +385,15 @@ static void test_uid_ranges(void **state)
     /* CMS-style large box ids: num_boxes must be raisable */
     struct rb_config c;
     char err[256] = "";
-    assert_int_equal(config_parse(&c, "{\"first_uid\": 100000, \"first_gid\": 100000, \"num_boxes\": 66000}",
-                                  ORIGIN, err, sizeof(err)), 0);
+    assert_int_equal(config_parse(&c, "{\"first_uid\": 100000, \"first_gid\": 100000, \"num_boxes\": 66000}", ORIGIN,
+                                  err, sizeof(err)),
+                     0);
     assert_int_equal(c.num_boxes, 66000);
     config_free(&c);
     /* the very last valid id */
-    assert_int_equal(config_parse(&c, "{\"first_uid\": 4294966294, \"first_gid\": 1, \"num_boxes\": 1000}",
-                                  ORIGIN, err, sizeof(err)), 0);
+    assert_int_equal(config_parse(&c, "{\"first_uid\": 4294966294, \"first_gid\": 1, \"num_boxes\": 1000}", ORIGIN, err,
+                                  sizeof(err)),
+                     0);
     assert_int_equal(c.first_uid, 4294966294u);
     config_free(&c);
 }

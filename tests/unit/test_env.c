@@ -246,7 +246,7 @@ static void test_full_env(void **state)
     char **env = env_build(&req, caller_env);
     static const char *const want[] = {
         "PATH=" RB_SANDBOX_PATH, "HOME=" RB_SANDBOX_HOME, "SECRET=s3cret", "LANG=C.UTF-8", "EMPTY=",
-        "LANGUAGE=en", "LIBC_FATAL_STDERR_=1",
+        "LANGUAGE=en",           "LIBC_FATAL_STDERR_=1",
     };
     assert_env(env, want, ARRAY_SIZE(want));
     env_free(env);
@@ -256,8 +256,8 @@ static void test_full_env(void **state)
     req = (struct rb_run_request){ .full_env = true, .env = specs, .n_env = ARRAY_SIZE(specs) };
     env = env_build(&req, caller_env);
     static const char *const want2[] = {
-        "PATH=" RB_SANDBOX_PATH, "HOME=/root", "SECRET=hidden", "LANG=C.UTF-8", "EMPTY=",
-        "LANGUAGE=en", "LIBC_FATAL_STDERR_=1", "NEW=1",
+        ("PATH=" RB_SANDBOX_PATH), "HOME=/root", "SECRET=hidden", "LANG=C.UTF-8", "EMPTY=", "LANGUAGE=en",
+        "LIBC_FATAL_STDERR_=1",    "NEW=1",
     };
     assert_env(env, want2, ARRAY_SIZE(want2));
     env_free(env);

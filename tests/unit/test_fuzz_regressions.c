@@ -69,9 +69,9 @@ static void expect_one_line_error(const unsigned char *data, size_t size)
 /* build/fuzz/artifacts/cli-crash-bfebf3783933e6623565e38501f32b2bceb2d6ac:
  * rustbox run --dir=/srvrw --dir /tmp= --dir run --dir "/\xe0" "\n" x */
 static const unsigned char cli_crash_bfebf378[] = {
-    0x00, 'r', 'u', 'n', 0x00, '-', '-', 'd', 'i', 'r', '=', '/', 's', 'r', 'v', 'r', 'w', 0x00,
-    '-', '-', 'd', 'i', 'r', 0x00, '/', 't', 'm', 'p', '=', 0x00, '-', '-', 'd', 'i', 'r', 0x00,
-    'r', 'u', 'n', 0x00, '-', '-', 'd', 'i', 'r', 0x00, '/', 0xe0, 0x00, '\n', 0x00, 'x',
+    0x00, 'r', 'u', 'n',  0x00, '-',  '-', 'd', 'i', 'r',  '=', '/',  's',  'r',  'v',  'r', 'w', 0x00,
+    '-',  '-', 'd', 'i',  'r',  0x00, '/', 't', 'm', 'p',  '=', 0x00, '-',  '-',  'd',  'i', 'r', 0x00,
+    'r',  'u', 'n', 0x00, '-',  '-',  'd', 'i', 'r', 0x00, '/', 0xe0, 0x00, '\n', 0x00, 'x',
 };
 
 static void test_cli_fuzz_artifact_bfebf378(void **state)
@@ -84,14 +84,18 @@ static void test_cli_fuzz_artifact_bfebf378(void **state)
 static void test_cli_unknown_option_with_newline(void **state)
 {
     (void)state;
-    static const char in[] = "\x00run\x00--ti\nme\x00" "1";
+    static const char in[] =
+        "\x00run\x00--ti\nme\x00"
+        "1";
     expect_one_line_error((const unsigned char *)in, sizeof(in) - 1);
 }
 
 static void test_cli_bad_value_with_newline(void **state)
 {
     (void)state;
-    static const char in[] = "\x00run\x00--memory\x00" "12\nrustbox: event=forged\x00--\x00x";
+    static const char in[] =
+        "\x00run\x00--memory\x00"
+        "12\nrustbox: event=forged\x00--\x00x";
     expect_one_line_error((const unsigned char *)in, sizeof(in) - 1);
 }
 
@@ -112,10 +116,8 @@ static void test_cli_bad_dir_with_carriage_return(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_cli_fuzz_artifact_bfebf378),
-        cmocka_unit_test(test_cli_unknown_option_with_newline),
-        cmocka_unit_test(test_cli_bad_value_with_newline),
-        cmocka_unit_test(test_isolate_bad_box_id_with_newline),
+        cmocka_unit_test(test_cli_fuzz_artifact_bfebf378),       cmocka_unit_test(test_cli_unknown_option_with_newline),
+        cmocka_unit_test(test_cli_bad_value_with_newline),       cmocka_unit_test(test_isolate_bad_box_id_with_newline),
         cmocka_unit_test(test_cli_bad_dir_with_carriage_return),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -166,9 +166,10 @@ static void test_parse_round_trip_and_corruption(void **state)
 {
     (void)state;
     struct rb_health_state st;
-    const char *good = "{\"status\": \"quarantined\", \"quarantine_reason\": \"cleanup_failure\", "
-                       "\"quarantine_timestamp\": \"2026-02-08T12:34:56Z\", \"manual\": false, "
-                       "\"failed_cleanup_count\": 3, \"last_cleanup_error\": \"x\", \"unhealthy\": 1}";
+    const char *good =
+        "{\"status\": \"quarantined\", \"quarantine_reason\": \"cleanup_failure\", "
+        "\"quarantine_timestamp\": \"2026-02-08T12:34:56Z\", \"manual\": false, "
+        "\"failed_cleanup_count\": 3, \"last_cleanup_error\": \"x\", \"unhealthy\": 1}";
     assert_int_equal(health_parse(good, &st), 0);
     assert_int_equal(st.status, RB_QUARANTINED);
     assert_int_equal(st.failed_cleanup_count, 3);

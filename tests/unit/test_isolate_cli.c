@@ -14,8 +14,8 @@
 
 #define ARGV(...) ((char *[]){ __VA_ARGS__, NULL })
 #define ERRLEN 256
-#define ALL_LIMITS                                                                                         \
-    (RB_LIM_CPU | RB_LIM_WALL | RB_LIM_EXTRA | RB_LIM_MEMORY | RB_LIM_PROCESSES | RB_LIM_FILE_SIZE |       \
+#define ALL_LIMITS                                                                                   \
+    (RB_LIM_CPU | RB_LIM_WALL | RB_LIM_EXTRA | RB_LIM_MEMORY | RB_LIM_PROCESSES | RB_LIM_FILE_SIZE | \
      RB_LIM_OPEN_FILES | RB_LIM_STACK | RB_LIM_OUTPUT)
 
 static int parse(char **argv, struct rb_cli *cli, char *err)
@@ -102,7 +102,8 @@ static void test_bare_processes(void **state)
 {
     struct rb_cli cli;
     char err[ERRLEN];
-    assert_int_equal(parse(ARGV("isolate", "--cg", "--box-id=3", "--processes", "--run", "--", "/bin/sh"), &cli, err), 0);
+    assert_int_equal(parse(ARGV("isolate", "--cg", "--box-id=3", "--processes", "--run", "--", "/bin/sh"), &cli, err),
+                     0);
     assert_int_equal(cli.cmd, RB_CMD_RUN);
     assert_int_equal(cli.run.limits.processes, 0);
     assert_true(cli.run.limits_set & RB_LIM_PROCESSES);
@@ -194,10 +195,9 @@ static void test_all_short_options(void **state)
 {
     struct rb_cli cli;
     char err[ERRLEN];
-    char **argv = ARGV("isolate", "-b", "7", "-c", "/box/w", "-d", "/opt=/srv/opt:noexec", "-E", "LANG=C", "-E",
-                       "HOME", "-e", "-f", "100", "-i", "i", "-k", "200", "-M", "/tmp/m", "-n", "10", "-o", "o",
-                       "-r", "r", "-t", "2", "-w", "4", "-x", "1", "-vv", "-s", "--cg-timing", "--run", "--",
-                       "prog");
+    char **argv = ARGV("isolate", "-b", "7", "-c", "/box/w", "-d", "/opt=/srv/opt:noexec", "-E", "LANG=C", "-E", "HOME",
+                       "-e", "-f", "100", "-i", "i", "-k", "200", "-M", "/tmp/m", "-n", "10", "-o", "o", "-r", "r",
+                       "-t", "2", "-w", "4", "-x", "1", "-vv", "-s", "--cg-timing", "--run", "--", "prog");
     assert_int_equal(parse(argv, &cli, err), 0);
     assert_int_equal(cli.box_id, 7);
     assert_string_equal(cli.run.chdir, "/box/w");
@@ -253,7 +253,8 @@ static void test_memory_precedence(void **state)
     char err[ERRLEN];
     assert_int_equal(parse(ARGV("isolate", "--cg-mem=1000", "--mem=5000", "--run", "--", "x"), &cli, err), 0);
     assert_int_equal(cli.run.limits.memory, 1000ULL * 1024);
-    assert_int_equal(parse(ARGV("isolate", "-m", "5000", "--cg", "--cg-mem", "2000", "--run", "--", "x"), &cli, err), 0);
+    assert_int_equal(parse(ARGV("isolate", "-m", "5000", "--cg", "--cg-mem", "2000", "--run", "--", "x"), &cli, err),
+                     0);
     assert_int_equal(cli.run.limits.memory, 2000ULL * 1024);
     assert_int_equal(parse(ARGV("isolate", "--mem=0", "--run", "--", "x"), &cli, err), 0);
     assert_int_equal(cli.run.limits.memory, 0);
@@ -283,7 +284,8 @@ static void test_no_default_dirs(void **state)
     struct rb_cli cli;
     char err[ERRLEN];
     /* Rules of the caller survive -D whichever side of it they are on. */
-    assert_int_equal(parse(ARGV("isolate", "--dir=/usr", "-D", "-d", "/lib=/srv/lib", "--run", "--", "x"), &cli, err), 0);
+    assert_int_equal(parse(ARGV("isolate", "--dir=/usr", "-D", "-d", "/lib=/srv/lib", "--run", "--", "x"), &cli, err),
+                     0);
     assert_int_equal(cli.run.n_dirs, 6);
     assert_string_equal(cli.run.dirs[0].inside, "/usr");
     assert_int_equal(cli.run.dirs[0].flags, 0);
@@ -336,8 +338,10 @@ static void test_errors(void **state)
 {
     expect_error(ARGV("isolate"), "give one of --init, --run or --cleanup (isolate syntax; see --help)");
     expect_error(ARGV("isolate", "-b", "1"), "give one of --init, --run or --cleanup (isolate syntax; see --help)");
-    expect_error(ARGV("isolate", "prog", "--run"), "give one of --init, --run or --cleanup (isolate syntax; see --help)");
-    expect_error(ARGV("isolate", "--init", "--run", "--", "x"), "give only one of --init, --run, --cleanup or --version");
+    expect_error(ARGV("isolate", "prog", "--run"),
+                 "give one of --init, --run or --cleanup (isolate syntax; see --help)");
+    expect_error(ARGV("isolate", "--init", "--run", "--", "x"),
+                 "give only one of --init, --run, --cleanup or --version");
     expect_error(ARGV("isolate", "--run"), "--run needs a program: isolate [OPTIONS] --run -- PROG [ARGS...]");
     expect_error(ARGV("isolate", "--run", "--"), "--run needs a program: isolate [OPTIONS] --run -- PROG [ARGS...]");
     expect_error(ARGV("isolate", "--box-id=-1", "--init"),
@@ -407,7 +411,8 @@ static void test_isolate_units(void **state)
     assert_int_equal(parse(ARGV("isolate", "-m", "1", "--cg-mem=2", "-m", "3", "--run", "--", "x"), &cli, err), 0);
     assert_int_equal(cli.run.limits.memory, 2ULL * 1024);
     /* A bad -m is refused even when --cg-mem makes it moot. */
-    expect_error(ARGV("isolate", "--cg-mem=2", "-m", "2G", "--run", "--", "x"), "-m: invalid size '2G' (use a number of KiB)");
+    expect_error(ARGV("isolate", "--cg-mem=2", "-m", "2G", "--run", "--", "x"),
+                 "-m: invalid size '2G' (use a number of KiB)");
     /* The last of repeated options wins, as with getopt. */
     assert_int_equal(parse(ARGV("isolate", "-t", "1", "--time=2", "-i", "a", "-i", "b", "--run", "--", "x"), &cli, err),
                      0);
@@ -441,7 +446,7 @@ static void test_isolate_dir_cases(void **state)
 
     /* -D needs room for its removal rules; the error names --dir. */
     char *argv[64];
-    char specs[48][16];
+    char specs[48][24]; /* room for any int, so no truncation to check */
     int argc = 0;
     argv[argc++] = "isolate";
     for (int i = 0; i < 48; i++) {
@@ -462,17 +467,16 @@ static void test_error_after_allocations(void **state)
 {
     struct rb_cli cli;
     char err[ERRLEN];
-    assert_int_equal(parse(ARGV("isolate", "-d", "/a", "-d", "/b:rw", "-E", "A=1", "--time=bad", "--run", "--", "x"),
-                           &cli, err),
-                     -EINVAL);
+    assert_int_equal(
+        parse(ARGV("isolate", "-d", "/a", "-d", "/b:rw", "-E", "A=1", "--time=bad", "--run", "--", "x"), &cli, err),
+        -EINVAL);
     assert_int_equal(cli.run.n_dirs, 0);
     assert_null(cli.run.dirs);
     assert_int_equal(cli.run.n_env, 0);
     assert_null(cli.run.env);
     cli_free(&cli);
 
-    assert_int_equal(isolate_parse(6, ARGV("isolate", "-d", "/a", "--init", "extra", "x"), &cli, err, ERRLEN),
-                     -EINVAL);
+    assert_int_equal(isolate_parse(6, ARGV("isolate", "-d", "/a", "--init", "extra", "x"), &cli, err, ERRLEN), -EINVAL);
     assert_string_equal(err, "--init takes no program (found 'extra')");
     assert_null(cli.run.dirs);
 }

@@ -19,8 +19,13 @@
 static struct rb_scan_box full_box(long id, enum rb_box_state st)
 {
     return (struct rb_scan_box){
-        .id = id, .state = st, .has_lock = true, .has_dir = true,
-        .mounts = 5, .cgroups = 2, .processes = 3,
+        .id = id,
+        .state = st,
+        .has_lock = true,
+        .has_dir = true,
+        .mounts = 5,
+        .cgroups = 2,
+        .processes = 3,
     };
 }
 
@@ -89,8 +94,13 @@ static void test_dead_box_with_everything(void **state)
     struct rb_scan_box b = full_box(3, RB_BOX_DEAD);
     b.stray_processes = 1;
     assert_leftovers(count(&b, 1), (struct rb_leftovers){
-        .mounts = 5, .cgroups = 2, .processes = 3, .temp_dirs = 1, .stale_boxes = 1, .orphans = 1,
-    });
+                                       .mounts = 5,
+                                       .cgroups = 2,
+                                       .processes = 3,
+                                       .temp_dirs = 1,
+                                       .stale_boxes = 1,
+                                       .orphans = 1,
+                                   });
 }
 
 static void test_dead_box_anything_left_is_stale(void **state)
@@ -140,8 +150,13 @@ static void test_mixed_host(void **state)
         { .id = 5, .state = RB_BOX_DEAD },
     };
     assert_leftovers(count(boxes, ARRAY_SIZE(boxes)), (struct rb_leftovers){
-        .mounts = 5, .cgroups = 1 + 2, .processes = 3, .temp_dirs = 2, .stale_boxes = 2, .orphans = 0,
-    });
+                                                          .mounts = 5,
+                                                          .cgroups = 1 + 2,
+                                                          .processes = 3,
+                                                          .temp_dirs = 2,
+                                                          .stale_boxes = 2,
+                                                          .orphans = 0,
+                                                      });
 }
 
 int main(void)

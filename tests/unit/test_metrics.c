@@ -165,8 +165,8 @@ static void test_exposition_line_grammar(void **state)
         assert_true(family[0] != '\0');
         assert_true(!strncmp(line, family, strlen(family)));
         const char *rest = line + strlen(family);
-        bool ok = rest[0] == '{' || rest[0] == ' ' || !strncmp(rest, "_bucket{", 8) ||
-                  !strncmp(rest, "_sum ", 5) || !strncmp(rest, "_count ", 7);
+        bool ok = rest[0] == '{' || rest[0] == ' ' || !strncmp(rest, "_bucket{", 8) || !strncmp(rest, "_sum ", 5) ||
+                  !strncmp(rest, "_count ", 7);
         assert_true(ok);
         const char *sp = strrchr(line, ' ');
         assert_non_null(sp);

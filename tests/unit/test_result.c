@@ -34,9 +34,15 @@ static void example(struct rb_result *r)
     r->err = strdup("");
     r->err_len = 0;
     r->limits = (struct rb_limits){
-        .cpu_time_s = 1.0, .wall_time_s = 3.0, .extra_time_s = 0.5,
-        .memory = 256ULL << 20, .processes = 64, .file_size = 64ULL << 20,
-        .open_files = 64, .stack = 64ULL << 20, .output_limit = 64ULL << 20,
+        .cpu_time_s = 1.0,
+        .wall_time_s = 3.0,
+        .extra_time_s = 0.5,
+        .memory = 256ULL << 20,
+        .processes = 64,
+        .file_size = 64ULL << 20,
+        .open_files = 64,
+        .stack = 64ULL << 20,
+        .output_limit = 64ULL << 20,
     };
     r->controls_applied = ALL_CONTROLS;
     r->cgroup_backend = "v1";
@@ -50,22 +56,21 @@ static void test_names(void **state)
 {
     static const char *const verdicts[] = { "OK", "RE", "SIG", "TLE", "MLE", "OLE", "SV", "IE" };
     for (int v = 0; v < RB_VERDICT_COUNT; v++)
-        assert_string_equal(verdict_name(v), verdicts[v]);
-    static const char *const controls[] = { "pid_ns", "mount_ns", "net_ns", "ipc_ns", "uts_ns",
-                                            "cgroup", "seccomp", "caps_dropped", "no_new_privs",
-                                            "rlimits" };
+        assert_string_equal(verdict_name((enum rb_verdict)v), verdicts[v]);
+    static const char *const controls[] = { "pid_ns", "mount_ns", "net_ns",       "ipc_ns",       "uts_ns",
+                                            "cgroup", "seccomp",  "caps_dropped", "no_new_privs", "rlimits" };
     assert_int_equal(ARRAY_SIZE(controls), RB_CTL_COUNT);
     for (int c = 0; c < RB_CTL_COUNT; c++)
-        assert_string_equal(control_name(c), controls[c]);
+        assert_string_equal(control_name((enum rb_control)c), controls[c]);
     assert_string_equal(cleanup_outcome_name(RB_CLEANUP_SUCCESS), "success");
     assert_string_equal(cleanup_outcome_name(RB_CLEANUP_PARTIAL), "partial");
     assert_string_equal(cleanup_outcome_name(RB_CLEANUP_FAILURE), "failure");
     static const char *const kinds[] = { "mount_unmount_failed", "cgroup_removal_failed",
-                                         "process_reap_failed", "tempdir_removal_failed",
-                                         "cleanup_timeout", "baseline_equivalence_failed" };
+                                         "process_reap_failed",  "tempdir_removal_failed",
+                                         "cleanup_timeout",      "baseline_equivalence_failed" };
     assert_int_equal(ARRAY_SIZE(kinds), RB_ERR_KIND_COUNT);
     for (int k = 0; k < RB_ERR_KIND_COUNT; k++)
-        assert_string_equal(cleanup_error_kind_name(k), kinds[k]);
+        assert_string_equal(cleanup_error_kind_name((enum rb_cleanup_error_kind)k), kinds[k]);
 }
 
 static void test_json_exact_example(void **state)
@@ -74,7 +79,8 @@ static void test_json_exact_example(void **state)
     example(&r);
     char *j = result_to_json(&r);
     assert_non_null(j);
-    assert_string_equal(j,
+    assert_string_equal(
+        j,
         "{\"schema\":\"rustbox.result/1\",\"box_id\":7,\"verdict\":\"OK\",\"reason\":null,"
         "\"exit_code\":0,\"signal\":null,\"cpu_time_s\":0.012,\"wall_time_s\":0.020,"
         "\"memory_peak_kib\":1840,\"stdout\":\"hello\\n\",\"stderr\":\"\",\"output_truncated\":false,"
@@ -95,8 +101,7 @@ static struct json_object *parse(const char *text)
     json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
     struct json_object *o = json_tokener_parse_ex(tok, text, (int)strlen(text) + 1);
     if (!o)
-        fail_msg("result JSON does not parse (%s): %s",
-                 json_tokener_error_desc(json_tokener_get_error(tok)), text);
+        fail_msg("result JSON does not parse (%s): %s", json_tokener_error_desc(json_tokener_get_error(tok)), text);
     json_tokener_free(tok);
     return o;
 }
@@ -141,9 +146,8 @@ static void test_json_nulls_and_failure_fields(void **state)
     assert_true(json_object_is_type(get(o, "cleanup"), json_type_null));
 
     struct json_object *lim = get(o, "limits");
-    static const char *const nullable[] = { "cpu_time_s", "wall_time_s", "memory_kib", "processes",
-                                            "file_size_kib", "open_files", "stack_kib",
-                                            "output_limit_kib" };
+    static const char *const nullable[] = { "cpu_time_s",    "wall_time_s", "memory_kib", "processes",
+                                            "file_size_kib", "open_files",  "stack_kib",  "output_limit_kib" };
     for (size_t i = 0; i < ARRAY_SIZE(nullable); i++)
         if (!json_object_is_type(get(lim, nullable[i]), json_type_null))
             fail_msg("limits.%s should be null", nullable[i]);
@@ -162,10 +166,9 @@ static void test_json_nulls_and_failure_fields(void **state)
     assert_int_equal(json_object_array_length(get(ctl, "applied")), RB_CTL_COUNT - 2);
 
     /* key order of SPEC §2 */
-    static const char *const order[] = { "schema", "box_id", "verdict", "reason", "exit_code",
-                                         "signal", "cpu_time_s", "wall_time_s", "memory_peak_kib",
-                                         "stdout", "stderr", "output_truncated", "limits",
-                                         "controls", "cleanup" };
+    static const char *const order[] = { "schema", "box_id",           "verdict",     "reason",          "exit_code",
+                                         "signal", "cpu_time_s",       "wall_time_s", "memory_peak_kib", "stdout",
+                                         "stderr", "output_truncated", "limits",      "controls",        "cleanup" };
     size_t i = 0;
     json_object_object_foreach(o, key, val) {
         (void)val;
@@ -181,9 +184,12 @@ static void test_json_nulls_and_failure_fields(void **state)
 
 static void test_json_rounding(void **state)
 {
-    static const struct { double in; const char *out; } cases[] = {
-        { 0.0, "0.000" }, { 0.0004, "0.000" }, { 0.0006, "0.001" }, { 1.9996, "2.000" },
-        { 12.3456789, "12.346" }, { -0.5, "0.000" }, { 3600.0, "3600.000" },
+    static const struct {
+        double in;
+        const char *out;
+    } cases[] = {
+        { 0.0, "0.000" },         { 0.0004, "0.000" }, { 0.0006, "0.001" },    { 1.9996, "2.000" },
+        { 12.3456789, "12.346" }, { -0.5, "0.000" },   { 3600.0, "3600.000" },
     };
     for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
         struct rb_result r;
@@ -240,13 +246,20 @@ static char *roundtrip_stdout(const char *bytes, size_t len, size_t *outlen)
 
 static void test_json_utf8_sanitised(void **state)
 {
-    static const struct { const char *in; size_t inlen; const char *out; size_t outlen; } cases[] = {
+    static const struct {
+        const char *in;
+        size_t inlen;
+        const char *out;
+        size_t outlen;
+    } cases[] = {
         /* valid text passes through, multi-byte included */
         { "h\xC3\xA9llo \xE2\x82\xAC \xF0\x9F\x98\x80", 15, "h\xC3\xA9llo \xE2\x82\xAC \xF0\x9F\x98\x80", 15 },
         /* NULs are kept */
         { "a\0b", 3, "a\0b", 3 },
         /* a stray byte */
-        { "a\xFF" "b", 3, "a" FFFD "b", 5 },
+        { "a\xFF"
+          "b",
+          3, "a" FFFD "b", 5 },
         /* truncated sequence at the end: one replacement */
         { "x\xE2\x82", 3, "x" FFFD, 4 },
         /* overlong NUL: two replacements (C0 is never valid) */
@@ -308,9 +321,9 @@ static void test_cleanup_errors(void **state)
     cleanup_report_add(&r.cleanup, RB_ERR_CGROUP_REMOVAL_FAILED, "rustbox-7");
     char *j = result_to_json(&r);
     assert_non_null(strstr(j,
-        "\"cleanup\":{\"outcome\":\"failure\",\"duration_s\":0.003,\"errors\":["
-        "\"mount_unmount_failed: /tmp/rustbox-7/root: Device or resource busy\","
-        "\"cgroup_removal_failed: rustbox-7\"]}"));
+                           "\"cleanup\":{\"outcome\":\"failure\",\"duration_s\":0.003,\"errors\":["
+                           "\"mount_unmount_failed: /tmp/rustbox-7/root: Device or resource busy\","
+                           "\"cgroup_removal_failed: rustbox-7\"]}"));
     free(j);
 
     /* the cap drops, never overflows */
@@ -380,7 +393,7 @@ static void test_exit_status(void **state)
 {
     struct rb_result r = { 0 };
     for (int v = 0; v < RB_VERDICT_COUNT; v++) {
-        r.verdict = v;
+        r.verdict = (enum rb_verdict)v;
         int want = v == RB_OK ? 0 : v == RB_IE ? 2 : 1;
         assert_int_equal(result_exit_status(&r, false), want);
         assert_int_equal(result_exit_status(&r, true), want);

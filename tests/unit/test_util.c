@@ -23,7 +23,10 @@
 
 static void test_parse_size_valid(void **state)
 {
-    static const struct { const char *s; uint64_t v; } cases[] = {
+    static const struct {
+        const char *s;
+        uint64_t v;
+    } cases[] = {
         { "0", 0 },
         { "1", 1 },
         { "1048576", 1048576 },
@@ -50,12 +53,28 @@ static void test_parse_size_valid(void **state)
 
 static void test_parse_size_invalid(void **state)
 {
-    static const struct { const char *s; int err; } cases[] = {
-        { "", -EINVAL }, { "M", -EINVAL }, { "-1", -EINVAL }, { "+1", -EINVAL },
-        { " 1", -EINVAL }, { "\t1", -EINVAL }, { "\n1", -EINVAL }, { "1 ", -EINVAL },
-        { "1T", -EINVAL }, { "1B", -EINVAL }, { "1MBB", -EINVAL }, { "1.5M", -EINVAL },
-        { "0x10", -EINVAL }, { "1e3", -EINVAL }, { "12X", -EINVAL }, { "1M ", -EINVAL },
-        { "18446744073709551616", -ERANGE }, { "17179869184G", -ERANGE },
+    static const struct {
+        const char *s;
+        int err;
+    } cases[] = {
+        { "", -EINVAL },
+        { "M", -EINVAL },
+        { "-1", -EINVAL },
+        { "+1", -EINVAL },
+        { " 1", -EINVAL },
+        { "\t1", -EINVAL },
+        { "\n1", -EINVAL },
+        { "1 ", -EINVAL },
+        { "1T", -EINVAL },
+        { "1B", -EINVAL },
+        { "1MBB", -EINVAL },
+        { "1.5M", -EINVAL },
+        { "0x10", -EINVAL },
+        { "1e3", -EINVAL },
+        { "12X", -EINVAL },
+        { "1M ", -EINVAL },
+        { "18446744073709551616", -ERANGE },
+        { "17179869184G", -ERANGE },
         { "99999999999999999999999K", -ERANGE },
     };
     for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
@@ -71,9 +90,12 @@ static void test_parse_size_invalid(void **state)
 
 static void test_parse_seconds(void **state)
 {
-    static const struct { const char *s; double v; } ok[] = {
-        { "0", 0.0 }, { "1", 1.0 }, { "1.5", 1.5 }, { "0.25", 0.25 }, { ".5", 0.5 },
-        { "10.", 10.0 }, { "1000000000", 1e9 },
+    static const struct {
+        const char *s;
+        double v;
+    } ok[] = {
+        { "0", 0.0 },  { "1", 1.0 },    { "1.5", 1.5 },        { "0.25", 0.25 },
+        { ".5", 0.5 }, { "10.", 10.0 }, { "1000000000", 1e9 },
     };
     for (size_t i = 0; i < ARRAY_SIZE(ok); i++) {
         double v = -1;
@@ -82,11 +104,13 @@ static void test_parse_seconds(void **state)
             fail_msg("parse_seconds(\"%s\") = %d", ok[i].s, r);
         assert_true(v == ok[i].v);
     }
-    static const struct { const char *s; int err; } bad[] = {
-        { "", -EINVAL }, { "-1", -EINVAL }, { "+1", -EINVAL }, { " 1", -EINVAL },
-        { "1 ", -EINVAL }, { "nan", -EINVAL }, { "inf", -EINVAL }, { "1e3", -EINVAL },
-        { "1s", -EINVAL }, { ".", -EINVAL }, { "1..2", -EINVAL }, { "0x1", -EINVAL },
-        { "1,5", -EINVAL }, { "1000000001", -ERANGE },
+    static const struct {
+        const char *s;
+        int err;
+    } bad[] = {
+        { "", -EINVAL },     { "-1", -EINVAL },  { "+1", -EINVAL },  { " 1", -EINVAL },         { "1 ", -EINVAL },
+        { "nan", -EINVAL },  { "inf", -EINVAL }, { "1e3", -EINVAL }, { "1s", -EINVAL },         { ".", -EINVAL },
+        { "1..2", -EINVAL }, { "0x1", -EINVAL }, { "1,5", -EINVAL }, { "1000000001", -ERANGE },
     };
     for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
         double v = 42;
@@ -115,8 +139,7 @@ static void test_parse_uint(void **state)
     assert_int_equal(parse_uint("11", 10, &v), -ERANGE);
     assert_int_equal(parse_uint("18446744073709551616", UINT64_MAX, &v), -ERANGE);
     assert_int_equal(parse_uint("4294967296", UINT32_MAX, &v), -ERANGE);
-    static const char *const bad[] = { "", "-1", "+1", " 1", "\t1", "1 ", "1.0", "1e2",
-                                       "0x1", "abc", "1K", "-0" };
+    static const char *const bad[] = { "", "-1", "+1", " 1", "\t1", "1 ", "1.0", "1e2", "0x1", "abc", "1K", "-0" };
     for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
         int r = parse_uint(bad[i], UINT64_MAX, &v);
         if (r != -EINVAL)

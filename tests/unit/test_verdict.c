@@ -20,16 +20,25 @@
 
 /* The config's default limits (SPEC §8). */
 static const struct rb_limits limits = {
-    .cpu_time_s = 1.0, .wall_time_s = 3.0, .extra_time_s = 0.5,
-    .memory = 256ULL << 20, .processes = 64, .file_size = 64ULL << 20,
-    .open_files = 64, .stack = 64ULL << 20, .output_limit = 64ULL << 20,
+    .cpu_time_s = 1.0,
+    .wall_time_s = 3.0,
+    .extra_time_s = 0.5,
+    .memory = 256ULL << 20,
+    .processes = 64,
+    .file_size = 64ULL << 20,
+    .open_files = 64,
+    .stack = 64ULL << 20,
+    .output_limit = 64ULL << 20,
 };
 
 static struct rb_verdict_input exited(int code)
 {
     return (struct rb_verdict_input){
-        .have_status = true, .status = W_EXITCODE(code, 0),
-        .cpu_time_s = 0.01, .wall_time_s = 0.02, .limits = &limits,
+        .have_status = true,
+        .status = W_EXITCODE(code, 0),
+        .cpu_time_s = 0.01,
+        .wall_time_s = 0.02,
+        .limits = &limits,
     };
 }
 
@@ -185,17 +194,14 @@ static void test_sv_seccomp_sigsys(void **state)
 
 static void test_ie_setup_error(void **state)
 {
-    struct rb_verdict_input in = { .setup_what = "exec /nonexistent", .setup_errno = ENOENT,
-                                   .limits = &limits };
-    check(&in, (struct expect){ RB_IE, "setup failed: exec /nonexistent: No such file or directory",
-                                false, 0, 0 });
+    struct rb_verdict_input in = { .setup_what = "exec /nonexistent", .setup_errno = ENOENT, .limits = &limits };
+    check(&in, (struct expect){ RB_IE, "setup failed: exec /nonexistent: No such file or directory", false, 0, 0 });
 }
 
 static void test_ie_no_status(void **state)
 {
     struct rb_verdict_input in = { .limits = &limits };
-    check(&in, (struct expect){ RB_IE, "the sandbox ended without reporting the program's status",
-                                false, 0, 0 });
+    check(&in, (struct expect){ RB_IE, "the sandbox ended without reporting the program's status", false, 0, 0 });
 }
 
 static void test_ie_interrupted(void **state)
@@ -214,8 +220,7 @@ static void test_ie_supervise_error(void **state)
     in = signaled(SIGKILL);
     in.killed = RB_KILL_WALL;
     in.supervise_error = -EBADF;
-    check(&in, (struct expect){ RB_IE, "supervising the run failed: Bad file descriptor", false, 0,
-                                SIGKILL });
+    check(&in, (struct expect){ RB_IE, "supervising the run failed: Bad file descriptor", false, 0, SIGKILL });
 }
 
 static void test_ie_cleanup_failed_keeps_program_outcome(void **state)
@@ -328,8 +333,7 @@ static void test_oom_beats_sigxcpu_and_other_signals(void **state)
 static void test_ie_keeps_its_own_reason_on_supervise_error(void **state)
 {
     struct rb_verdict_input in = { .limits = &limits, .supervise_error = -ENOMEM };
-    check(&in, (struct expect){ RB_IE, "the sandbox ended without reporting the program's status",
-                                false, 0, 0 });
+    check(&in, (struct expect){ RB_IE, "the sandbox ended without reporting the program's status", false, 0, 0 });
     in = signaled(SIGKILL);
     in.killed = RB_KILL_INTERRUPTED;
     in.interrupted_by = SIGHUP;
