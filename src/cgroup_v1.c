@@ -12,6 +12,9 @@
 #include "util.h"
 
 enum { V1_MEMORY, V1_PIDS, V1_CPUACCT, V1_COUNT };
+/* Socket buffers of the group's TCP connections (kernel memory v1 counts
+ * apart from memory.limit_in_bytes). */
+#define V1_TCP_LIMIT "memory.kmem.tcp.limit_in_bytes"
 static const char *const v1_ctrl[V1_COUNT] = { "memory", "pids", "cpuacct" };
 
 /* The longest group dir, /sys/fs/cgroup/cpuacct/<parent>/<prefix>-<id>, is
@@ -57,9 +60,19 @@ static void v1_probe(const char *root, const char *parent, struct rb_cg_caps *ca
     caps->pids = v1_controller_present(table, root, "pids", parent);
     caps->cpu = v1_controller_present(table, root, "cpuacct", parent);
     caps->usable = caps->memory || caps->pids || caps->cpu;
-    if (!caps->memory || !caps->pids || !caps->cpu)
+    if (!caps->memory || !caps->pids || !caps->cpu) {
         snprintf(caps->why, sizeof(caps->why), "cgroup v1 controllers missing under %s:%s%s%s", root,
                  caps->memory ? "" : " memory", caps->pids ? "" : " pids", caps->cpu ? "" : " cpuacct");
+        return;
+    }
+    /* v1 charges socket buffers to a group only once its TCP limit is set
+     * (v2 always does). A kernel built without it (or one that drops the
+     * deprecated file) still limits memory, but not the TCP buffers: said
+     * here, so that --dry-run shows it. */
+    char dir[RB_CG_DIR_MAX], tcp[RB_CG_DIR_MAX + 48];
+    if (v1_dir(dir, sizeof(dir), root, "memory", parent) == 0 &&
+        path_printf(tcp, sizeof(tcp), "%s/" V1_TCP_LIMIT, dir) == 0 && access(tcp, F_OK) < 0)
+        snprintf(caps->why, sizeof(caps->why), "%s is absent: TCP buffers are not counted in the memory limit", tcp);
 }
 
 /* One parent per hierarchy in use; the prefix plays no part (v1 groups sit
@@ -132,6 +145,16 @@ static int v1_create(struct rb_cgroup *cg, uint64_t memory, uint64_t pids)
         /* Without swap accounting the file is absent and there is no swap to limit. */
         if (r == 0 && access(memsw, F_OK) == 0)
             r = v1_write(cg->dirs[mem], "memory.memsw.limit_in_bytes", memory);
+        /* Without this, v1 leaves TCP buffers out of the group's memory: 20
+         * loopback connections once parked 200 MiB in a box limited to 64M.
+         * Set, they are charged to a counter of their own, limited to the
+         * same amount (v1 has no way to make them share memory's); past it
+         * sends block or fail. Absent: v1_probe says so. */
+        char tcp[RB_CG_DIR_MAX + 64];
+        if (r == 0)
+            r = path_printf(tcp, sizeof(tcp), "%s/" V1_TCP_LIMIT, cg->dirs[mem]);
+        if (r == 0 && access(tcp, F_OK) == 0)
+            r = v1_write(cg->dirs[mem], V1_TCP_LIMIT, memory);
     }
     if (r == 0 && pid >= 0 && pids)
         r = v1_write(cg->dirs[pid], "pids.max", pids);

@@ -269,6 +269,26 @@ enum req_type req_val_type(enum req_val v)
     }
 }
 
+/* rustbox's syntax refuses 0 where it would read as no limit at all: a box
+ * without a memory limit, output captured without bound (the supervisor's
+ * memory, SPEC §3), a "limit" of no process (a bare --processes is how to
+ * say none). isolate's syntax keeps isolate's reading of 0: no limit. 0 for
+ * --open-files (as many as the host allows), --file-size and --stack (no
+ * rlimit) is taken in both: docs/decisions.md. */
+static int refuse_zero(const struct opt_hit *h, unsigned limit, char *err, size_t errlen)
+{
+    switch (limit) {
+    case RB_LIM_MEMORY:
+        return cli_fail(err, errlen, "%s: 0 would leave the box without a memory limit; give a size", h->name);
+    case RB_LIM_OUTPUT:
+        return cli_fail(err, errlen, "%s: 0 would capture output without a bound; give a size", h->name);
+    case RB_LIM_PROCESSES:
+        return cli_fail(err, errlen, "%s: 0 is not a process limit; give at least 1, or a bare %s for no limit",
+                        h->name, h->name);
+    default: return 0;
+    }
+}
+
 int req_option(struct rb_run_request *req, struct req_state *st, enum cli_syntax syntax, const struct opt_hit *h,
                char *err, size_t errlen)
 {
@@ -301,6 +321,9 @@ int req_option(struct rb_run_request *req, struct req_state *st, enum cli_syntax
     case RV_IGNORED:
     case RV_ABSENT: break;
     }
+    if (r == 0 && syntax == CLI_NATIVE && h->val && (kind == RV_SIZE || kind == RV_KIB || kind == RV_COUNT) &&
+        *number == 0)
+        r = refuse_zero(h, o->limit, err, errlen);
     if (r < 0)
         return r;
     if (o->rules & RQ_MEMORY)

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <errno.h>
-#include <fcntl.h>
 #include <json-c/json.h>
+#include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -86,6 +88,15 @@ int cmd_dry_run(struct rb_ctx *ctx, struct rb_cli *cli)
     json_object_object_add(cg, "cpu", json_object_new_boolean(ctx->cg && caps->cpu));
     json_object_object_add(cg, "detail", caps->why[0] ? json_object_new_string(caps->why) : NULL);
     json_object_object_add(o, "cgroup", cg);
+    /* The ids boxes run as: cleanup and health treat every process of them as a box's. */
+    const struct rb_config *cfg = &ctx->cfg;
+    json_object *ids = json_object_new_object();
+    json_object_object_add(ids, "num_boxes", json_object_new_int64(cfg->num_boxes));
+    json_object_object_add(ids, "first_uid", json_object_new_int64(cfg->first_uid));
+    json_object_object_add(ids, "last_uid", json_object_new_int64((int64_t)cfg->first_uid + cfg->num_boxes - 1));
+    json_object_object_add(ids, "first_gid", json_object_new_int64(cfg->first_gid));
+    json_object_object_add(ids, "last_gid", json_object_new_int64((int64_t)cfg->first_gid + cfg->num_boxes - 1));
+    json_object_object_add(o, "box_ids", ids);
     json_object_object_add(o, "pidfd_mode", json_object_new_string("native"));
     json_object_object_add(o, "namespace_support", json_object_new_string("full"));
     unsigned applied, missing;
@@ -95,17 +106,56 @@ int cmd_dry_run(struct rb_ctx *ctx, struct rb_cli *cli)
     return RB_EXIT_OK;
 }
 
-/* The meta file is the caller's, outside the box: write it with the caller's
- * own uid when rustbox runs set-uid, as isolate does. */
-static int write_meta(const char *path, const char *text)
+/* Where a meta file may not go: into a box's directory,
+ * <work_root>/<prefix>-<id>, whose box/ the box fills as it likes (a symlink
+ * planted there once had root overwrite a file outside). Only the boxes'
+ * directories, not all of work_root: that may be a shared directory such as
+ * /tmp, where judges keep their meta files. */
+struct meta_bounds {
+    char root[PATH_MAX]; /* work_root, resolved */
+    const char *prefix;
+    char why[PATH_MAX + 64];
+};
+
+static const char *meta_dir_refused(const char *dir, void *data)
 {
+    struct meta_bounds *b = data;
+    size_t rl = strlen(b->root), pl = strlen(b->prefix);
+    const char *rest = dir;
+    if (!(rl == 1 && b->root[0] == '/')) {
+        if (strncmp(dir, b->root, rl) != 0 || dir[rl] != '/')
+            return NULL;
+        rest = dir + rl;
+    }
+    rest++; /* the '/' after the root */
+    if (strncmp(rest, b->prefix, pl) != 0 || rest[pl] != '-' || !(rest[pl + 1] >= '0' && rest[pl + 1] <= '9'))
+        return NULL;
+    const char *end = rest + pl + 1;
+    while (*end >= '0' && *end <= '9')
+        end++;
+    if (*end && *end != '/')
+        return NULL;
+    (void)snprintf(b->why, sizeof(b->why), "the box directory %.*s, which its box can change", (int)(end - dir),
+                   dir); /* a prefix of a PATH_MAX path: it fits */
+    return b->why;
+}
+
+/* The meta file is the caller's, outside the box: checked (text NULL) or
+ * written with the caller's own uid when rustbox runs set-uid, as isolate
+ * does, never through a symlink a box or another user planted. */
+static int meta_file(const struct rb_ctx *ctx, const char *path, const char *text, struct rb_error *err)
+{
+    struct meta_bounds b = { .prefix = ctx->cfg.name_prefix };
+    if (!realpath(ctx->cfg.work_root, b.root))
+        (void)snprintf(b.root, sizeof(b.root), "%s", ctx->cfg.work_root); /* config bounds it far below PATH_MAX */
     uid_t euid = geteuid();
     bool drop = getuid() != euid;
     if (drop && seteuid(getuid()) < 0)
-        return -errno;
-    int r = write_file(path, text, O_CREAT | O_TRUNC);
+        return rb_error_set(err, negative_errno(), "cannot write %s: cannot take the caller's uid", path);
+    int r = text ? host_file_write(path, text, meta_dir_refused, &b, err)
+                 : host_file_check(path, meta_dir_refused, &b, err);
     if (drop && seteuid(euid) < 0 && r == 0)
-        r = -errno;
+        r = rb_error_set(err, negative_errno(), "cannot write %s: cannot take back uid %ju", path, (uintmax_t)euid);
     return r;
 }
 
@@ -118,14 +168,16 @@ static void isolate_status_line(const struct rb_result *res)
                 res->reason ? res->reason : "");
 }
 
-static int report_result(const struct rb_cli *cli, const struct rb_result *res)
+static int report_result(const struct rb_ctx *ctx, const struct rb_cli *cli, const struct rb_result *res)
 {
     int status = result_exit_status(res, cli->isolate_mode);
     if (cli->run.meta_path) {
+        struct rb_error err = { 0 };
         _cleanup_free_ char *meta = result_to_meta(res, true);
-        int r = meta ? write_meta(cli->run.meta_path, meta) : -ENOMEM;
+        int r = meta ? meta_file(ctx, cli->run.meta_path, meta, &err)
+                     : rb_error_set(&err, -ENOMEM, "cannot write the meta file %s", cli->run.meta_path);
         if (r < 0) {
-            log_error("cannot write the meta file %s: %s", cli->run.meta_path, strerror(-r));
+            log_error("%s", err.text);
             status = RB_EXIT_INTERNAL;
         }
     }
@@ -147,10 +199,16 @@ int cmd_run(struct rb_ctx *ctx, struct rb_cli *cli)
 {
     struct rb_result res;
     struct rb_error err = { 0 };
+    /* A meta path that cannot be written safely is refused before anything
+     * runs; it is checked again when written. */
+    if (cli->run.meta_path && meta_file(ctx, cli->run.meta_path, NULL, &err) < 0) {
+        log_error("%s", err.text);
+        return usage_status(cli);
+    }
     enum rb_status st = lifecycle_run(ctx, &cli->run, &res, &err);
     if (st != RB_STATUS_DONE)
         return failure_status(cli, st, &err);
-    int status = report_result(cli, &res);
+    int status = report_result(ctx, cli, &res);
     result_free(&res);
     return status;
 }

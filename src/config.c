@@ -13,7 +13,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 
+#include "idrange.h"
 #include "util.h"
 
 /* uid_t/gid_t (uint32_t)-1 means "no change" to the kernel, so the last box
@@ -460,6 +463,8 @@ int config_parse(struct rb_config *cfg, const char *json, const char *origin, ch
         r = check_id_range(&tmp, seen, "first_uid", tmp.first_uid, origin, err, errlen);
     if (r == 0)
         r = check_id_range(&tmp, seen, "first_gid", tmp.first_gid, origin, err, errlen);
+    if (r == 0)
+        r = idrange_check_reserved(tmp.first_uid, tmp.first_gid, tmp.num_boxes, origin, err, errlen);
     if (r < 0) {
         /* Leave cfg usable (and freeable) with the defaults only. */
         config_free(&tmp);
@@ -485,7 +490,15 @@ static int load_file(struct rb_config *cfg, const char *path, char *err, size_t 
         int d = config_defaults(cfg);
         return d < 0 ? d : -EINVAL;
     }
-    return config_parse(cfg, text, path, err, errlen);
+    r = config_parse(cfg, text, path, err, errlen);
+    if (r == 0)
+        r = idrange_check_host(cfg->first_uid, cfg->first_gid, cfg->num_boxes, path, err, errlen);
+    if (r < 0) {
+        config_free(cfg);
+        int d = config_defaults(cfg);
+        return d < 0 ? d : r;
+    }
+    return 0;
 }
 
 int config_load(struct rb_config *cfg, const char *explicit_path, char *err, size_t errlen)
@@ -505,7 +518,8 @@ int config_load(struct rb_config *cfg, const char *explicit_path, char *err, siz
     if (r == -ENOENT) {
         if (err && errlen)
             err[0] = '\0';
-        return 0; /* load_file left cfg at the defaults */
+        /* load_file left cfg at the defaults, whose range is checked too. */
+        r = idrange_check_host(cfg->first_uid, cfg->first_gid, cfg->num_boxes, "(built-in defaults)", err, errlen);
     }
     return r;
 }

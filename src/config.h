@@ -11,8 +11,12 @@
 #define RB_DEFAULT_STATE_DIR "/var/lib/rustbox"
 #define RB_DEFAULT_WORK_ROOT "/tmp"
 #define RB_DEFAULT_NAME_PREFIX "rustbox"
-#define RB_DEFAULT_FIRST_UID 60000
-#define RB_DEFAULT_FIRST_GID 60000
+/* Box ids 0..65535 (CMS's shards reach about 66000) from here stay clear of
+ * 65534/65535, of systemd's dynamic (61184-65519) and container
+ * (524288-1879048191) ranges and of its foreign range (from 2147352576), and
+ * far above any ordinary account or subordinate-id range. */
+#define RB_DEFAULT_FIRST_UID 1900000000
+#define RB_DEFAULT_FIRST_GID 1900000000
 #define RB_DEFAULT_NUM_BOXES 1000
 #define RB_DEFAULT_CLEANUP_TIMEOUT_S 5.0
 #define RB_DEFAULT_MAX_CLEANUP_FAILURES 3
@@ -109,9 +113,15 @@ struct rb_config {
 int config_defaults(struct rb_config *cfg);
 /* Picks the file per SPEC §8 (explicit path, $RUSTBOX_CONFIG, the default path,
  * or none) and overlays it on the defaults. On a bad file returns -EINVAL and
- * writes one line naming the key and why into err. */
+ * writes one line naming the key and why into err. The box id ranges are
+ * checked against the host's passwd and group databases (NSS) and
+ * subordinate-id files as well: a range holding an id of theirs is refused,
+ * naming the keys and the account (a clean result is kept for a while in
+ * <state_dir>/id-range-check when the state dir exists). */
 int config_load(struct rb_config *cfg, const char *explicit_path, char *err, size_t errlen);
-/* Parses a JSON text (for tests and fuzzing); same contract as config_load. */
+/* Parses a JSON text (for tests and fuzzing); same contract as config_load,
+ * but without looking at the host: the ranges are checked only against the
+ * ids no box may ever take (65534, 65535, systemd's dynamic range). */
 int config_parse(struct rb_config *cfg, const char *json, const char *origin, char *err, size_t errlen);
 void config_free(struct rb_config *cfg);
 const char *cgroup_backend_name(enum rb_cg_choice b);

@@ -53,40 +53,96 @@ __attribute__((noreturn)) static void report_fail(int fd, int err, const char *f
     _exit(127);
 }
 
-/* Opens (creating as needed) the directory `inside` below `rootfd` without
- * following any symlink, so a link planted by an earlier run in a persistent
- * box cannot redirect a mount onto the host. Returns an O_PATH fd. */
-static int open_mountpoint(int rootfd, const char *inside, bool as_file)
+/* What a mount point must be. */
+enum mp_kind {
+    MP_DIR,     /* a directory, made if missing */
+    MP_FILE,    /* a regular file, made empty if missing */
+    MP_MOUNTED, /* the root of a bind just made: whatever was bound; nothing is made */
+};
+
+static const char *file_type(mode_t mode)
+{
+    switch (mode & S_IFMT) {
+    case S_IFDIR: return "a directory";
+    case S_IFREG: return "a regular file";
+    case S_IFLNK: return "a symlink";
+    case S_IFIFO: return "a FIFO";
+    case S_IFSOCK: return "a socket";
+    case S_IFCHR: return "a character device";
+    case S_IFBLK: return "a block device";
+    default: return "a file of unknown type";
+    }
+}
+
+/* The errno that goes with finding `mode` where `want` was needed. */
+static int wrong_type_errno(mode_t mode, enum mp_kind want)
+{
+    if (S_ISLNK(mode))
+        return ELOOP;
+    if (want == MP_DIR)
+        return ENOTDIR;
+    return S_ISDIR(mode) ? EISDIR : EEXIST;
+}
+
+/* Opens the mount point `inside` below `rootfd` as an O_PATH fd, making what
+ * is missing of it. An earlier run of a persistent box may have left
+ * anything on the path, so nothing is followed or opened for I/O: every
+ * component is reached with O_PATH|O_NOFOLLOW from its parent's fd and its
+ * type checked. A symlink could redirect the mount onto the host; a FIFO
+ * opened for writing would block this proxy until the wall limit (or
+ * forever); a write handle on the mount point would make its read-only
+ * remount fail with EBUSY. Whatever is in the way ends the setup with an
+ * error naming the path. Returns the fd; never returns on failure. */
+static int open_mountpoint(const struct rb_sandbox_spec *s, int rootfd, const char *inside, enum mp_kind kind)
 {
     char buf[MOUNT_PATH_MAX];
-    snprintf(buf, sizeof(buf), "%s", inside);
-    int fd = dup(rootfd);
+    /* inside with its slashes squeezed, up to the component at hand: one
+     * more byte than buf for a relative path. */
+    char walked[MOUNT_PATH_MAX + 1] = "";
+    size_t wlen = 0;
+    if ((size_t)snprintf(buf, sizeof(buf), "%s", inside) >= sizeof(buf))
+        report_fail(s->report_fd, ENAMETOOLONG, "mount point %.64s... in the box", inside);
+    int fd = fcntl(rootfd, F_DUPFD_CLOEXEC, 0);
     if (fd < 0)
-        return -errno;
+        report_fail(s->report_fd, errno, "mount point %s in the box", inside);
     char *save = NULL;
     char *next;
     for (char *comp = strtok_r(buf, "/", &save); comp; comp = next) {
         next = strtok_r(NULL, "/", &save);
-        if (!strcmp(comp, "..") || !strcmp(comp, ".")) {
-            (void)safe_close(fd);
-            return -EINVAL;
+        wlen += (size_t)snprintf(walked + wlen, sizeof(walked) - wlen, "/%s", comp);
+        if (!strcmp(comp, "..") || !strcmp(comp, "."))
+            report_fail(s->report_fd, EINVAL, "mount point %s in the box has a '%s' component", inside, comp);
+        /* A failure short of the end names the component too. */
+        const char *sep = next ? ": " : "";
+        const char *here = next ? walked : "";
+        enum mp_kind want = next ? MP_DIR : kind;
+        bool make = kind != MP_MOUNTED;
+        if (make && want == MP_DIR && mkdirat(fd, comp, 0755) < 0 && errno != EEXIST)
+            report_fail(s->report_fd, errno, "mount point %s in the box%s%s", inside, sep, here);
+        if (make && want == MP_FILE) {
+            /* O_EXCL: what this makes is a regular file of ours; what is
+             * there already is only looked at below. */
+            int made = openat(fd, comp, O_CREAT | O_EXCL | O_RDONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
+            if (made < 0 && errno != EEXIST)
+                report_fail(s->report_fd, errno, "mount point %s in the box", inside);
+            (void)safe_close(made); /* it only had to exist */
         }
-        int nfd;
-        if (!next && as_file) {
-            nfd = openat(fd, comp, O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
-        } else {
-            if (mkdirat(fd, comp, 0755) < 0 && errno != EEXIST) {
-                int e = -errno;
-                (void)safe_close(fd);
-                return e;
-            }
-            nfd = openat(fd, comp, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        }
-        int e = -errno;
-        (void)safe_close(fd);
+        int nfd = openat(fd, comp, O_PATH | O_NOFOLLOW | O_CLOEXEC);
         if (nfd < 0)
-            return e;
+            report_fail(s->report_fd, errno, "mount point %s in the box%s%s", inside, sep, here);
+        (void)safe_close(fd);
         fd = nfd;
+        struct stat st;
+        if (fstat(fd, &st) < 0)
+            report_fail(s->report_fd, errno, "mount point %s in the box%s%s", inside, sep, here);
+        /* The root of a bind is whatever was bound (a host FIFO or device
+         * too); its mount point was checked before the bind. */
+        bool ok = want == MP_DIR ? S_ISDIR(st.st_mode) : want == MP_FILE ? S_ISREG(st.st_mode) : !S_ISLNK(st.st_mode);
+        if (ok)
+            continue;
+        const char *wanted = want == MP_DIR ? "a directory" : want == MP_FILE ? "a regular file" : "a bind";
+        report_fail(s->report_fd, wrong_type_errno(st.st_mode, want), "mount point %s in the box%s%s is %s, not %s",
+                    inside, sep, here, file_type(st.st_mode), wanted);
     }
     return fd;
 }
@@ -123,9 +179,7 @@ static bool replicate_symlink(const struct rb_sandbox_spec *s, int rootfd, const
     const char *name = slash ? slash + 1 : parent;
     if (slash)
         *slash = '\0';
-    int pfd = open_mountpoint(rootfd, parent, false);
-    if (pfd < 0)
-        report_fail(s->report_fd, pfd, "mount point %s in the box", parent);
+    int pfd = open_mountpoint(s, rootfd, parent, MP_DIR);
     char have[MOUNT_PATH_MAX];
     ssize_t h = readlinkat(pfd, name, have, sizeof(have) - 1);
     /* A persistent box keeps its root between runs: the link may be there. */
@@ -149,9 +203,7 @@ static void mount_rule(const struct rb_sandbox_spec *s, int rootfd, const struct
         }
         is_file = !S_ISDIR(st.st_mode);
     }
-    int fd = open_mountpoint(rootfd, rule->inside, is_file);
-    if (fd < 0)
-        report_fail(s->report_fd, fd, "mount point %s in the box", rule->inside);
+    int fd = open_mountpoint(s, rootfd, rule->inside, is_file ? MP_FILE : MP_DIR);
     char target[64];
     fd_path(target, sizeof(target), fd);
     unsigned long flags = MS_NOSUID;
@@ -168,22 +220,22 @@ static void mount_rule(const struct rb_sandbox_spec *s, int rootfd, const struct
             report_fail(s->report_fd, errno, "bind %s on %s", rule->outside, rule->inside);
         if (!(rule->flags & RB_DIR_RW))
             flags |= MS_RDONLY;
-        /* The old fd still names the covered directory; the remount must
-         * reach the new mount, so resolve the path again. */
+        /* The old fd still names the covered mount point; the remount must
+         * reach the new mount, so resolve the path again. Both fds are
+         * O_PATH: a write handle on the new mount would make a read-only
+         * remount fail with EBUSY. */
         (void)safe_close(fd);
-        fd = open_mountpoint(rootfd, rule->inside, is_file);
+        fd = open_mountpoint(s, rootfd, rule->inside, MP_MOUNTED);
         fd_path(target, sizeof(target), fd);
-        if (fd < 0 || mount(NULL, target, NULL, MS_REMOUNT | MS_BIND | flags, NULL) < 0)
-            report_fail(s->report_fd, fd < 0 ? -fd : errno, "remount %s", rule->inside);
+        if (mount(NULL, target, NULL, MS_REMOUNT | MS_BIND | flags, NULL) < 0)
+            report_fail(s->report_fd, errno, "remount %s", rule->inside);
     }
     (void)safe_close(fd);
 }
 
 static void mount_dev(const struct rb_sandbox_spec *s, int rootfd)
 {
-    int fd = open_mountpoint(rootfd, "/dev", false);
-    if (fd < 0)
-        report_fail(s->report_fd, fd, "mount point /dev in the box");
+    int fd = open_mountpoint(s, rootfd, "/dev", MP_DIR);
     char target[64];
     fd_path(target, sizeof(target), fd);
     /* Not nodev: the device nodes below live on it. Read-only once built. */
@@ -214,9 +266,7 @@ static void mount_dev(const struct rb_sandbox_spec *s, int rootfd)
 
 static void mount_proc(const struct rb_sandbox_spec *s, int rootfd)
 {
-    int fd = open_mountpoint(rootfd, "/proc", false);
-    if (fd < 0)
-        report_fail(s->report_fd, fd, "mount point /proc in the box");
+    int fd = open_mountpoint(s, rootfd, "/proc", MP_DIR);
     char target[64];
     fd_path(target, sizeof(target), fd);
     unsigned long flags = MS_NOSUID | MS_NODEV | MS_NOEXEC;
@@ -277,24 +327,55 @@ static void bring_up_loopback(const struct rb_sandbox_spec *s)
     (void)safe_close(fd);
 }
 
+/* fs.nr_open: the most descriptors the kernel lets a process have, and the
+ * highest RLIMIT_NOFILE setrlimit takes (EPERM above it; RLIM_INFINITY is
+ * always above it). The box's /proc (subset=pid) hides /proc/sys, so
+ * setrlimit itself is asked while this process still holds
+ * CAP_SYS_RESOURCE: a binary search between the current hard limit, always
+ * allowed, and 2^31, above the kernel's ceiling for nr_open (some 30 calls).
+ * Without the capability (a container, a unit that bounds it) nothing above
+ * the inherited hard limit is allowed, and that is where it ends. */
+static rlim_t host_max_open_files(void)
+{
+    struct rlimit cur;
+    rlim_t ok = getrlimit(RLIMIT_NOFILE, &cur) == 0 ? cur.rlim_max : 0, above = (rlim_t)1 << 31;
+    while (ok < above && above - ok > 1) {
+        rlim_t mid = ok + (above - ok) / 2;
+        struct rlimit rl = { mid, mid };
+        if (setrlimit(RLIMIT_NOFILE, &rl) == 0)
+            ok = mid;
+        else
+            above = mid;
+    }
+    return ok;
+}
+
 static void set_rlimits(const struct rb_sandbox_spec *s)
 {
     const struct rb_limits *l = &s->req->limits;
     struct {
         __rlimit_resource_t res;
+        const char *name;
         rlim_t value;
     } lims[] = {
-        { RLIMIT_FSIZE, l->file_size ? (rlim_t)l->file_size : RLIM_INFINITY },
-        { RLIMIT_NOFILE, l->open_files ? (rlim_t)l->open_files : RLIM_INFINITY },
-        { RLIMIT_STACK, l->stack ? (rlim_t)l->stack : RLIM_INFINITY },
-        { RLIMIT_CORE, 0 },
-        { RLIMIT_MEMLOCK, 0 },
-        { RLIMIT_MSGQUEUE, 0 },
+        { RLIMIT_FSIZE, "RLIMIT_FSIZE", l->file_size ? (rlim_t)l->file_size : RLIM_INFINITY },
+        /* 0: as many as the host allows (isolate's "0=unlimited") */
+        { RLIMIT_NOFILE, "RLIMIT_NOFILE", l->open_files ? (rlim_t)l->open_files : host_max_open_files() },
+        { RLIMIT_STACK, "RLIMIT_STACK", l->stack ? (rlim_t)l->stack : RLIM_INFINITY },
+        { RLIMIT_CORE, "RLIMIT_CORE", 0 },
+        { RLIMIT_MEMLOCK, "RLIMIT_MEMLOCK", 0 },
+        { RLIMIT_MSGQUEUE, "RLIMIT_MSGQUEUE", 0 },
     };
     for (size_t i = 0; i < ARRAY_SIZE(lims); i++) {
         struct rlimit rl = { lims[i].value, lims[i].value };
-        if (setrlimit(lims[i].res, &rl) < 0)
-            report_fail(s->report_fd, errno, "setrlimit %d", (int)lims[i].res);
+        if (setrlimit(lims[i].res, &rl) == 0)
+            continue;
+        if (lims[i].res == RLIMIT_NOFILE && errno == EPERM)
+            report_fail(s->report_fd, EPERM,
+                        "open files limit %llu is above the most this host allows, %llu (fs.nr_open, or the "
+                        "inherited hard limit without CAP_SYS_RESOURCE)",
+                        (unsigned long long)lims[i].value, (unsigned long long)host_max_open_files());
+        report_fail(s->report_fd, errno, "set %s to %llu", lims[i].name, (unsigned long long)lims[i].value);
     }
     if (l->cpu_time_s > 0) {
         /* A backstop only: the supervisor enforces CPU time far more

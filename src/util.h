@@ -27,6 +27,26 @@ int write_file(const char *path, const char *data, int flags);
 /* temp file + fsync + rename + fsync(dir): readers see old or new, never half. */
 int write_file_atomic(const char *path, const char *data, mode_t mode);
 int mkdir_p(const char *path, mode_t mode);
+
+/* Files a caller names on the host and root writes (isolate's meta file):
+ * the path is resolved one component at a time, and
+ * - a symlink is followed only from a directory no one but root or the
+ *   calling user can change (in a sticky one such as /tmp, only a link of
+ *   theirs or of the directory's owner);
+ * - `refuse`, when given, is asked about every directory reached (by its
+ *   real path) and returns what it is when it is out of bounds ("the box
+ *   directory ...", completing "it leads into ") or NULL;
+ * - the file itself is never a symlink: a regular file or absent.
+ * host_file_check only checks (before a run, so a bad path changes
+ * nothing); host_file_write checks again and writes a new file in the same
+ * directory, then renames it over the old one (which keeps its mode and
+ * owner), so nothing it resolves is written through. 0 or -errno, with err
+ * naming the path and why. */
+struct rb_error;
+typedef const char *(*host_dir_refuse_fn)(const char *dir, void *data);
+int host_file_check(const char *path, host_dir_refuse_fn refuse, void *refuse_data, struct rb_error *err);
+int host_file_write(const char *path, const char *text, host_dir_refuse_fn refuse, void *refuse_data,
+                    struct rb_error *err);
 /* Reads the decimal number in a one-value file such as a cgroup counter. */
 int read_u64_file(const char *path, uint64_t *out);
 

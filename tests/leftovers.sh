@@ -6,10 +6,10 @@
 #
 # Test suites use name prefixes "rb<letters>" (rbt.., rbfm, rblk, rbadv, ...)
 # and uid ranges from 1,000,000 up; an installation uses "rustbox" and
-# 60000 + box id.
+# 1900000000 + box id (60000 + box id in earlier versions).
 set -euo pipefail
 
-uid_ranges=("60000 160000" "1000000 4000000")
+uid_ranges=("60000 160000" "1000000 4000000" "1900000000 1900066000")
 found=0
 
 report() {

@@ -214,3 +214,55 @@ teardown_file() { rb_teardown_file; }
     expect_verdict OK
     expect_true '.stdout == "/box\n"'
 }
+
+# ---- a limit of 0 (docs/decisions.md) ----------------------------------------
+
+# The most open files the host lets rustbox give a box: fs.nr_open, or, when
+# rustbox runs without CAP_SYS_RESOURCE (a container, a unit bounding it),
+# the hard limit it inherits from this shell.
+max_open_files() {
+    local eff
+    eff=$(awk '/^CapEff:/ { print $2 }' /proc/self/status)
+    if (((16#$eff >> 24) & 1)); then cat /proc/sys/fs/nr_open; else ulimit -Hn; fi
+}
+
+@test "--open-files 0: OK, as many open files as the host allows (fs.nr_open)" {
+    local max
+    max=$(max_open_files)
+    rb run --open-files 0 --code 'ulimit -Sn; ulimit -Hn'
+    expect_verdict OK
+    expect_jq '.stdout' "$max"$'\n'"$max" '.limits.open_files' null
+    # more than the host allows: IE naming the most it allows
+    rb run --open-files "$((max + 1))" --code true
+    expect_verdict IE
+    expect_true ".reason | test(\"above the most this host allows, $max \\\\(fs.nr_open\")"
+}
+
+@test "--memory 0, --processes 0, --output-limit 0: exit 64, one line, nothing created" {
+    local before spec args name
+    before=$(host_snapshot)
+    for spec in "--memory 0|--memory" "--cg-mem=0|--cg-mem" "--processes 0|--processes" "-p0|-p" \
+        "--output-limit 0|--output-limit"; do
+        args=${spec%|*} name=${spec#*|}
+        # shellcheck disable=SC2086 # an option and its value
+        rb run $args --code true
+        expect_status 64
+        expect_err_line "^(rustbox: )?$name: 0 (would|is not)"
+        [[ -z "$out" ]] || fail "stdout not empty for $args"
+    done
+    [[ "$(host_snapshot)" == "$before" ]] || fail "created: $(diff <(echo "$before") <(host_snapshot))"
+}
+
+@test "isolate syntax: 0 is no limit, --open-files=0 as many as the host allows" {
+    local max
+    max=$(max_open_files)
+    echo 150 >>"$T/persistent_ids"
+    iso --box-id=150 --cg --init
+    expect_status 0
+    iso --box-id=150 --cg --open-files=0 --cg-mem=0 --processes=0 --fsize=0 --stack=0 --run -- \
+        /bin/sh -c 'ulimit -Sn; ulimit -Hn; for i in 1 2 3 4; do /bin/true & done; wait; echo done'
+    expect_status 0
+    [[ "$out" == "$max"$'\n'"$max"$'\n'done ]] || fail "unexpected output"
+    iso --box-id=150 --cg --cleanup
+    expect_status 0
+}

@@ -302,3 +302,107 @@ $u"
         '.stderr | test("No space left on device")' \
         '.cleanup.outcome == "success" or .cleanup.outcome == "partial"'
 }
+
+# ---- mount points a persistent box left behind; file and dir binds ---------
+
+# fifo_in_box N NAME: box N's work dir holds a FIFO NAME. Should the run that
+# made it no longer leave it there (special files swept after a run), it is
+# made from the host, so that the next run still meets one.
+fifo_in_box() {
+    local p="$T/work/$RB_PREFIX-$1/root/box/$2"
+    [[ -p "$p" ]] || mkfifo -m 0644 "$p" || fail "cannot make the FIFO $p"
+}
+
+@test "a FIFO at a file bind's mount point in a persistent box: IE naming the path, promptly" {
+    local f="$BATS_TEST_TMPDIR/checker.txt"
+    echo checker >"$f"
+    rb_init 230
+    rb run --box-id 230 --code 'mkfifo /box/checker.txt'
+    expect_verdict OK
+    fifo_in_box 230 checker.txt
+    # A proxy that opened the FIFO for writing would wait for a reader for
+    # ever; the timeout turns that into a failure instead of a hung suite.
+    rb_exec timeout "$(tscale 30)" "$RUSTBOX" run --box-id 230 --dir "/box/checker.txt=$f" -- /bin/cat /box/checker.txt
+    expect_verdict IE
+    expect_true \
+        '.reason | test("mount point /box/checker\\.txt .*FIFO")' \
+        ".wall_time_s < $(tscale 2)" \
+        '.stdout == ""'
+    rb cleanup --box-id 230
+    expect_status 0
+}
+
+@test "isolate syntax: a FIFO at a file bind's mount point: status XX naming the path, no hang" {
+    local f="$BATS_TEST_TMPDIR/checker.txt" meta="$BATS_TEST_TMPDIR/meta"
+    echo checker >"$f"
+    echo 231 >>"$T/persistent_ids"
+    iso --box-id=231 --cg --init
+    expect_status 0
+    iso --box-id=231 --cg --run -- /usr/bin/mkfifo checker.txt
+    expect_status 0
+    fifo_in_box 231 checker.txt
+    # isolate's syntax has no wall limit unless given: a blocked proxy hangs.
+    rb_exec timeout "$(tscale 30)" "$ISOLATE" --box-id=231 --cg --dir="/box/checker.txt=$f" -M "$meta" \
+        --run -- /bin/cat /box/checker.txt
+    expect_status 2
+    [[ -z "$out" ]] || fail "the program ran"
+    grep -qx 'status:XX' "$meta" || fail "meta has no status:XX: $(<"$meta")"
+    grep -qE '^message:.*mount point /box/checker\.txt .*FIFO' "$meta" || fail "meta message: $(<"$meta")"
+    [[ "$err" == *"/box/checker.txt"* ]] || fail "stderr does not name /box/checker.txt"
+    iso --box-id=231 --cg --cleanup
+    expect_status 0
+}
+
+@test "a read-only file bind: readable, a write fails with EROFS, on every run" {
+    local f="$BATS_TEST_TMPDIR/in.txt"
+    echo input >"$f"
+    # Writable by anyone: only the read-only mount may stop the write.
+    chmod 0666 "$f"
+    rb run --dir "/in.txt=$f" --code 'cat /in.txt; echo more >>/in.txt'
+    expect_verdict RE
+    expect_true \
+        '.stdout == "input\n"' \
+        '.stderr | test("/in.txt: Read-only file system")'
+    # In a persistent box the second run finds the mount point the first made.
+    rb_init 232
+    for _ in 1 2; do
+        rb run --box-id 232 --dir "/box/in.txt=$f" --code 'cat /box/in.txt; echo more >>/box/in.txt'
+        expect_verdict RE
+        expect_true \
+            '.stdout == "input\n"' \
+            '.stderr | test("/box/in.txt: Read-only file system")'
+    done
+    rb cleanup --box-id 232
+    expect_status 0
+    [[ "$(<"$f")" == input ]] || fail "the host file changed: $(<"$f")"
+}
+
+@test "a file bind with :rw is writable" {
+    local f="$BATS_TEST_TMPDIR/out.txt"
+    echo input >"$f"
+    chmod 0666 "$f"
+    rb run --dir "/out.txt=$f:rw" --code 'cat /out.txt; echo more >>/out.txt'
+    expect_verdict OK
+    expect_true '.stdout == "input\n"'
+    [[ "$(<"$f")" == $'input\nmore' ]] || fail "the host file holds: $(<"$f")"
+}
+
+@test "a read-only dir bind: readable, writes fail with EROFS; with :rw writable" {
+    local d="$BATS_TEST_TMPDIR/data"
+    mkdir "$d"
+    echo data >"$d/f"
+    # Writable by anyone: only the read-only mount may stop the writes.
+    chmod 0777 "$d"
+    chmod 0666 "$d/f"
+    rb run --dir "/data=$d" --code 'cat /data/f; echo more >>/data/f; echo new >/data/new'
+    expect_verdict RE
+    expect_true \
+        '.stdout == "data\n"' \
+        '.stderr | test("/data/f: Read-only file system")' \
+        '.stderr | test("/data/new: Read-only file system")'
+    [[ "$(<"$d/f")" == data && ! -e "$d/new" ]] || fail "the host dir changed: $(ls -l "$d")"
+    rb run --dir "/data=$d:rw" --code 'cat /data/f; echo more >>/data/f; echo new >/data/new'
+    expect_verdict OK
+    expect_true '.stdout == "data\n"'
+    [[ "$(<"$d/f")" == $'data\nmore' && "$(<"$d/new")" == new ]] || fail "the host dir holds: $(ls -l "$d")"
+}

@@ -198,3 +198,106 @@ expect_usage_error() {
         [[ "$(ls -A "$bad")" == config.json ]] || fail "created: $(ls -A "$bad")"
     done
 }
+
+@test "--dry-run says which box uid and gid range is in use" {
+    rb --dry-run run -- /bin/true
+    expect_status 0
+    expect_jq \
+        .box_ids.num_boxes 100000 \
+        .box_ids.first_uid "$RB_FIRST_UID" \
+        .box_ids.last_uid "$((RB_FIRST_UID + 99999))" \
+        .box_ids.first_gid "$RB_FIRST_UID" \
+        .box_ids.last_gid "$((RB_FIRST_UID + 99999))"
+}
+
+# A process of nobody's, started by the test; killed by the test's end
+# whatever happens.
+NOBODY_PID_FILE=
+teardown() {
+    local pid
+    if [[ -n "$NOBODY_PID_FILE" && -s "$NOBODY_PID_FILE" ]]; then
+        pid=$(<"$NOBODY_PID_FILE")
+        kill "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+    fi
+}
+
+# shellcheck disable=SC2154 # $err is set by rb (common.bash)
+@test "a box uid range holding 65534 is refused: exit 64 naming first_uid and num_boxes, nobody's processes live" {
+    # Box 4 of this range runs as 65534 (nobody): cleanup and health treat
+    # every process of a box uid as the box's, and once killed an innocent
+    # sleep of nobody's as an orphan.
+    local u="$T/u65534" pid before after got="" errs=""
+    mkdir -p "$u"
+    printf '{"state_dir": "%s/state", "work_root": "%s/work", "name_prefix": "%s", "first_uid": 65530, "first_gid": 65530, "num_boxes": 10}\n' \
+        "$u" "$u" "$RB_PREFIX" >"$u/config.json"
+    NOBODY_PID_FILE="$u/nobody.pid"
+    setpriv --reuid=65534 --regid=65534 --clear-groups sleep 60 &
+    pid=$!
+    echo "$pid" >"$NOBODY_PID_FILE"
+    wait_for_uid "$pid" 65534 || fail "setpriv did not become nobody"
+    before=$(host_snapshot)
+
+    # every command that could sweep the range, then what became of the sleep
+    rb --config "$u/config.json" health --check
+    got+="check:$status " errs+="$err"$'\n'
+    rb --config "$u/config.json" health --recover
+    got+="recover:$status " errs+="$err"$'\n'
+    rb --config "$u/config.json" run -- /bin/true
+    got+="run:$status " errs+="$err"$'\n'
+    [[ -z "$out" ]] || fail "run printed a result"
+    rb --config "$u/config.json" init --box-id 4
+    got+="init:$status " errs+="$err"$'\n'
+    # isolate's syntax reports it with status 2
+    RUSTBOX_CONFIG="$u/config.json" iso --cg --run --box-id=4 -- /bin/true
+    got+="isolate:$status " errs+="$err"$'\n'
+
+    runs_as "$pid" 65534 || fail "nobody's sleep ($pid) was killed; exit statuses: $got"
+    [[ "$got" == "check:64 recover:64 run:64 init:64 isolate:2 " ]] || fail "exit statuses: $got"
+    [[ "$(grep -c 'keys "first_uid" and "num_boxes": box uids 65530..65539 include 65534' <<<"$errs")" == 5 ]] ||
+        fail "not one line naming first_uid, num_boxes and 65534 each: $errs"
+    after=$(host_snapshot)
+    [[ "$before" == "$after" ]] || fail "host changed: before=[$before] after=[$after]"
+    [[ ! -e "$u/state" && ! -e "$u/work" ]] || fail "created: $(ls "$u")"
+}
+
+@test "a meta path into a box's directory is refused: a symlink the box planted is not followed" {
+    local wd="$T/work/$RB_PREFIX-520/root/box" target="$T/root-only" sum
+    printf 'root only\n' >"$target"
+    chmod 0600 "$target"
+    sum=$(sha256sum <"$target")
+    rb_init 520
+    # the box plants /box/meta -> a root-only file outside
+    rb run --box-id 520 --code "ln -s '$target' /box/meta"
+    expect_verdict OK
+    # (should the work dir lose its symlinks after a run, the writer must still
+    # not follow one: plant it as the box could while the judge waits)
+    [[ -L "$wd/meta" ]] || ln -s "$target" "$wd/meta"
+
+    rb run --box-id 520 --meta "$wd/meta" -- /bin/true
+    [[ "$(sha256sum <"$target")" == "$sum" ]] || fail "the meta write went through the box's symlink: $(cat "$target")"
+    expect_status_in 64 2
+    expect_err_line "$wd/meta"
+    # isolate's -M, status 2
+    iso --run --box-id=520 -M "$wd/meta" -- /bin/true
+    [[ "$(sha256sum <"$target")" == "$sum" ]] || fail "isolate's -M went through the box's symlink: $(cat "$target")"
+    expect_status 2
+    expect_err_line "$wd/meta"
+    # a symlink outside the box is not followed either
+    ln -s "$target" "$T/meta-link"
+    rb run --box-id 520 --meta "$T/meta-link" -- /bin/true
+    [[ "$(sha256sum <"$target")" == "$sum" ]] || fail "the meta write followed $T/meta-link: $(cat "$target")"
+    expect_status_in 64 2
+    expect_err_line "$T/meta-link"
+    [[ "$(stat -c %a "$target")" == 600 ]] || fail "the target's mode changed"
+
+    # a plain path outside still gets its meta file, replacing an old one
+    echo stale >"$T/meta"
+    rb run --box-id 520 --meta "$T/meta" -- /bin/true
+    expect_verdict OK
+    grep -q '^exitcode:0$' "$T/meta" || fail "meta file: $(cat "$T/meta")"
+    ! grep -q stale "$T/meta" || fail "the old meta file was not replaced"
+    [[ -z "$(find "$T" -maxdepth 1 -name '.meta.*')" ]] || fail "a temp file was left: $(ls -A "$T")"
+    rb cleanup --box-id 520
+    expect_status 0
+}

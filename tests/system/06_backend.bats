@@ -234,3 +234,24 @@ teardown() {
     [[ -z "$(find "$unit/boxes" -mindepth 1 -type d)" ]] || fail "the run's group is left: $(find "$unit/boxes" -mindepth 1)"
     grep -qw memory "$unit/cgroup.subtree_control" || fail "memory not passed on by the unit group"
 }
+
+@test "v1: TCP buffers count against --memory (memory.kmem.tcp.limit_in_bytes)" {
+    [[ "$NATIVE" == v1 ]] || skip "cgroup v1 only: v2 always charges socket buffers to memory.max"
+    # 20 loopback connections filled from both ends and never read: without
+    # the TCP limit v1 left their buffers out of the box's memory and about
+    # 150-200 MiB sat in them under --memory 64M, verdict OK. Now the sends
+    # stop at the limit (or the box ends MLE). What the sends accepted may
+    # pass the limit by what the kernel lets each socket force past it (one
+    # buffer of at most 64 KiB each, 2.5 MiB for 40 sockets): 4 MiB of slack.
+    rb run --memory 64M --time "$(tscale 5)" --wall-time "$(tscale 20)" --dir "$HDIR" -- /opt/h/tcp_park 20
+    local parked
+    if [[ "$(jq -r .verdict <<<"$out" 2>/dev/null)" == MLE ]]; then
+        expect_verdict MLE
+        return 0
+    fi
+    expect_verdict OK
+    parked=$(jq -r '.stdout | capture("parked (?<k>[0-9]+) KiB").k // empty' <<<"$out")
+    [[ -n "$parked" ]] || fail "tcp_park did not say what it parked"
+    ((parked <= (64 + 4) * 1024)) || fail "$parked KiB parked in TCP buffers under --memory 64M, verdict OK"
+    expect_true '.stdout | test("connections 20\n")'
+}

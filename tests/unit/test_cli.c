@@ -378,6 +378,49 @@ static void test_run_bad_values(void **state)
     expect_error_has(ARGV("rustbox", "run", "-E", "1X=2", "--", "x"), "invalid variable name '1X'");
 }
 
+/* 0 for a limit: refused where it would read as no limit at all, taken where
+ * it has a meaning of its own (docs/decisions.md). */
+static void test_run_zero_limits(void **state)
+{
+    expect_error(ARGV("rustbox", "run", "--memory", "0", "--", "x"),
+                 "--memory: 0 would leave the box without a memory limit; give a size");
+    expect_error(ARGV("rustbox", "run", "--memory=0K", "--", "x"),
+                 "--memory: 0 would leave the box without a memory limit; give a size");
+    expect_error(ARGV("rustbox", "run", "--cg-mem=0", "--", "x"),
+                 "--cg-mem: 0 would leave the box without a memory limit; give a size");
+    /* -m is refused even where an explicit limit makes it moot, as a bad -m is. */
+    expect_error(ARGV("rustbox", "run", "--memory", "1G", "-m", "0", "--", "x"),
+                 "-m: 0 would leave the box without a memory limit; give a size");
+    expect_error(ARGV("rustbox", "run", "--processes", "0", "--", "x"),
+                 "--processes: 0 is not a process limit; give at least 1, or a bare --processes for no limit");
+    expect_error(ARGV("rustbox", "run", "--processes=0", "--", "x"),
+                 "--processes: 0 is not a process limit; give at least 1, or a bare --processes for no limit");
+    expect_error(ARGV("rustbox", "run", "-p0", "--", "x"),
+                 "-p: 0 is not a process limit; give at least 1, or a bare -p for no limit");
+    expect_error(ARGV("rustbox", "run", "--output-limit", "0", "--", "x"),
+                 "--output-limit: 0 would capture output without a bound; give a size");
+
+    struct rb_cli cli;
+    char err[ERRLEN] = "";
+    /* A bare --processes is still the way to say no process limit. */
+    assert_int_equal(parse(ARGV("rustbox", "run", "--processes", "--", "x"), &cli, err), 0);
+    assert_int_equal(cli.run.limits.processes, 0);
+    cli_free(&cli);
+    /* --open-files 0: as many as the host allows (set at run time); --file-size
+     * 0 and --stack 0: no rlimit, as in isolate. */
+    assert_int_equal(
+        parse(ARGV("rustbox", "run", "--open-files", "0", "--file-size", "0", "--stack", "0", "--", "x"), &cli, err),
+        0);
+    assert_int_equal(cli.run.limits.open_files, 0);
+    assert_int_equal(cli.run.limits.file_size, 0);
+    assert_int_equal(cli.run.limits.stack, 0);
+    assert_true(cli.run.limits_set & RB_LIM_OPEN_FILES);
+    cli_free(&cli);
+    assert_int_equal(parse(ARGV("rustbox", "run", "-n", "0", "--", "x"), &cli, err), 0);
+    assert_int_equal(cli.run.limits.open_files, 0);
+    cli_free(&cli);
+}
+
 /* ---- health, metrics, baseline, audit, serve ---- */
 
 static void test_health(void **state)
@@ -906,6 +949,7 @@ int main(void)
         cmocka_unit_test(test_run_memory_precedence),
         cmocka_unit_test(test_run_stderr_order),
         cmocka_unit_test(test_run_bad_values),
+        cmocka_unit_test(test_run_zero_limits),
         cmocka_unit_test(test_health),
         cmocka_unit_test(test_metrics_serve_audit),
         cmocka_unit_test(test_baseline),

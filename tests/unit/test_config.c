@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests for the configuration loader (SPEC §8). */
 #include <errno.h>
+#include <grp.h>
+#include <pwd.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -26,7 +29,7 @@ static const char spec_json[] =
     "  \"cgroup_backend\": \"auto\",\n"
     "  \"cgroup_parent\": \"\",\n"
     "  \"strict\": true,\n"
-    "  \"first_uid\": 60000, \"first_gid\": 60000, \"num_boxes\": 1000,\n"
+    "  \"first_uid\": 1900000000, \"first_gid\": 1900000000, \"num_boxes\": 1000,\n"
     "  \"cleanup_timeout_s\": 5, \"max_cleanup_failures\": 3,\n"
     "  \"limits\": {\"cpu_time_s\": 1, \"wall_time_s\": 3, \"extra_time_s\": 0.5,\n"
     "             \"memory\": \"256M\", \"processes\": 64, \"file_size\": \"64M\",\n"
@@ -45,8 +48,8 @@ static void assert_spec_defaults(const struct rb_config *c)
     assert_int_equal(c->cgroup_backend, RB_CG_AUTO);
     assert_string_equal(c->cgroup_parent, "");
     assert_true(c->strict);
-    assert_int_equal(c->first_uid, 60000);
-    assert_int_equal(c->first_gid, 60000);
+    assert_int_equal(c->first_uid, 1900000000);
+    assert_int_equal(c->first_gid, 1900000000);
     assert_int_equal(c->num_boxes, 1000);
     assert_true(c->cleanup_timeout_s == 5.0);
     assert_int_equal(c->max_cleanup_failures, 3);
@@ -398,6 +401,71 @@ static void test_uid_ranges(void **state)
     config_free(&c);
 }
 
+/* err names both keys of the range and holds phrase. */
+static void assert_range_error(const char *err, const char *kind, const char *phrase)
+{
+    char keys[64];
+    snprintf(keys, sizeof(keys), "keys \"first_%s\" and \"num_boxes\"", kind);
+    if (!strstr(err, keys))
+        fail_msg("error does not name %s: %s", keys, err);
+    if (phrase && !strstr(err, phrase))
+        fail_msg("error lacks \"%s\": %s", phrase, err);
+    assert_null(strchr(err, '\n'));
+}
+
+static void expect_range_error(const char *json, const char *kind, const char *phrase)
+{
+    struct rb_config c;
+    char err[512] = "";
+    int r = config_parse(&c, json, ORIGIN, err, sizeof(err));
+    if (r != -EINVAL)
+        fail_msg("%s: expected -EINVAL, got %d (%s)", json, r, err);
+    assert_range_error(err, kind, phrase);
+    assert_spec_defaults(&c);
+    config_free(&c);
+}
+
+/* Box 5534 of a range at 60000 ran as nobody, and cleanup killed a sleep of
+ * nobody's as the box's orphan: no box may take 65534, 65535 or an id of
+ * systemd's dynamic range, whatever the databases say. */
+static void test_ranges_over_reserved_ids_are_refused(void **state)
+{
+    /* the CMS-sized range of the report */
+    expect_range_error("{\"first_uid\": 60000, \"first_gid\": 1000000, \"num_boxes\": 66000}", "uid", "65534");
+    expect_range_error("{\"first_uid\": 1000000, \"first_gid\": 60000, \"num_boxes\": 66000}", "gid", "65534");
+    /* the very ids, at either end of a range */
+    expect_range_error("{\"first_uid\": 65534, \"num_boxes\": 1}", "uid", "65534");
+    expect_range_error("{\"first_uid\": 65535, \"num_boxes\": 1}", "uid", "65535");
+    expect_range_error("{\"first_uid\": 65000, \"num_boxes\": 535}", "uid", "65534");
+    expect_range_error("{\"first_uid\": 61000, \"num_boxes\": 185}", "uid", "DynamicUser");
+    expect_range_error("{\"first_uid\": 65519, \"num_boxes\": 1}", "uid", "DynamicUser");
+
+    /* next to them is fine: the old default range, and right past 65535 */
+    struct rb_config c;
+    char err[512] = "";
+    assert_int_equal(
+        config_parse(&c, "{\"first_uid\": 60000, \"first_gid\": 60000, \"num_boxes\": 1184}", ORIGIN, err, sizeof(err)),
+        0);
+    config_free(&c);
+    assert_int_equal(config_parse(&c, "{\"first_uid\": 65536, \"first_gid\": 65536, \"num_boxes\": 66000}", ORIGIN, err,
+                                  sizeof(err)),
+                     0);
+    config_free(&c);
+}
+
+/* The default range holds every box id CMS uses (up to 65535) without
+ * meeting any id refused above. */
+static void test_default_range_holds_cms_ids(void **state)
+{
+    char json[128], err[512] = "";
+    snprintf(json, sizeof(json), "{\"num_boxes\": 65536}");
+    struct rb_config c;
+    assert_int_equal(config_parse(&c, json, ORIGIN, err, sizeof(err)), 0);
+    assert_true((uint64_t)c.first_uid + c.num_boxes < 2147352576ULL); /* systemd's foreign range starts there */
+    assert_true(c.first_uid > 1879048191U);                           /* its container range ends here */
+    config_free(&c);
+}
+
 static void test_invalid_json_names_file_and_reason(void **state)
 {
     expect_error("{\"strict\": true,", NULL, "invalid JSON");
@@ -467,7 +535,7 @@ static int teardown_tmpdir(void **state)
 {
     struct tmpdir *t = *state;
     char p[128];
-    static const char *const names[] = { "a.json", "b.json", "nul.json" };
+    static const char *const names[] = { "a.json", "b.json", "nul.json", "id-range-check" };
     for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
         snprintf(p, sizeof(p), "%s/%s", t->path, names[i]);
         unlink(p);
@@ -578,6 +646,134 @@ static void test_load_file_with_nul(void **state)
     config_free(&c);
 }
 
+/* ---- the host's databases (config_load only) ---- */
+
+/* An id of a passwd entry that no rule of config_parse refuses, and its
+ * name; false if the host has none. */
+static bool some_passwd_uid(uid_t *uid, char *name, size_t len)
+{
+    bool found = false;
+    struct passwd *pw;
+    setpwent();
+    while (!found && (pw = getpwent())) {
+        if (pw->pw_uid == 0 || (pw->pw_uid >= 61184 && pw->pw_uid <= 65535))
+            continue;
+        *uid = pw->pw_uid;
+        snprintf(name, len, "%s", pw->pw_name);
+        found = true;
+    }
+    endpwent();
+    return found;
+}
+
+static bool some_group_gid(gid_t *gid, char *name, size_t len)
+{
+    bool found = false;
+    struct group *gr;
+    setgrent();
+    while (!found && (gr = getgrent())) {
+        if (gr->gr_gid == 0 || (gr->gr_gid >= 61184 && gr->gr_gid <= 65535))
+            continue;
+        *gid = gr->gr_gid;
+        snprintf(name, len, "%s", gr->gr_name);
+        found = true;
+    }
+    endgrent();
+    return found;
+}
+
+/* Whether any passwd or group entry has an id in [first, first + n). */
+static bool host_ids_in(uint64_t first, uint64_t n)
+{
+    bool hit = false;
+    struct passwd *pw;
+    setpwent();
+    while ((pw = getpwent()))
+        hit = hit || (pw->pw_uid >= first && pw->pw_uid < first + n) || (pw->pw_gid >= first && pw->pw_gid < first + n);
+    endpwent();
+    struct group *gr;
+    setgrent();
+    while ((gr = getgrent()))
+        hit = hit || (gr->gr_gid >= first && gr->gr_gid < first + n);
+    endgrent();
+    return hit;
+}
+
+static void test_load_refuses_a_range_over_a_passwd_uid(void **state)
+{
+    struct tmpdir *t = *state;
+    uid_t uid = 0;
+    char name[256], a[128], json[512], err[512] = "";
+    if (!some_passwd_uid(&uid, name, sizeof(name)))
+        skip();
+    /* the uid at the end of a range of 10 (or as far as it goes) */
+    unsigned first = uid >= 10 ? (unsigned)uid - 9 : 1;
+    snprintf(json, sizeof(json), "{\"state_dir\": \"%s/none\", \"first_uid\": %u, \"num_boxes\": 10}", t->path, first);
+    write_in(t, "a.json", json, a, sizeof(a));
+    struct rb_config c;
+    assert_int_equal(config_load(&c, a, err, sizeof(err)), -EINVAL);
+    assert_range_error(err, "uid", name);
+    assert_non_null(strstr(err, a));
+    assert_spec_defaults(&c);
+    config_free(&c);
+}
+
+static void test_load_refuses_a_range_over_a_group_gid(void **state)
+{
+    struct tmpdir *t = *state;
+    gid_t gid = 0;
+    char name[256], a[128], json[512], err[512] = "";
+    if (!some_group_gid(&gid, name, sizeof(name)))
+        skip();
+    snprintf(json, sizeof(json), "{\"state_dir\": \"%s/none\", \"first_gid\": %u, \"num_boxes\": 1}", t->path,
+             (unsigned)gid);
+    write_in(t, "a.json", json, a, sizeof(a));
+    struct rb_config c;
+    assert_int_equal(config_load(&c, a, err, sizeof(err)), -EINVAL);
+    /* a group, or a user whose primary group it is: either names the gid */
+    char id[32];
+    snprintf(id, sizeof(id), "gid %u", (unsigned)gid);
+    assert_range_error(err, "gid", id);
+    config_free(&c);
+}
+
+/* A range no entry holds loads, writing nothing; a range that holds one is
+ * refused on the next load. */
+static void test_load_accepts_a_clean_range_and_writes_nothing(void **state)
+{
+    struct tmpdir *t = *state;
+    const unsigned first = 3990000;
+    if (host_ids_in(first, 100))
+        skip();
+    char a[128], json[512], cache[160], err[512] = "";
+    /* Loading a config writes nothing, in the state dir least of all. */
+    snprintf(json, sizeof(json), "{\"state_dir\": \"%s\", \"first_uid\": %u, \"first_gid\": %u, \"num_boxes\": 100}",
+             t->path, first, first);
+    write_in(t, "a.json", json, a, sizeof(a));
+    struct rb_config c;
+    int r = config_load(&c, a, err, sizeof(err));
+    if (r != 0)
+        fail_msg("%s", err);
+    assert_int_equal(c.first_uid, first);
+    config_free(&c);
+    snprintf(cache, sizeof(cache), "%s/id-range-check", t->path);
+    assert_int_equal(access(cache, F_OK), -1);
+    /* loaded again: the same result */
+    assert_int_equal(config_load(&c, a, err, sizeof(err)), 0);
+    config_free(&c);
+
+    uid_t uid = 0;
+    char name[256];
+    if (!some_passwd_uid(&uid, name, sizeof(name)))
+        return;
+    snprintf(json, sizeof(json), "{\"state_dir\": \"%s\", \"first_uid\": %u, \"first_gid\": %u, \"num_boxes\": 1}",
+             t->path, (unsigned)uid, first);
+    write_in(t, "b.json", json, a, sizeof(a));
+    assert_int_equal(config_load(&c, a, err, sizeof(err)), -EINVAL);
+    assert_range_error(err, "uid", name);
+    config_free(&c);
+}
+
 static void test_installed_config_is_spec(void **state)
 {
     /* etc/config.json ships as /etc/rustbox/config.json; run from the tree */
@@ -609,6 +805,8 @@ int main(void)
         cmocka_unit_test(test_path_keys_are_bounded),
         cmocka_unit_test(test_long_state_dir_of_the_quarantine_hang_is_refused),
         cmocka_unit_test(test_uid_ranges),
+        cmocka_unit_test(test_ranges_over_reserved_ids_are_refused),
+        cmocka_unit_test(test_default_range_holds_cms_ids),
         cmocka_unit_test(test_invalid_json_names_file_and_reason),
         cmocka_unit_test(test_error_is_one_line),
         cmocka_unit_test(test_backend_names),
@@ -618,6 +816,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_load_env_empty_falls_back, setup_tmpdir, teardown_tmpdir),
         cmocka_unit_test_setup_teardown(test_load_bad_file_names_file, setup_tmpdir, teardown_tmpdir),
         cmocka_unit_test_setup_teardown(test_load_file_with_nul, setup_tmpdir, teardown_tmpdir),
+        cmocka_unit_test_setup_teardown(test_load_refuses_a_range_over_a_passwd_uid, setup_tmpdir, teardown_tmpdir),
+        cmocka_unit_test_setup_teardown(test_load_refuses_a_range_over_a_group_gid, setup_tmpdir, teardown_tmpdir),
+        cmocka_unit_test_setup_teardown(test_load_accepts_a_clean_range_and_writes_nothing, setup_tmpdir,
+                                        teardown_tmpdir),
         cmocka_unit_test(test_installed_config_is_spec),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -247,6 +247,30 @@ static void test_long_options_with_spaces(void **state)
     assert_string_equal(cli.run.stderr_path, "e");
 }
 
+/* isolate's reading of 0 (isolate.c's setup_rlimits and cg.c): no limit.
+ * --open-files=0, documented as "0=unlimited", is as many open files as the
+ * host allows, set at run time. Nothing is refused. */
+static void test_zero_limits_mean_no_limit(void **state)
+{
+    struct rb_cli cli;
+    char err[ERRLEN] = "";
+    assert_int_equal(
+        parse(ARGV("isolate", "--cg", "--cg-mem=0", "-p0", "--open-files=0", "-f", "0", "-k", "0", "--run", "--", "x"),
+              &cli, err),
+        0);
+    assert_int_equal(cli.run.limits.memory, 0);
+    assert_int_equal(cli.run.limits.processes, 0);
+    assert_int_equal(cli.run.limits.open_files, 0);
+    assert_int_equal(cli.run.limits.file_size, 0);
+    assert_int_equal(cli.run.limits.stack, 0);
+    assert_int_equal(cli.run.limits_set, ALL_LIMITS);
+    cli_free(&cli);
+    assert_int_equal(parse(ARGV("isolate", "--processes=0", "-m", "0", "--run", "--", "x"), &cli, err), 0);
+    assert_int_equal(cli.run.limits.processes, 0);
+    assert_int_equal(cli.run.limits.memory, 0);
+    cli_free(&cli);
+}
+
 static void test_memory_precedence(void **state)
 {
     struct rb_cli cli;
@@ -498,6 +522,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_cms_run),
         cmocka_unit_test(test_bare_processes),
+        cmocka_unit_test(test_zero_limits_mean_no_limit),
         cmocka_unit_test(test_init_cleanup),
         cmocka_unit_test(test_short_options_full_path),
         cmocka_unit_test(test_isolate_defaults),
