@@ -11,21 +11,15 @@
 #include <string.h>
 
 #include "dirrules.h"
+#include "error.h"
 #include "util.h"
 
 int cli_fail(char *err, size_t errlen, const char *fmt, ...)
 {
-    if (err && errlen) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err, errlen, fmt, ap);
-        va_end(ap);
-        /* The message quotes what the caller typed: a newline or escape in
-         * it must not make a second line or forge a log event. */
-        for (char *p = err; *p; p++)
-            if ((unsigned char)*p < 0x20 || *p == 0x7f)
-                *p = '?';
-    }
+    va_list ap;
+    va_start(ap, fmt);
+    rb_error_line(err, errlen, fmt, ap);
+    va_end(ap);
     return -EINVAL;
 }
 

@@ -17,6 +17,7 @@
 #include <time.h>
 
 #include "idrange.h"
+#include "error.h"
 #include "util.h"
 
 /* uid_t/gid_t (uint32_t)-1 means "no change" to the kernel, so the last box
@@ -125,15 +126,10 @@ static const char *const expectations[] = {
 static int fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static int fail(char *err, size_t errlen, const char *fmt, ...)
 {
-    if (!err || errlen == 0)
-        return -EINVAL;
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
+    rb_error_line(err, errlen, fmt, ap);
     va_end(ap);
-    for (char *p = err; *p; p++)
-        if ((unsigned char)*p < 0x20 || *p == 0x7f)
-            *p = '?';
     return -EINVAL;
 }
 

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "error.h"
 #include "util.h"
 
 const struct rb_dir_rule dirrules_defaults[RB_DEFAULT_DIR_RULES] = {
@@ -40,17 +41,10 @@ static int rule_fail(char *err, size_t errlen, const char *fmt, ...) __attribute
  * refusal returns -EINVAL. */
 static int rule_fail(char *err, size_t errlen, const char *fmt, ...)
 {
-    if (err && errlen) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err, errlen, fmt, ap);
-        va_end(ap);
-        /* The message quotes the spec: a newline or an escape in it must
-         * not make a second line or forge a log event. */
-        for (char *p = err; *p; p++)
-            if ((unsigned char)*p < 0x20 || *p == 0x7f)
-                *p = '?';
-    }
+    va_list ap;
+    va_start(ap, fmt);
+    rb_error_line(err, errlen, fmt, ap);
+    va_end(ap);
     return -EINVAL;
 }
 

@@ -23,6 +23,17 @@ static int record(struct rb_error *err, int code, bool with_errno, const char *f
     return code;
 }
 
+void rb_error_line(char *err, size_t errlen, const char *fmt, va_list ap)
+{
+    if (!err || errlen == 0)
+        return;
+    if (vsnprintf(err, errlen, fmt, ap) < 0)
+        err[0] = '\0';
+    for (char *p = err; *p; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7f)
+            *p = '?';
+}
+
 int rb_error_set(struct rb_error *err, int code, const char *fmt, ...)
 {
     va_list ap;

@@ -7,6 +7,9 @@
 #ifndef RUSTBOX_ERROR_H
 #define RUSTBOX_ERROR_H
 
+#include <stdarg.h>
+#include <stddef.h>
+
 #define RB_ERROR_TEXT_MAX 640
 
 struct rb_error {
@@ -21,5 +24,12 @@ int rb_error_set(struct rb_error *err, int code, const char *fmt, ...) __attribu
 /* The same without the errno text, for a cause that is not an errno
  * (e.g. "box id 4000 is out of range: num_boxes is 1000"). */
 int rb_error_say(struct rb_error *err, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* The one-line refusals of the parsers (command line, config, --dir rules):
+ * formats into err, turning every control byte into '?' (the message quotes
+ * what a user wrote: a newline or an escape must not make a second line or
+ * forge a log event). err may be NULL. Callers return -EINVAL themselves,
+ * which keeps that visible where the refusal is decided. */
+void rb_error_line(char *err, size_t errlen, const char *fmt, va_list ap) __attribute__((format(printf, 3, 0)));
 
 #endif

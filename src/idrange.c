@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "error.h"
 #include "util.h"
 
 struct id_ranges {
@@ -25,12 +26,10 @@ struct id_ranges {
 static int say(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static int say(char *err, size_t errlen, const char *fmt, ...)
 {
-    if (err && errlen) {
-        va_list ap;
-        va_start(ap, fmt);
-        (void)vsnprintf(err, errlen, fmt, ap); /* a message cut short still names the keys first */
-        va_end(ap);
-    }
+    va_list ap;
+    va_start(ap, fmt);
+    rb_error_line(err, errlen, fmt, ap); /* user and group names are quoted: one line, whatever they hold */
+    va_end(ap);
     return -EINVAL;
 }
 
