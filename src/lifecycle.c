@@ -10,6 +10,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "run.h"
+#include "verdict.h"
 #include "worker.h"
 
 /* What the caller got wrong, as against what went wrong on the host. */
@@ -108,12 +109,11 @@ static int prepare_one_shot(struct rb_ctx *ctx, struct rb_box *box, bool *locked
     return r < 0 ? r : box_chown_workdir(box, box->uid, box->gid, false, err);
 }
 
-static void refuse_missing_controls(struct rb_ctx *ctx, const struct rb_run_request *req, struct rb_result *res)
+static void refuse_missing_controls(struct rb_ctx *ctx, struct rb_result *res)
 {
-    char reason[256];
-    (void)snprintf(reason, sizeof(reason), "strict mode: missing controls: cgroup (%.200s)",
-                   ctx->cg_caps.why[0] ? ctx->cg_caps.why : "no usable cgroup backend"); /* why is shorter */
-    run_result_fail(ctx, req->box_id, &req->limits, reason, res);
+    res->verdict = RB_IE;
+    verdict_set_reason(res, "strict mode: missing controls: cgroup (%s)",
+                       ctx->cg_caps.why[0] ? ctx->cg_caps.why : "no usable cgroup backend");
     log_error("refusing to run: %s", res->reason);
     metrics_record_run(ctx, res);
 }
@@ -129,7 +129,7 @@ enum rb_status lifecycle_run(struct rb_ctx *ctx, struct rb_run_request *req, str
         return status_of(r);
     run_result_init(ctx, req->box_id, &req->limits, res);
     if (res->controls_missing && ctx->cfg.strict) {
-        refuse_missing_controls(ctx, req, res);
+        refuse_missing_controls(ctx, res);
         return RB_STATUS_DONE;
     }
 
@@ -143,10 +143,10 @@ enum rb_status lifecycle_run(struct rb_ctx *ctx, struct rb_run_request *req, str
         (void)box_unlock(&box, false); /* untouched: its state is for cleanup to judge */
         return RB_STATUS_FAILED;
     }
+    res->box_id = box.id; /* a one-shot box's id is known from here on */
     if (r < 0) {
-        char reason[sizeof(res->reason_buf)];
-        (void)snprintf(reason, sizeof(reason), "cannot prepare box %ld: %s", box.id, err->text);
-        run_result_fail(ctx, box.id, &req->limits, reason, res);
+        res->verdict = RB_IE;
+        verdict_set_reason(res, "cannot prepare box %ld: %s", box.id, err->text);
         *err = (struct rb_error){ 0 }; /* reported in the result */
     } else {
         (void)run_in_box(ctx, &box, req, res); /* it fills res whatever happens */

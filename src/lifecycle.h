@@ -3,7 +3,7 @@
  * run one request (in a persistent box or a fresh one-shot box), tear a box
  * down. Each ends the box through worker_teardown, so every path counts its
  * cleanup, strays and lock the same way, and every run result comes from the
- * one constructor (run_result_init). Nothing here prints: an error comes
+ * one constructor (run_result_init, called once per run here). Nothing here prints: an error comes
  * back in struct rb_error, a result in struct rb_result. */
 #ifndef RUSTBOX_LIFECYCLE_H
 #define RUSTBOX_LIFECYCLE_H

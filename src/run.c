@@ -75,15 +75,6 @@ void run_result_init(const struct rb_ctx *ctx, long box_id, const struct rb_limi
     run_controls(ctx, &res->controls_applied, &res->controls_missing);
 }
 
-void run_result_fail(const struct rb_ctx *ctx, long box_id, const struct rb_limits *limits, const char *reason,
-                     struct rb_result *res)
-{
-    run_result_init(ctx, box_id, limits, res);
-    res->verdict = RB_IE;
-    (void)snprintf(res->reason_buf, sizeof(res->reason_buf), "%s", reason); /* a long reason keeps its start */
-    res->reason = res->reason_buf;
-}
-
 static pid_t clone_proxy(int *pidfd)
 {
     /* Fork-like clone (no new stack) that also hands back a pidfd, so waiting
@@ -277,8 +268,6 @@ static int fresh_cgroup(const struct rb_ctx *ctx, const struct rb_box *box, cons
 
 int run_in_box(struct rb_ctx *ctx, struct rb_box *box, const struct rb_run_request *req, struct rb_result *res)
 {
-    run_result_init(ctx, box->id, &req->limits, res);
-
     struct supervisor sv = { .req = req, .pidfd = -1, .report_fd = -1, .sigfd = -1 };
     sv.out.fd = sv.err.fd = -1;
     cgroup_init(&sv.cg, ctx->cg);

@@ -16,18 +16,15 @@
 /* How long to wait for output pipes to reach EOF once the box is dead. */
 #define RB_RUN_DRAIN_S 1.0
 
-/* Runs req in the (locked, rooted) box and fills res. Always leaves the box's
- * processes dead; the caller runs cleanup. Setup failures become verdict IE;
- * -errno only when res could not be filled at all. */
+/* Runs req in the (locked, rooted) box and fills in res, which the caller
+ * made with run_result_init for this box. Always leaves the box's processes
+ * dead; the caller runs cleanup. Setup failures become verdict IE; -errno
+ * only when res could not be filled at all. */
 int run_in_box(struct rb_ctx *ctx, struct rb_box *box, const struct rb_run_request *req, struct rb_result *res);
 
 /* The one constructor of a result: box, limits, the controls this host
  * applies, the backend and strict mode, whatever the outcome will be. */
 void run_result_init(const struct rb_ctx *ctx, long box_id, const struct rb_limits *limits, struct rb_result *res);
-/* A result for a run that never started: verdict IE with the reason. */
-void run_result_fail(const struct rb_ctx *ctx, long box_id, const struct rb_limits *limits, const char *reason,
-                     struct rb_result *res);
-
 /* Which controls a run would apply and which are missing on this host. */
 void run_controls(const struct rb_ctx *ctx, unsigned *applied, unsigned *missing);
 
