@@ -506,7 +506,7 @@ int config_load(struct rb_config *cfg, const char *explicit_path, char *err, siz
 
     /* secure_getenv: should rustbox ever run set-uid, the caller's
      * environment must not pick the configuration of a root process. */
-    const char *env = secure_getenv("RUSTBOX_CONFIG");
+    const char *env = secure_getenv(RB_CONFIG_ENV);
     if (env && *env)
         return load_file(cfg, env, err, errlen);
 

@@ -8,6 +8,8 @@
 #include <stdint.h>
 
 #define RB_DEFAULT_CONFIG_PATH "/etc/rustbox/config.json"
+/* The environment variable naming the config file (ignored under set-uid). */
+#define RB_CONFIG_ENV "RUSTBOX_CONFIG"
 #define RB_DEFAULT_STATE_DIR "/var/lib/rustbox"
 #define RB_DEFAULT_WORK_ROOT "/tmp"
 #define RB_DEFAULT_NAME_PREFIX "rustbox"

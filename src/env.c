@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config.h"
 #include "scoped.h"
 
 struct env_builder {
@@ -66,9 +67,14 @@ const char *env_lookup(char *const *envp, const char *name)
 static int env_fill(struct env_builder *b, const struct rb_run_request *req, char *const *caller_env)
 {
     if (req->full_env)
-        for (char *const *e = caller_env; e && *e; e++)
+        for (char *const *e = caller_env; e && *e; e++) {
+            /* Where rustbox's own configuration lives is the host's
+             * business, not the program's. */
+            if (!strncmp(*e, RB_CONFIG_ENV "=", sizeof(RB_CONFIG_ENV)))
+                continue;
             if (env_set(b, *e) < 0)
                 return -1;
+        }
     if (env_set(b, "LIBC_FATAL_STDERR_=1") < 0 || env_set(b, "PATH=" RB_SANDBOX_PATH) < 0 ||
         env_set(b, "HOME=" RB_SANDBOX_HOME) < 0)
         return -1;

@@ -144,6 +144,16 @@ static void test_full_env(void **state)
     env_free(env);
 }
 
+static void test_full_env_keeps_config_location_out(void **state)
+{
+    char *with_config[] = { "A=1", RB_CONFIG_ENV "=/srv/judge/rustbox.json", "B=2", NULL };
+    struct rb_run_request req = { .full_env = true };
+    char **env = env_build(&req, with_config);
+    static const char *const want[] = { "A=1", "B=2", FIXED };
+    assert_env(env, want, ARRAY_SIZE(want));
+    env_free(env);
+}
+
 static void test_empty_or_null_caller_env(void **state)
 {
     char *specs[] = { "LANG", "A=1" };
@@ -241,6 +251,7 @@ int main(void)
         cmocka_unit_test(test_bare_var_prefix_of_caller_name),
         cmocka_unit_test(test_override_order),
         cmocka_unit_test(test_full_env),
+        cmocka_unit_test(test_full_env_keeps_config_location_out),
         cmocka_unit_test(test_empty_or_null_caller_env),
         cmocka_unit_test(test_lookup),
         cmocka_unit_test(test_alloc_failure_fixed),
