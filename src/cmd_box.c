@@ -159,13 +159,14 @@ static int meta_file(const struct rb_ctx *ctx, const char *path, const char *tex
     return r;
 }
 
+/* isolate's last line on stderr: "OK (...)" or the meta file's message. */
 static void isolate_status_line(const struct rb_result *res)
 {
-    if (res->verdict == RB_OK)
+    char msg[320];
+    if (!result_isolate_status(res, msg, sizeof(msg)))
         fprintf(stderr, "OK (%.3f sec real, %.3f sec wall)\n", res->cpu_time_s, res->wall_time_s);
     else
-        fprintf(stderr, "%s%s%s\n", verdict_name(res->verdict), res->reason ? ": " : "",
-                res->reason ? res->reason : "");
+        fprintf(stderr, "%s\n", msg);
 }
 
 static int report_result(const struct rb_ctx *ctx, const struct rb_cli *cli, const struct rb_result *res)
@@ -182,7 +183,8 @@ static int report_result(const struct rb_ctx *ctx, const struct rb_cli *cli, con
         }
     }
     if (cli->isolate_mode) {
-        if (!cli->silent)
+        /* -s silences the verdict, never rustbox's own failure. */
+        if (!cli->silent || res->verdict == RB_IE)
             isolate_status_line(res);
         return status;
     }

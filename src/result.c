@@ -367,9 +367,47 @@ char *result_to_json(const struct rb_result *res)
 
 /* ---- isolate meta file ---- */
 
-static bool ole_by_file_size(const struct rb_result *res)
+/* isolate's meta status and message for a run, from what happened to the
+ * program rather than from rustbox's finer verdict: isolate knows a timeout
+ * (TO), a signal (SG), a non-zero exit (RE) and its own failure (XX). An
+ * out-of-memory kill is the signal that ended the program (with
+ * cg-oom-killed), a file-size overflow SIGXFSZ, a forbidden system call
+ * SIGSYS. NULL status: the run is OK. */
+const char *result_isolate_status(const struct rb_result *res, char *msg, size_t len)
 {
-    return res->signal == SIGXFSZ || (res->reason && strstr(res->reason, "file_size"));
+    msg[0] = '\0';
+    switch (res->verdict) {
+    case RB_IE: snprintf(msg, len, "%s", res->reason && *res->reason ? res->reason : "Internal error"); return "XX";
+    case RB_TLE:
+        /* CMS tells wall from CPU timeouts by "wall" in this message. */
+        snprintf(msg, len, "%s",
+                 res->reason && strstr(res->reason, "wall") ? "Time limit exceeded (wall clock)"
+                                                            : "Time limit exceeded");
+        return "TO";
+    case RB_OLE:
+        /* isolate has no output limit: say which limit rustbox enforced. */
+        if (res->killed_by_supervisor) {
+            snprintf(msg, len, "Output limit exceeded");
+            return "SG";
+        }
+        break;
+    default: break;
+    }
+    if (res->signal) {
+        snprintf(msg, len, "Caught fatal signal %d", res->signal);
+        return "SG";
+    }
+    if (res->exited && res->exit_code != 0) {
+        snprintf(msg, len, "Exited with error status %d", res->exit_code);
+        return "RE";
+    }
+    if (res->verdict != RB_OK && !res->exited) {
+        /* Ended without an exit status or a signal of its own (an output
+         * limit kill, say): still never read as success. */
+        snprintf(msg, len, "%s", res->reason && *res->reason ? res->reason : verdict_name(res->verdict));
+        return "SG";
+    }
+    return NULL;
 }
 
 /* The meta file is line-based; a reason carrying a newline must not forge keys. */
@@ -381,6 +419,16 @@ static void put_message(FILE *f, const char *msg)
     fputc('\n', f);
 }
 
+static void put_status(FILE *f, const char *status, const char *msg)
+{
+    fprintf(f, "status:%s\n", status);
+    if (msg[0])
+        put_message(f, msg);
+}
+
+/* Keys and their order as isolate writes them: a box it killed for time
+ * starts with status, message and killed (written at the kill), every other
+ * run ends with its exit code or signal, then status and message. */
 char *result_to_meta(const struct rb_result *res, bool cgroup_mode)
 {
     char *text = NULL;
@@ -389,68 +437,41 @@ char *result_to_meta(const struct rb_result *res, bool cgroup_mode)
     if (!f)
         return NULL;
 
-    fprintf(f, "time:%.3f\n", isfinite(res->cpu_time_s) ? res->cpu_time_s : 0.0);
-    fprintf(f, "time-wall:%.3f\n", isfinite(res->wall_time_s) ? res->wall_time_s : 0.0);
-    fprintf(f, "max-rss:%" PRIu64 "\n", res->memory_peak_kib);
-    if (cgroup_mode) {
-        fprintf(f, "cg-mem:%" PRIu64 "\n", res->memory_peak_kib);
-        /* A judge reads this key's presence as "the OOM killer acted". */
-        if (res->oom_killed)
-            fputs("cg-oom-killed:1\n", f);
-    }
-
-    bool fsize = res->verdict == RB_OLE && ole_by_file_size(res);
-    int sig = res->signal;
-    if (fsize && !sig)
-        sig = SIGXFSZ;
-    if (res->exited)
-        fprintf(f, "exitcode:%d\n", res->exit_code);
-    if (sig)
-        fprintf(f, "exitsig:%d\n", sig);
-    if (res->verdict == RB_TLE || (res->verdict == RB_OLE && !fsize))
-        fputs("killed:1\n", f);
-
     char msg[320];
-    const char *status = NULL;
-    switch (res->verdict) {
-    case RB_OK: msg[0] = '\0'; break;
-    case RB_RE:
-        status = "RE";
-        snprintf(msg, sizeof(msg), "Exited with error status %d", res->exit_code);
-        break;
-    case RB_SIG:
-        status = "SG";
-        snprintf(msg, sizeof(msg), "Caught fatal signal %d", sig);
-        break;
-    case RB_SV:
-        status = "SG";
-        snprintf(msg, sizeof(msg), "Caught fatal signal %d (forbidden system call)", sig ? sig : SIGSYS);
-        break;
-    case RB_MLE:
-        status = "SG";
-        snprintf(msg, sizeof(msg), "Out of memory");
-        break;
-    case RB_OLE:
-        status = "SG";
-        snprintf(msg, sizeof(msg), fsize ? "File size limit exceeded" : "Output limit exceeded");
-        break;
-    case RB_TLE:
-        status = "TO";
-        /* CMS tells wall from CPU timeouts by "wall" in this message. */
-        snprintf(msg, sizeof(msg), "%s",
-                 res->reason && strstr(res->reason, "wall") ? "Time limit exceeded (wall clock)"
-                                                            : "Time limit exceeded");
-        break;
-    case RB_IE:
-    default:
-        status = "XX";
-        snprintf(msg, sizeof(msg), "%s", res->reason && *res->reason ? res->reason : "Internal error");
-        break;
+    const char *status = result_isolate_status(res, msg, sizeof(msg));
+    bool ran = res->have_rusage || res->verdict != RB_IE;
+    bool timed_out_by_kill = res->verdict == RB_TLE && res->killed_by_supervisor;
+    if (timed_out_by_kill) {
+        put_status(f, status, msg);
+        fputs("killed:1\n", f);
     }
-    if (status)
-        fprintf(f, "status:%s\n", status);
-    if (msg[0])
-        put_message(f, msg);
+    if (ran) {
+        fprintf(f, "time:%.3f\n", isfinite(res->cpu_time_s) ? res->cpu_time_s : 0.0);
+        fprintf(f, "time-wall:%.3f\n", isfinite(res->wall_time_s) ? res->wall_time_s : 0.0);
+        fprintf(f, "max-rss:%" PRIu64 "\n", res->have_rusage ? res->max_rss_kib : res->memory_peak_kib);
+        if (res->have_rusage) {
+            fprintf(f, "csw-voluntary:%" PRIu64 "\n", res->csw_voluntary);
+            fprintf(f, "csw-forced:%" PRIu64 "\n", res->csw_forced);
+        }
+        if (cgroup_mode) {
+            fprintf(f, "cg-mem:%" PRIu64 "\n", res->memory_peak_kib);
+            /* A judge reads this key's presence as "the OOM killer acted". */
+            if (res->oom_killed)
+                fputs("cg-oom-killed:1\n", f);
+        }
+    }
+    if (!timed_out_by_kill) {
+        if (ran && res->verdict != RB_TLE && res->verdict != RB_IE) {
+            if (res->signal)
+                fprintf(f, "exitsig:%d\n", res->signal);
+            else if (res->exited)
+                fprintf(f, "exitcode:%d\n", res->exit_code);
+            if (res->killed_by_supervisor)
+                fputs("killed:1\n", f);
+        }
+        if (status)
+            put_status(f, status, msg);
+    }
 
     if (ferror(f)) {
         fclose(f);

@@ -41,6 +41,12 @@ struct rb_result {
     double wall_time_s;
     uint64_t memory_peak_kib;
     bool oom_killed;
+    bool killed_by_supervisor; /* rustbox ended the box (a limit, a stop signal) */
+    /* The program's own rusage (with the children it reaped), when it ran. */
+    bool have_rusage;
+    uint64_t max_rss_kib;
+    uint64_t csw_voluntary;
+    uint64_t csw_forced;
     char *out;
     size_t out_len;
     char *err;
@@ -66,6 +72,8 @@ void result_mark_cleanup_failed(struct rb_result *res);
 char *result_to_json(const struct rb_result *res);
 /* {"schema": "rustbox.cleanup/1", "box_id", "cleanup": {...}} printed by `cleanup`. */
 char *cleanup_report_to_json(long box_id, const struct rb_cleanup_report *rep);
+/* isolate's status (TO, SG, RE, XX; NULL when OK) and message for a run. */
+const char *result_isolate_status(const struct rb_result *res, char *msg, size_t len);
 /* isolate's meta file text: time:, time-wall:, max-rss:, cg-mem:, ... */
 char *result_to_meta(const struct rb_result *res, bool cgroup_mode);
 /* Exit status of `run` for a verdict; isolate_mode uses isolate's 0/1/2. */

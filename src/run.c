@@ -51,6 +51,7 @@ struct supervisor {
     bool have_setup_error;
     bool have_status;
     int status;
+    struct rb_report usage; /* the program's rusage, with have_status */
 };
 
 void run_controls(const struct rb_ctx *ctx, unsigned *applied, unsigned *missing)
@@ -220,6 +221,7 @@ static void read_reports(struct supervisor *sv)
         } else if (rep.type == RB_REPORT_STATUS) {
             sv->status = rep.value;
             sv->have_status = true;
+            sv->usage = rep;
         }
     }
 }
@@ -334,7 +336,10 @@ int run_in_box(struct rb_ctx *ctx, struct rb_box *box, const struct rb_run_reque
     if (r < 0)
         kill_box(&sv, sv.killed);
     siginfo_t si;
-    while (waitid(P_PIDFD, (id_t)sv.pidfd, &si, WEXITED) < 0 && errno == EINTR)
+    /* The raw call also hands back the proxy's rusage: the only counts
+     * there are when the box was killed before the proxy could report. */
+    struct rusage proxy_ru = { 0 };
+    while (syscall(SYS_waitid, P_PIDFD, sv.pidfd, &si, WEXITED, &proxy_ru) < 0 && errno == EINTR)
         ;
     res->wall_time_s = monotonic_s() - sv.started;
     drain(&sv, &req->limits);
@@ -346,6 +351,15 @@ int run_in_box(struct rb_ctx *ctx, struct rb_box *box, const struct rb_run_reque
     res->cpu_time_s = (double)u.cpu_ns / 1e9;
     res->memory_peak_kib = u.memory_peak / 1024;
     res->oom_killed = u.oom_kills > 0;
+    res->killed_by_supervisor = sv.killed != RB_KILL_NONE;
+    if (!sv.have_status)
+        sv.usage = (struct rb_report){ .max_rss_kib = proxy_ru.ru_maxrss,
+                                       .csw_voluntary = proxy_ru.ru_nvcsw,
+                                       .csw_forced = proxy_ru.ru_nivcsw };
+    res->have_rusage = sv.have_status || sv.killed != RB_KILL_NONE;
+    res->max_rss_kib = (uint64_t)(sv.usage.max_rss_kib > 0 ? sv.usage.max_rss_kib : 0);
+    res->csw_voluntary = (uint64_t)(sv.usage.csw_voluntary > 0 ? sv.usage.csw_voluntary : 0);
+    res->csw_forced = (uint64_t)(sv.usage.csw_forced > 0 ? sv.usage.csw_forced : 0);
     struct rb_verdict_input vin = {
         .setup_what = sv.have_setup_error ? sv.setup_error.what : NULL,
         .setup_errno = sv.setup_error.value,

@@ -535,13 +535,18 @@ void sandbox_proxy_main(const struct rb_sandbox_spec *s)
      * ends, then leave; our exit takes the rest of the namespace with us. */
     for (;;) {
         int status;
-        pid_t p = waitpid(-1, &status, 0);
+        struct rusage ru;
+        pid_t p = wait4(-1, &status, 0, &ru);
         if (p < 0 && errno == EINTR)
             continue;
         if (p < 0)
             report_fail(s->report_fd, errno, "wait for the program");
         if (p == child) {
-            struct rb_report rep = { .type = RB_REPORT_STATUS, .value = status };
+            struct rb_report rep = { .type = RB_REPORT_STATUS,
+                                     .value = status,
+                                     .max_rss_kib = ru.ru_maxrss,
+                                     .csw_voluntary = ru.ru_nvcsw,
+                                     .csw_forced = ru.ru_nivcsw };
             if (write(s->report_fd, &rep, sizeof(rep)) < 0)
                 _exit(126);
             _exit(0);

@@ -28,6 +28,11 @@ struct rb_report {
     int type;
     int value; /* errno for SETUP_ERROR, wait status for STATUS */
     char what[200];
+    /* STATUS: the program's own rusage (with the children it reaped), as
+     * isolate reports max-rss and context switches. */
+    long max_rss_kib;
+    long csw_voluntary;
+    long csw_forced;
 };
 
 struct rb_sandbox_spec {

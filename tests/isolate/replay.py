@@ -102,6 +102,8 @@ class Env:
                 capture_output=True,
                 preexec_fn=child_setup,
                 pass_fds=fds,
+                # isolate's -M - (a file named "-" before 2.x) lands here.
+                cwd=self.tmp,
                 timeout=RUN_TIMEOUT,
             )
         finally:

@@ -491,7 +491,12 @@ static void test_meta_tle(void **state)
     r.reason = "cpu_time";
     r.exited = false;
     r.signal = SIGKILL;
+    r.killed_by_supervisor = true;
     char *m = meta(&r, true);
+    /* as isolate writes it at the kill: status, message, killed first, and
+     * no exit code or signal */
+    assert_true(!strncmp(m, "status:TO\nmessage:Time limit exceeded\nkilled:1\ntime:", 49));
+    assert_no_key(m, "exitsig");
     assert_has_line(m, "status:TO");
     assert_has_line(m, "killed:1");
     assert_has_line(m, "message:Time limit exceeded");
@@ -505,6 +510,18 @@ static void test_meta_tle(void **state)
     const char *msg = strstr(m, "message:");
     assert_non_null(msg);
     assert_non_null(strstr(msg, "wall"));
+    free(m);
+
+    /* over the limit only when it ended by itself: no killed, status last */
+    r.reason = "cpu_time";
+    r.killed_by_supervisor = false;
+    r.exited = true;
+    r.exit_code = 0;
+    r.signal = 0;
+    m = meta(&r, true);
+    assert_no_key(m, "killed");
+    assert_no_key(m, "exitcode");
+    assert_non_null(strstr(m, "cg-mem:1840\nstatus:TO\nmessage:Time limit exceeded\n"));
     free(m);
     result_free(&r);
 }
@@ -523,7 +540,8 @@ static void test_meta_mle_oom_flag(void **state)
     assert_has_line(m, "cg-oom-killed:1");
     assert_has_line(m, "status:SG");
     assert_has_line(m, "exitsig:9");
-    assert_has_line(m, "message:Out of memory");
+    /* isolate names the signal; cg-oom-killed says why */
+    assert_has_line(m, "message:Caught fatal signal 9");
     assert_no_key(m, "killed:");
     free(m);
 
@@ -558,15 +576,21 @@ static void test_meta_ole(void **state)
     assert_no_key(m, "killed:");
     free(m);
 
-    /* the same verdict without a recorded signal still reports SIGXFSZ */
+    /* a program that ignores SIGXFSZ and exits on EFBIG: isolate's RE */
     r.signal = 0;
+    r.exited = true;
+    r.exit_code = 4;
     m = meta(&r, false);
-    assert_has_line(m, "exitsig:25");
+    assert_has_line(m, "status:RE");
+    assert_has_line(m, "exitcode:4");
+    assert_no_key(m, "exitsig");
     free(m);
 
     /* output limit: rustbox killed it */
     r.reason = "output_limit";
+    r.exited = false;
     r.signal = SIGKILL;
+    r.killed_by_supervisor = true;
     m = meta(&r, false);
     assert_has_line(m, "status:SG");
     assert_has_line(m, "killed:1");
