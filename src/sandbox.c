@@ -189,6 +189,24 @@ static bool replicate_symlink(const struct rb_sandbox_spec *s, int rootfd, const
     return true;
 }
 
+/* The MOUNT_ATTR_ flags every mount of a bound tree gets, from the
+ * remount's MS_ flags. Only set, never cleared: a :rw rule leaves a
+ * submount the host made read-only (or noexec) as the host has it
+ * (docs/decisions.md). */
+static uint64_t bind_attrs(unsigned long flags)
+{
+    uint64_t attrs = 0;
+    if (flags & MS_RDONLY)
+        attrs |= MOUNT_ATTR_RDONLY;
+    if (flags & MS_NOSUID)
+        attrs |= MOUNT_ATTR_NOSUID;
+    if (flags & MS_NODEV)
+        attrs |= MOUNT_ATTR_NODEV;
+    if (flags & MS_NOEXEC)
+        attrs |= MOUNT_ATTR_NOEXEC;
+    return attrs;
+}
+
 static void mount_rule(const struct rb_sandbox_spec *s, int rootfd, const struct rb_dir_rule *rule)
 {
     struct stat st;
@@ -229,6 +247,15 @@ static void mount_rule(const struct rb_sandbox_spec *s, int rootfd, const struct
         fd_path(target, sizeof(target), fd);
         if (mount(NULL, target, NULL, MS_REMOUNT | MS_BIND | flags, NULL) < 0)
             report_fail(s->report_fd, errno, "remount %s", rule->inside);
+        /* The remount reaches the top of the bound tree alone: every
+         * submount of it (a tmpfs below a host dir, a separate /usr/local)
+         * would keep its host flags, writable, dev and suid included.
+         * mount_setattr(2) came in Linux 5.12: an older kernel's ENOSYS
+         * ends the setup, not a box with writable submounts. The raw call:
+         * glibc's wrapper would make the binary need glibc 2.36. */
+        struct mount_attr attr = { .attr_set = bind_attrs(flags) };
+        if (syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof(attr)) < 0)
+            report_fail(s->report_fd, errno, "remount the mounts below %s", rule->inside);
     }
     (void)safe_close(fd);
 }

@@ -9,6 +9,40 @@ load common
 setup_file() { rb_setup_file is 200; }
 teardown_file() { rb_teardown_file; }
 
+# Host mounts a test made below its BATS_TEST_TMPDIR (UNMOUNT_AFTER), gone
+# whatever the test's outcome.
+teardown() {
+    local m
+    for m in "${UNMOUNT_AFTER[@]}"; do
+        umount "$m" 2>/dev/null || umount -l "$m" || true
+    done
+}
+
+# host_tmpfs DIR [OPTS]: a tmpfs any user may write to (unless OPTS say ro),
+# mounted on DIR on the host for this test.
+host_tmpfs() {
+    mkdir -p "$1"
+    mount -t tmpfs -o "mode=1777,size=1m${2:+,$2}" rbtest-sub "$1"
+    UNMOUNT_AFTER+=("$1")
+}
+
+# mount_opts MP: the per-mount options of mount point MP in the box, from
+# the mountinfo in the run's stdout.
+mount_opts() {
+    jq -r .stdout <<<"$out" | awk -v mp="$1" '$5 == mp { print $6 }'
+}
+
+# has_opts MP OPT...: MP is mounted in the box and has every one of OPTs.
+has_opts() {
+    local mp=$1 opts o
+    shift
+    opts=$(mount_opts "$mp")
+    [[ -n "$opts" ]] || fail "$mp is not mounted in the box"
+    for o in "$@"; do
+        [[ ",$opts," == *",$o,"* ]] || fail "$mp is mounted $opts, without $o"
+    done
+}
+
 @test "mount(2): SV" {
     rb run --dir "$HDIR" -- /opt/h/try_mount
     expect_verdict SV
@@ -405,4 +439,40 @@ fifo_in_box() {
     expect_verdict OK
     expect_true '.stdout == "data\n"'
     [[ "$(<"$d/f")" == $'data\nmore' && "$(<"$d/new")" == new ]] || fail "the host dir holds: $(ls -l "$d")"
+}
+
+@test "a submount below a read-only dir bind: read-only, nosuid, nodev (noexec with :noexec)" {
+    local d="$BATS_TEST_TMPDIR/data" mp
+    mkdir "$d"
+    host_tmpfs "$d/sub"
+    echo data >"$d/sub/f"
+    chmod 0666 "$d/sub/f"
+    rb run --dir "/data=$d" --dir "/datax=$d:noexec" \
+        --code 'cat /proc/self/mountinfo; cat /data/sub/f >&2; echo more >>/data/sub/f; echo new >/data/sub/new'
+    expect_verdict RE
+    expect_true \
+        '.stderr | startswith("data\n")' \
+        '.stderr | test("/data/sub/f: Read-only file system")' \
+        '.stderr | test("/data/sub/new: Read-only file system")'
+    [[ "$(<"$d/sub/f")" == data && ! -e "$d/sub/new" ]] || fail "the host tmpfs changed: $(ls -l "$d/sub")"
+    has_opts /data/sub ro nosuid nodev
+    has_opts /datax/sub ro nosuid nodev noexec
+    # Whatever is mounted below the default binds on this host goes the same way.
+    for mp in $(jq -r .stdout <<<"$out" | awk '$5 ~ "^/(bin|lib|lib64|usr)(/|$)" { print $5 }'); do
+        has_opts "$mp" ro nosuid nodev
+    done
+}
+
+@test "a submount below a :rw dir bind: writable where the host's is, nosuid, nodev; a read-only one stays so" {
+    local d="$BATS_TEST_TMPDIR/data"
+    mkdir "$d"
+    host_tmpfs "$d/sub"
+    host_tmpfs "$d/rosub" ro
+    rb run --dir "/data=$d:rw" \
+        --code 'cat /proc/self/mountinfo; echo new >/data/sub/new; echo new >/data/rosub/new'
+    expect_verdict RE
+    expect_true '.stderr | test("/data/rosub/new: Read-only file system")'
+    [[ "$(<"$d/sub/new")" == new && ! -e "$d/rosub/new" ]] || fail "the host tmpfs holds: $(ls -l "$d"/*)"
+    has_opts /data/sub rw nosuid nodev
+    has_opts /data/rosub ro nosuid nodev
 }
