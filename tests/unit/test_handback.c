@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -278,6 +279,35 @@ static void test_sweep_before_a_run(void **state)
     remove_dir(dir);
 }
 
+/* A mount the judge made inside the work dir is not the box's: neither
+ * entered nor changed, and no error. */
+static void test_mount_inside_left_alone(void **state)
+{
+    if (geteuid() != 0)
+        skip();
+    char *dir = tree_dir();
+    int top = open(dir, O_RDONLY | O_DIRECTORY);
+    assert_true(top >= 0);
+    assert_int_equal(mkdirat(top, "mnt", 0755), 0);
+    char mnt[64];
+    assert_true(snprintf(mnt, sizeof(mnt), "%s/mnt", dir) < (int)sizeof(mnt));
+    assert_int_equal(mount("rbhandback", mnt, "tmpfs", MS_NOSUID | MS_NODEV, "size=64k"), 0);
+    int m = open(mnt, O_RDONLY | O_DIRECTORY);
+    assert_int_equal(mkfifoat(m, "fifo", 0666), 0);
+    box_owned(m, "fifo", 0);
+    struct rb_error err = { 0 };
+    int r = handback_tree(dir, &after, &err);
+    struct stat st;
+    int there = fstatat(m, "fifo", &st, AT_SYMLINK_NOFOLLOW);
+    close(m);
+    assert_int_equal(umount2(mnt, MNT_DETACH), 0);
+    assert_int_equal(r, 0);
+    assert_int_equal(there, 0);
+    assert_int_equal(st.st_uid, BOX);
+    close(top);
+    remove_dir(dir);
+}
+
 static void test_missing_dir(void **state)
 {
     struct rb_error err = { 0 };
@@ -294,6 +324,7 @@ int main(void)
         cmocka_unit_test(test_walk_deep_tree),
         cmocka_unit_test(test_walk_keeps_special_files),
         cmocka_unit_test(test_sweep_before_a_run),
+        cmocka_unit_test(test_mount_inside_left_alone),
         cmocka_unit_test(test_missing_dir),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
