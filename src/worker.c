@@ -76,8 +76,8 @@ static void settle_lock(struct rb_box *box, enum rb_lock_after lock, const struc
     case RB_LOCK_IDLE:
         /* Best effort by design: the judge may find its outputs unreadable
          * if the hand-back fails, but the box itself is clean and idle.
-         * Its processes are gone (the teardown killed them), so the tree
-         * holds still while it is walked. */
+         * Should a box process have survived the teardown, the walk still
+         * follows no symlink and opens nothing but directories. */
         (void)handback_tree(
             box->workdir,
             &(struct rb_handback){
