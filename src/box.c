@@ -283,24 +283,9 @@ int box_create_root(const struct rb_ctx *ctx, const struct rb_box *box, struct r
     return 0;
 }
 
-struct chown_target {
-    uid_t uid;
-    gid_t gid;
-};
-
-static int chown_entry(int dirfd, const char *name, const struct stat *st, void *data)
+int box_chown_workdir(const struct rb_box *box, uid_t uid, gid_t gid, struct rb_error *err)
 {
-    const struct chown_target *t = data;
-    return fchownat(dirfd, name, t->uid, t->gid, AT_SYMLINK_NOFOLLOW) < 0 ? -errno : 0;
-}
-
-int box_chown_workdir(const struct rb_box *box, uid_t uid, gid_t gid, bool tree, struct rb_error *err)
-{
-    if (!tree)
-        return lchown(box->workdir, uid, gid) < 0
-                   ? rb_error_set(err, -errno, "cannot hand the work dir %s to uid %u", box->workdir, (unsigned)uid)
-                   : 0;
-    struct chown_target t = { uid, gid };
-    int r = walk_tree(box->workdir, chown_entry, &t);
-    return r < 0 ? rb_error_set(err, r, "cannot hand the files under %s to uid %u", box->workdir, (unsigned)uid) : 0;
+    return lchown(box->workdir, uid, gid) < 0
+               ? rb_error_set(err, -errno, "cannot hand the work dir %s to uid %u", box->workdir, (unsigned)uid)
+               : 0;
 }

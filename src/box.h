@@ -29,6 +29,7 @@ struct rb_box {
     gid_t gid;
     int lock_fd; /* -1 when not held */
     bool persistent;
+    bool keep_special_files; /* the run's --special-files, for the hand-back after it */
 };
 
 /* Fills the identity of box `id`, its cgroup dirs included (no I/O).
@@ -59,7 +60,8 @@ bool box_root_mounted(const struct rb_box *box);
 /* isolate's hand-over: before a run only the work dir itself goes to the box
  * user, so the program can create files while the judge's own files keep
  * their owner and modes (a 0600 input stays unreadable, a 0722 output stays
- * writable); after the run the whole tree goes back to the caller (`tree`). */
-int box_chown_workdir(const struct rb_box *box, uid_t uid, gid_t gid, bool tree, struct rb_error *err);
+ * writable); after the run the whole tree goes back to the caller
+ * (handback.h). */
+int box_chown_workdir(const struct rb_box *box, uid_t uid, gid_t gid, struct rb_error *err);
 
 #endif

@@ -351,7 +351,9 @@ static const char usage_run[] =
     "  -i, --stdin F   -o, --stdout F   -r, --stderr F   --stderr-to-stdout\n"
     "  -d, --dir BOX[=HOST][:rw|:noexec|:tmp|:maybe|:dev]   (BOX= removes a rule)\n"
     "  -E, --env VAR[=VAL]   -e, --full-env   -c, --chdir DIR\n"
-    "  -M, --meta FILE       isolate-style meta file\n";
+    "  -M, --meta FILE       isolate-style meta file\n"
+    "      --special-files   keep the symlinks, FIFOs and sockets of a persistent\n"
+    "                        box's work dir (removed before and after a run otherwise)\n";
 
 static const char usage_health[] =
     "usage: rustbox health [--check | --recover [--cleanup] | --verify-clean |\n"
@@ -383,6 +385,7 @@ void cli_usage(enum rb_command cmd, bool isolate_mode)
             "  -d, --dir=IN[=OUT][:rw|:noexec|:maybe|:dev|:tmp]   -D, --no-default-dirs\n"
             "  -E, --env=VAR[=VAL]   -e, --full-env\n"
             "  -M, --meta=FILE       write isolate's meta file\n"
+            "      --special-files   keep symlinks, FIFOs and sockets in the box\n"
             "  -v, --verbose         -s, --silent         --cg, --cg-timing (always on)\n"
             "      --version\n",
             stdout);

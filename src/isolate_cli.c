@@ -55,7 +55,6 @@ static const struct opt_def isolate_opts[] = {
     { "share-net", 0, ARG_NONE, I_UNSUPPORTED },
     { "inherit-fds", 0, ARG_NONE, I_UNSUPPORTED },
     { "tty-hack", 0, ARG_NONE, I_UNSUPPORTED },
-    { "special-files", 0, ARG_NONE, I_UNSUPPORTED },
     { "wait", 0, ARG_NONE, I_UNSUPPORTED },
     { "print-cg-root", 0, ARG_NONE, I_UNSUPPORTED },
     /* rustbox's own, so that tests and hosts can point at a config. */

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "handback.h"
 #include "log.h"
 #include "metrics.h"
 #include "run.h"
@@ -80,10 +81,14 @@ enum rb_status lifecycle_init(struct rb_ctx *ctx, long id, struct rb_box *box, s
     return RB_STATUS_DONE;
 }
 
-/* Locks the persistent box a request names and makes it ready for a run. */
-static int prepare_persistent(struct rb_ctx *ctx, long id, struct rb_box *box, bool *locked, struct rb_error *err)
+/* Locks the persistent box a request names and makes it ready for a run:
+ * the work dir goes to the box user and, unless the request keeps them,
+ * the special files the judge or an earlier run left in it go (isolate
+ * removes them before a run as well as after one). */
+static int prepare_persistent(struct rb_ctx *ctx, const struct rb_run_request *req, struct rb_box *box, bool *locked,
+                              struct rb_error *err)
 {
-    int r = box_lock(ctx, id, false, box, err);
+    int r = box_lock(ctx, req->box_id, false, box, err);
     if (r < 0)
         return r;
     *locked = true;
@@ -92,8 +97,12 @@ static int prepare_persistent(struct rb_ctx *ctx, long id, struct rb_box *box, b
                             "box %ld is damaged: its root %s is not mounted (run: rustbox cleanup --box-id %ld)",
                             box->id, box->root, box->id);
     box->persistent = true;
+    box->keep_special_files = req->special_files;
     r = box_write_lock_info(box, getpid(), err);
-    return r < 0 ? r : box_chown_workdir(box, box->uid, box->gid, false, err);
+    if (r == 0)
+        r = handback_tree(box->workdir, &(struct rb_handback){ .keep_special = req->special_files, .sweep_only = true },
+                          err);
+    return r < 0 ? r : box_chown_workdir(box, box->uid, box->gid, err);
 }
 
 /* Takes a free one-shot box and makes it. */
@@ -106,7 +115,7 @@ static int prepare_one_shot(struct rb_ctx *ctx, struct rb_box *box, bool *locked
     r = box_write_lock_info(box, getpid(), err);
     if (r == 0)
         r = box_create_root(ctx, box, err);
-    return r < 0 ? r : box_chown_workdir(box, box->uid, box->gid, false, err);
+    return r < 0 ? r : box_chown_workdir(box, box->uid, box->gid, err);
 }
 
 static void refuse_missing_controls(struct rb_ctx *ctx, struct rb_result *res)
@@ -135,8 +144,7 @@ enum rb_status lifecycle_run(struct rb_ctx *ctx, struct rb_run_request *req, str
 
     struct rb_box box;
     bool locked = false;
-    r = req->box_id >= 0 ? prepare_persistent(ctx, req->box_id, &box, &locked, err)
-                         : prepare_one_shot(ctx, &box, &locked, err);
+    r = req->box_id >= 0 ? prepare_persistent(ctx, req, &box, &locked, err) : prepare_one_shot(ctx, &box, &locked, err);
     if (!locked)
         return req->box_id >= 0 ? lock_status(r) : status_of(r);
     if (r == -EUCLEAN) {

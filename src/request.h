@@ -68,6 +68,10 @@ struct rb_run_request {
     char *code;  /* --code 'SH' */
     char *meta_path;
     enum rb_output_mode output;
+    /* --special-files: symlinks, FIFOs, sockets and device nodes in a
+     * persistent box's work dir are kept before and after the run (by
+     * default they are removed, as isolate does; handback.h). */
+    bool special_files;
 };
 
 /* Applies the config's defaults to every limit the request left unset. */

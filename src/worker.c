@@ -8,6 +8,7 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include "handback.h"
 #include "log.h"
 #include "metrics.h"
 #include "run.h"
@@ -74,8 +75,14 @@ static void settle_lock(struct rb_box *box, enum rb_lock_after lock, const struc
     case RB_LOCK_KEEP: return;
     case RB_LOCK_IDLE:
         /* Best effort by design: the judge may find its outputs unreadable
-         * if the hand-back fails, but the box itself is clean and idle. */
-        (void)box_chown_workdir(box, getuid(), getgid(), true, NULL);
+         * if the hand-back fails, but the box itself is clean and idle.
+         * Should a box process have survived the teardown, the walk still
+         * follows no symlink and opens nothing but directories. */
+        (void)handback_tree(
+            box->workdir,
+            &(struct rb_handback){
+                .uid = getuid(), .gid = getgid(), .box_uid = box->uid, .keep_special = box->keep_special_files },
+            NULL);
         (void)box_write_lock_info(box, 0, NULL);
         (void)box_unlock(box, false);
         return;

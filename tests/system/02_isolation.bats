@@ -339,9 +339,10 @@ $u"
 
 # ---- mount points a persistent box left behind; file and dir binds ---------
 
-# fifo_in_box N NAME: box N's work dir holds a FIFO NAME. Should the run that
-# made it no longer leave it there (special files swept after a run), it is
-# made from the host, so that the next run still meets one.
+# fifo_in_box N NAME: box N's work dir holds a FIFO NAME. Special files are
+# swept before and after a run unless --special-files, so the runs below
+# keep them; should the FIFO be gone anyway, it is made from the host, so
+# that the next run still meets one.
 fifo_in_box() {
     local p="$T/work/$RB_PREFIX-$1/root/box/$2"
     [[ -p "$p" ]] || mkfifo -m 0644 "$p" || fail "cannot make the FIFO $p"
@@ -351,12 +352,12 @@ fifo_in_box() {
     local f="$BATS_TEST_TMPDIR/checker.txt"
     echo checker >"$f"
     rb_init 230
-    rb run --box-id 230 --code 'mkfifo /box/checker.txt'
+    rb run --box-id 230 --special-files --code 'mkfifo /box/checker.txt'
     expect_verdict OK
     fifo_in_box 230 checker.txt
     # A proxy that opened the FIFO for writing would wait for a reader for
     # ever; the timeout turns that into a failure instead of a hung suite.
-    rb_exec timeout "$(tscale 30)" "$RUSTBOX" run --box-id 230 --dir "/box/checker.txt=$f" -- /bin/cat /box/checker.txt
+    rb_exec timeout "$(tscale 30)" "$RUSTBOX" run --box-id 230 --special-files --dir "/box/checker.txt=$f" -- /bin/cat /box/checker.txt
     expect_verdict IE
     expect_true \
         '.reason | test("mount point /box/checker\\.txt .*FIFO")' \
@@ -372,11 +373,11 @@ fifo_in_box() {
     echo 231 >>"$T/persistent_ids"
     iso --box-id=231 --cg --init
     expect_status 0
-    iso --box-id=231 --cg --run -- /usr/bin/mkfifo checker.txt
+    iso --box-id=231 --cg --special-files --run -- /usr/bin/mkfifo checker.txt
     expect_status 0
     fifo_in_box 231 checker.txt
     # isolate's syntax has no wall limit unless given: a blocked proxy hangs.
-    rb_exec timeout "$(tscale 30)" "$ISOLATE" --box-id=231 --cg --dir="/box/checker.txt=$f" -M "$meta" \
+    rb_exec timeout "$(tscale 30)" "$ISOLATE" --box-id=231 --cg --special-files --dir="/box/checker.txt=$f" -M "$meta" \
         --run -- /bin/cat /box/checker.txt
     expect_status 2
     [[ -z "$out" ]] || fail "the program ran"

@@ -227,3 +227,25 @@ config_with() {
     grep -qF 'No such file or directory' <<<"$err" || fail "the error does not name the errno"
     ! grep -q 'no free box' <<<"$err" || fail "the error blames the box ids"
 }
+
+@test "rustbox run in a persistent box hands the work dir back as isolate does: no special files, the caller's, modes normalised" {
+    rb_init 340
+    local B="$T/work/$RB_PREFIX-340/root/box" deep
+    deep="$B/deep/$(printf 'd/%.0s' $(seq 299))d"
+    rb_exec timeout "$(tscale 60)" "$RUSTBOX" run --box-id 340 --dir "$HDIR" -- /opt/h/mkspecial 300
+    expect_verdict OK
+    expect_jq .stdout made
+    [[ -z "$(find "$B" \( -type l -o -type p -o -type s \) -print)" ]] ||
+        fail "special files left: $(find "$B" \( -type l -o -type p -o -type s \) -print)"
+    [[ "$(stat -c '%u %a' "$deep/leaf")" == "$(id -u) 644" ]] || fail "the deepest file: $(stat -c '%u %a' "$deep/leaf")"
+    [[ -z "$(find "$B" \( ! -user "$(id -u)" -o -perm /6022 \) -print)" ]] ||
+        fail "not handed back: $(find "$B" \( ! -user "$(id -u)" -o -perm /6022 \) -printf '%p %u %m\n' | head)"
+    # --special-files keeps them (the caller's, the symlink not followed).
+    rm -rf "$B/deep" "$B/open" "$B/suid" "$B/sgid"
+    rb_exec timeout "$(tscale 60)" "$RUSTBOX" run --box-id 340 --special-files --dir "$HDIR" -- /opt/h/mkspecial 1
+    expect_verdict OK
+    [[ -L "$B/out.txt" && -p "$B/fifo" && "$(stat -c %u "$B/out.txt") $(stat -c %u "$B/fifo")" == "$(id -u) $(id -u)" ]] ||
+        fail "--special-files: $(ls -l "$B")"
+    rb cleanup --box-id 340
+    expect_status 0
+}

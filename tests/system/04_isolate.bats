@@ -280,3 +280,69 @@ EOF
     [[ "${META[status]:-}" == RE ]] || fail "status: '${META[status]:-}'"
     [[ "${META[exitcode]:-}" == 3 ]] || fail "exitcode: '${META[exitcode]:-}'"
 }
+
+# ---- the work dir after a run (isolate's special-files rule) ---------------
+
+# deep_path N: "d/d/.../d" N times, the chain mkspecial makes under deep/.
+deep_path() {
+    local p
+    p=$(printf 'd/%.0s' $(seq "$1"))
+    echo "${p%/}"
+}
+
+# specials_under DIR: every symlink, FIFO, socket or device node below DIR.
+specials_under() {
+    find "$1" \( -type l -o -type p -o -type s -o -type b -o -type c \) -print
+}
+
+@test "after a run the box's symlinks, FIFOs and sockets are gone, a 300-deep tree is the caller's, modes normalised" {
+    iso_init 440
+    local B=$BOXPATH/box deep
+    deep="$B/deep/$(deep_path 300)"
+    # The judge's own file keeps its mode, as in isolate.
+    echo judge >"$B/judge.txt"
+    chmod 0666 "$B/judge.txt"
+    rb_exec timeout "$(tscale 60)" "$ISOLATE" --box-id=440 --cg --dir="$HDIR" --run -- /opt/h/mkspecial 300
+    expect_status 0
+    [[ "$out" == made ]] || fail "mkspecial: '$out'"
+    # A judge reading box/out.txt must not read the host's /etc/hostname,
+    # nor hang on box/fifo.
+    [[ ! -L "$B/out.txt" && ! -e "$B/out.txt" ]] || fail "the box's symlink out.txt is still there"
+    [[ -z "$(specials_under "$B")" ]] || fail "special files left: $(specials_under "$B")"
+    [[ -f "$deep/leaf" ]] || fail "the deepest file is gone"
+    [[ "$(stat -c '%u:%g %a' "$deep/leaf")" == "$(id -u):$(id -g) 644" ]] ||
+        fail "the deepest file: $(stat -c '%u:%g %a' "$deep/leaf")"
+    [[ -z "$(find "$B" \( ! -user "$(id -u)" -o ! -group "$(id -g)" \) -print)" ]] ||
+        fail "not the caller's: $(find "$B" \( ! -user "$(id -u)" -o ! -group "$(id -g)" \) -printf '%p %u:%g\n' | head)"
+    [[ -z "$(find "$B" ! -path "$B/judge.txt" -perm /6022 -print)" ]] ||
+        fail "set-id or group/other write left: $(find "$B" -perm /6022 -printf '%p %m\n' | head)"
+    [[ "$(stat -c %a "$B/open") $(stat -c %a "$B/suid") $(stat -c %a "$B/sgid")" == "755 755 755" ]] ||
+        fail "open/suid/sgid: $(stat -c %a "$B/open" "$B/suid" "$B/sgid" | tr '\n' ' ')"
+    [[ "$(stat -c %a "$B/judge.txt")" == 666 ]] || fail "the judge's file mode changed: $(stat -c %a "$B/judge.txt")"
+    iso --box-id=440 --cg --cleanup
+    expect_status 0
+}
+
+@test "--special-files keeps the box's symlinks and FIFOs, the caller's and not followed; without it they go before the next run" {
+    iso_init 441
+    local B=$BOXPATH/box deep host
+    deep="$B/deep/$(deep_path 300)"
+    host=$(stat -c '%u:%g %a' /etc/hostname)
+    rb_exec timeout "$(tscale 60)" "$ISOLATE" --box-id=441 --cg --dir="$HDIR" --special-files --run -- /opt/h/mkspecial 300
+    expect_status 0
+    [[ "$out" == made ]] || fail "mkspecial: '$out'"
+    [[ -L "$B/out.txt" && "$(readlink "$B/out.txt")" == /etc/hostname ]] || fail "out.txt is not the box's symlink"
+    [[ -p "$B/fifo" && -S "$B/sock" && -L "$deep/leaflink" && -p "$deep/leaffifo" ]] ||
+        fail "a special file went: $(ls -l "$B" "$deep")"
+    [[ "$(stat -c '%u:%g' "$B/out.txt" "$deep/leaflink" "$B/fifo" "$deep/leaffifo" "$B/sock" | sort -u)" == \
+        "$(id -u):$(id -g)" ]] || fail "special files not the caller's: $(stat -c '%n %u:%g' "$B"/* "$deep"/*)"
+    [[ "$(stat -c %a "$B/fifo")" == 644 ]] || fail "the FIFO's mode: $(stat -c %a "$B/fifo")"
+    [[ "$(stat -c '%u:%g %a' /etc/hostname)" == "$host" ]] || fail "the symlink was followed to /etc/hostname"
+    # Without --special-files, isolate removes them before the next run too.
+    iso --box-id=441 --cg --run -- /bin/sh -c '[ -L out.txt ] || [ -p fifo ] || [ -S sock ] && echo present || echo gone'
+    expect_status 0
+    [[ "$out" == gone ]] || fail "the next run saw the special files: '$out'"
+    [[ -z "$(specials_under "$B")" ]] || fail "special files left: $(specials_under "$B")"
+    iso --box-id=441 --cg --cleanup
+    expect_status 0
+}

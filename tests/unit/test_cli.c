@@ -223,6 +223,7 @@ static void test_run_long_options(void **state)
     assert_null(cli.run.code);
     assert_false(cli.run.full_env);
     assert_false(cli.run.stderr_to_stdout);
+    assert_false(cli.run.special_files); /* special files are removed unless asked for */
     cli_free(&cli);
     assert_null(cli.run.dirs);
     assert_int_equal(cli.run.n_env, 0);
@@ -708,7 +709,8 @@ static void test_both_syntaxes_same_request(void **state)
                      "--cg",
                      "--cg-timing",
                      "--cg-mem=2048",
-                     "--stderr-to-stdout" };
+                     "--stderr-to-stdout",
+                     "--special-files" };
     const size_t nopts = sizeof(opts) / sizeof(opts[0]);
     char *native[64], *isolate[64];
     size_t n = 0, k = 0;
@@ -741,6 +743,7 @@ static void test_both_syntaxes_same_request(void **state)
     assert_string_equal(a.run.chdir, b.run.chdir);
     assert_string_equal(a.run.meta_path, b.run.meta_path);
     assert_true(a.run.full_env && b.run.full_env);
+    assert_true(a.run.special_files && b.run.special_files);
     assert_int_equal(a.run.n_dirs, 1);
     assert_int_equal(b.run.n_dirs, 1);
     assert_string_equal(a.run.dirs[0].inside, b.run.dirs[0].inside);

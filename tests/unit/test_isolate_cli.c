@@ -240,6 +240,9 @@ static void test_long_options_with_spaces(void **state)
     assert_null(cli.run.stderr_path);
     assert_true(cli.run.full_env);
     assert_int_equal(cli.run.limits.open_files, 0);
+    assert_false(cli.run.special_files);
+    assert_int_equal(parse(ARGV("isolate", "--special-files", "--run", "--", "y"), &cli, err), 0);
+    assert_true(cli.run.special_files);
 
     /* The later of --stderr and --stderr-to-stdout wins, as in isolate. */
     assert_int_equal(parse(ARGV("isolate", "--stderr-to-stdout", "-r", "e", "--run", "--", "y"), &cli, err), 0);
@@ -415,7 +418,6 @@ static void test_unsupported(void **state)
                  "--share-net: not supported: rustbox never shares the host network with a box");
     expect_error(ARGV("isolate", "--inherit-fds", "--run", "--", "x"), "--inherit-fds: not supported by rustbox");
     expect_error(ARGV("isolate", "--tty-hack", "--run", "--", "x"), "--tty-hack: not supported by rustbox");
-    expect_error(ARGV("isolate", "--special-files", "--run", "--", "x"), "--special-files: not supported by rustbox");
     expect_error(ARGV("isolate", "--wait", "--run", "--", "x"), "--wait: not supported by rustbox");
     expect_error(ARGV("isolate", "--print-cg-root"), "--print-cg-root: not supported by rustbox");
 }
