@@ -165,6 +165,27 @@ teardown_file() { rb_teardown_file; }
         '.stdout | test("^\u0001+$")' \
         '.stderr == ""' \
         '.limits.output_limit_kib == 131072'
+
+    # both streams at once: each keeps its own 1 MiB (ASan's allocator costs
+    # the supervisor about twice the memory of the release build)
+    status=0
+    "$HELPERS/peakrss" "$rss" "$RUSTBOX" run --output-limit 256M --wall-time "$(tscale 20)" \
+        --time "$(tscale 10)" --dir "$HDIR" \
+        --code '/opt/h/outbomb 62914560 1 & /opt/h/outbomb 62914560 1 >&2; wait' >"$o" 2>"$e" </dev/null || status=$?
+    size=$(stat -c %s "$o")
+    kib=$(<"$rss")
+    echo "both streams: supervisor peak RSS ${kib} KiB, result ${size} bytes, exit status $status"
+    ((kib < 128 * 1024)) || fail "supervisor peak RSS ${kib} KiB, expected under 128 MiB"
+    ((size < 12 * 1048576 + 65536)) || fail "result is $size bytes, expected under 12 MiB + 64 KiB"
+    out=$(<"$o")
+    err=$(<"$e")
+    jq -r '.box_id' <<<"$out" >>"$T/box_ids" || true
+    expect_verdict OK
+    expect_true \
+        '.output_truncated == true' \
+        '(.stdout | length) == 1048576' \
+        '(.stderr | length) == 1048576' \
+        '.stderr | test("^\u0001+$")'
 }
 
 @test "every byte counts against --output-limit, past the capture size too" {
