@@ -42,8 +42,9 @@ enum key_kind {
     K_U32_POSITIVE, /* 1 .. RB_MAX_ID */
     K_U64,
     K_SECONDS,
-    K_RATIO, /* number in [0, 1] */
-    K_SIZE,  /* "256M" or bytes */
+    K_RATIO,        /* number in [0, 1] */
+    K_SIZE,         /* "256M" or bytes */
+    K_CAPTURE_SIZE, /* a K_SIZE of at most RB_CAPTURE_LIMIT_MAX */
 };
 
 struct key {
@@ -98,6 +99,7 @@ static const struct key top_keys[] = {
     { "num_boxes", K_U32_POSITIVE, F(num_boxes), NULL, 0 },
     { "cleanup_timeout_s", K_SECONDS, F(cleanup_timeout_s), NULL, 0 },
     { "max_cleanup_failures", K_U32_POSITIVE, F(max_cleanup_failures), NULL, 0 },
+    { "capture_limit", K_CAPTURE_SIZE, F(capture_limit), NULL, 0 },
     { "limits", K_OBJECT, 0, limits_keys, 0 },
     { "floors", K_OBJECT, 0, floors_keys, 0 },
     { "metrics", K_OBJECT, 0, metrics_keys, 0 },
@@ -119,7 +121,9 @@ static const char *const expectations[] = {
     [K_SECONDS] = "expected a non-negative number of seconds (at most 1e9)",
     [K_RATIO] = "expected a number between 0 and 1",
     [K_SIZE] = "expected a size string such as \"256M\" or a non-negative integer",
+    [K_CAPTURE_SIZE] = "expected a size string such as \"1M\" or a non-negative integer, at most 64M",
 };
+_Static_assert(RB_CAPTURE_LIMIT_MAX == 64ULL << 20, "the capture_limit message names the most it takes");
 
 /* The caller prints err as one line, and key names or paths come from the
  * user, so control characters are flattened here once for every message. */
@@ -153,6 +157,7 @@ int config_defaults(struct rb_config *cfg)
         .num_boxes = RB_DEFAULT_NUM_BOXES,
         .cleanup_timeout_s = RB_DEFAULT_CLEANUP_TIMEOUT_S,
         .max_cleanup_failures = RB_DEFAULT_MAX_CLEANUP_FAILURES,
+        .capture_limit = RB_DEFAULT_CAPTURE_LIMIT,
         .limits = {
             .cpu_time_s = RB_DEFAULT_CPU_TIME_S,
             .wall_time_s = RB_DEFAULT_WALL_TIME_S,
@@ -324,12 +329,15 @@ static int apply_value(struct rb_config *cfg, const struct key *k, struct json_o
         *(double *)slot = d;
         return 0;
     case K_SIZE:
+    case K_CAPTURE_SIZE:
         if (s) {
             if (parse_size(s, &u) < 0)
                 return 1;
         } else if (!json_uint(v, UINT64_MAX, &u)) {
             return 1;
         }
+        if (k->kind == K_CAPTURE_SIZE && u > RB_CAPTURE_LIMIT_MAX)
+            return 1;
         *(uint64_t *)slot = u;
         return 0;
     }

@@ -31,6 +31,12 @@
 #define RB_DEFAULT_OPEN_FILES 64
 #define RB_DEFAULT_STACK (64ULL << 20)
 #define RB_DEFAULT_OUTPUT_LIMIT (64ULL << 20)
+/* Bytes of each of stdout and stderr a result carries. The supervisor runs
+ * outside every cgroup, so what it keeps of the output and the JSON it
+ * escapes that into (up to six bytes per byte kept) are bounded by this, not
+ * by output_limit. */
+#define RB_DEFAULT_CAPTURE_LIMIT (1ULL << 20)
+#define RB_CAPTURE_LIMIT_MAX (64ULL << 20)
 #define RB_DEFAULT_BOX_SIZE (256ULL << 20)
 #define RB_DEFAULT_BOX_INODES 16384
 #define RB_DEFAULT_DISK_FREE (1ULL << 30)
@@ -80,7 +86,7 @@ struct rb_limits {
     uint64_t file_size;    /* bytes, RLIMIT_FSIZE */
     uint64_t open_files;   /* RLIMIT_NOFILE */
     uint64_t stack;        /* bytes, RLIMIT_STACK; 0 = unlimited */
-    uint64_t output_limit; /* bytes of stdout+stderr captured */
+    uint64_t output_limit; /* bytes of stdout+stderr the program may write (OLE) */
     uint64_t box_size;     /* bytes of the box's root tmpfs */
     uint64_t box_inodes;   /* inodes of the box's root tmpfs */
 };
@@ -104,6 +110,7 @@ struct rb_config {
     uint32_t num_boxes;
     double cleanup_timeout_s;
     uint32_t max_cleanup_failures;
+    uint64_t capture_limit; /* bytes of each stream kept for the result */
     struct rb_limits limits;
     struct rb_floors floors;
     char *metrics_listen;

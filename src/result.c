@@ -124,6 +124,27 @@ static size_t utf8_step(const unsigned char *p, size_t n, bool *ok)
     return need + 1;
 }
 
+size_t utf8_whole_prefix(const char *data, size_t len)
+{
+    const unsigned char *p = (const unsigned char *)data;
+    /* The last byte that is no continuation byte, within a sequence's reach. */
+    size_t lead = len;
+    while (lead > 0 && len - lead < 4) {
+        lead--;
+        if ((p[lead] & 0xC0) != 0x80)
+            break;
+    }
+    if (lead == len || p[lead] < 0xC2 || p[lead] > 0xF4)
+        return len;
+    size_t need = p[lead] < 0xE0 ? 2 : p[lead] < 0xF0 ? 3 : 4;
+    bool ok;
+    /* Cut only a sequence that is well formed as far as it goes and ends
+     * early; anything else is the program's own and is kept (as U+FFFD). */
+    if (len - lead < need && utf8_step(p + lead, len - lead, &ok) == len - lead && !ok)
+        return lead;
+    return len;
+}
+
 /* A JSON string of the captured bytes: valid UTF-8 is kept (NULs included,
  * json-c escapes them), anything else becomes U+FFFD. */
 static struct json_object *json_bytes(const char *data, size_t len)

@@ -65,6 +65,9 @@ const char *verdict_name(enum rb_verdict v);
 const char *control_name(enum rb_control c);
 
 
+/* len, less a UTF-8 sequence that was cut short at the end of data (when a
+ * capture is cut at its limit), so that the cut does not show as U+FFFD. */
+size_t utf8_whole_prefix(const char *data, size_t len);
 /* Marks the run IE because cleanup failed, keeping the program's outcome in reason. */
 void result_mark_cleanup_failed(struct rb_result *res);
 

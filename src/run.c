@@ -27,10 +27,15 @@ extern char **environ;
 /* Signals that ask rustbox to stop; during a run they end the box cleanly. */
 static const int stop_signals[] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT };
 
+/* One output pipe. Only its first max bytes are kept (the config's
+ * capture_limit): the supervisor runs outside every cgroup, so its memory
+ * must not follow what the program writes. */
 struct capture {
     int fd;
     char *buf;
     size_t len, cap;
+    size_t max;
+    bool cut; /* bytes were read and not kept */
 };
 
 struct supervisor {
@@ -98,24 +103,37 @@ static int capture_read(struct supervisor *sv, struct capture *c, uint64_t limit
             c->fd = -1;
             return 0;
         }
-        size_t keep = (size_t)n;
-        if (limit && sv->captured + keep > limit) {
-            keep = (size_t)(limit - sv->captured);
-            sv->truncated = true;
+        /* Every byte read counts against output_limit; what is kept stays
+         * within both output_limit (stdout and stderr together) and the
+         * stream's own max. */
+        size_t keep = (size_t)n, room = c->max - c->len;
+        if (limit) {
+            uint64_t left = sv->captured < limit ? limit - sv->captured : 0;
+            if ((uint64_t)n > left)
+                sv->truncated = true;
+            if (left < room)
+                room = (size_t)left;
         }
-        if (c->len + keep > c->cap) {
+        if (keep > room) {
+            keep = room;
+            c->cut = true;
+        }
+        if (keep && c->len + keep > c->cap) {
             size_t ncap = c->cap ? c->cap : 4096;
             while (ncap < c->len + keep)
                 ncap *= 2;
+            if (ncap > c->max)
+                ncap = c->max;
             char *nb = realloc(c->buf, ncap);
             if (!nb)
                 return -ENOMEM;
             c->buf = nb;
             c->cap = ncap;
         }
-        memcpy(c->buf + c->len, chunk, keep);
+        if (keep)
+            memcpy(c->buf + c->len, chunk, keep);
         c->len += keep;
-        sv->captured += keep;
+        sv->captured += (size_t)n;
     }
 }
 
@@ -272,6 +290,7 @@ int run_in_box(struct rb_ctx *ctx, struct rb_box *box, const struct rb_run_reque
 {
     struct supervisor sv = { .req = req, .pidfd = -1, .report_fd = -1, .sigfd = -1 };
     sv.out.fd = sv.err.fd = -1;
+    sv.out.max = sv.err.max = (size_t)ctx->cfg.capture_limit;
     cgroup_init(&sv.cg, ctx->cg);
     int report[2] = { -1, -1 }, out[2] = { -1, -1 }, err[2] = { -1, -1 };
     bool capture = req->output == RB_OUTPUT_CAPTURE;
@@ -375,11 +394,11 @@ int run_in_box(struct rb_ctx *ctx, struct rb_box *box, const struct rb_run_reque
     };
     verdict_classify(&vin, res);
     res->out = sv.out.buf;
-    res->out_len = sv.out.len;
+    res->out_len = sv.out.cut ? utf8_whole_prefix(sv.out.buf, sv.out.len) : sv.out.len;
     res->err = sv.err.buf;
-    res->err_len = sv.err.len;
+    res->err_len = sv.err.cut ? utf8_whole_prefix(sv.err.buf, sv.err.len) : sv.err.len;
     sv.out.buf = sv.err.buf = NULL;
-    res->output_truncated = sv.truncated;
+    res->output_truncated = sv.out.cut || sv.err.cut;
 out:
     for (size_t i = 0; i < 3; i++) {
         int fds[] = { report[1], out[1], err[1], sv.report_fd, sv.out.fd, sv.err.fd };

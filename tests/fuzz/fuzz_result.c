@@ -179,6 +179,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         res.out = fuzz_bytes(&in, 4096, &res.out_len);
     if (fuzz_bool(&in))
         res.err = fuzz_bytes(&in, 4096, &res.err_len);
+    /* A capture cut at its limit loses at most a character begun at its end. */
+    if (res.out) {
+        size_t whole = utf8_whole_prefix(res.out, res.out_len);
+        FUZZ_CHECK(whole <= res.out_len && res.out_len - whole <= 3, "whole prefix %zu of %zu", whole, res.out_len);
+    }
 
     char *json = result_to_json(&res);
     check_json(json, &res);

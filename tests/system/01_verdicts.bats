@@ -139,6 +139,90 @@ teardown_file() { rb_teardown_file; }
         '(.stdout | length) == 100000'
 }
 
+# The supervisor runs as root outside every cgroup: what it keeps of the
+# output must not grow with what the program writes. 60 MiB of 0x01 under a
+# 128M --output-limit once made it hold the whole output and escape it into a
+# 360 MB JSON line (\u0001 per byte) at 840 MiB of resident memory.
+@test "60 MiB of control bytes: the supervisor's peak memory and the JSON stay bounded" {
+    local o="$BATS_TEST_TMPDIR/bomb.json" e="$BATS_TEST_TMPDIR/bomb.err" rss="$BATS_TEST_TMPDIR/bomb.rss" size kib
+    status=0
+    "$HELPERS/peakrss" "$rss" "$RUSTBOX" run --output-limit 128M --wall-time "$(tscale 20)" \
+        --time "$(tscale 10)" --dir "$HDIR" -- /opt/h/outbomb 62914560 1 >"$o" 2>"$e" </dev/null || status=$?
+    size=$(stat -c %s "$o")
+    kib=$(<"$rss")
+    echo "supervisor peak RSS ${kib} KiB, result ${size} bytes, exit status $status"
+    # Checked before the JSON is read at all: unbounded, it would be huge.
+    ((kib < 64 * 1024)) || fail "supervisor peak RSS ${kib} KiB, expected under 64 MiB"
+    # stdout's default capture (1 MiB) escaped six bytes per byte, and the rest
+    ((size < 6 * 1048576 + 65536)) || fail "result is $size bytes, expected under 6 MiB + 64 KiB"
+    out=$(<"$o")
+    err=$(<"$e")
+    jq -r '.box_id' <<<"$out" >>"$T/box_ids" || true
+    expect_verdict OK
+    expect_true \
+        '.output_truncated == true' \
+        '(.stdout | length) == 1048576' \
+        '.stdout | test("^\u0001+$")' \
+        '.stderr == ""' \
+        '.limits.output_limit_kib == 131072'
+
+    # both streams at once: each keeps its own 1 MiB (ASan's allocator costs
+    # the supervisor about twice the memory of the release build)
+    status=0
+    "$HELPERS/peakrss" "$rss" "$RUSTBOX" run --output-limit 256M --wall-time "$(tscale 20)" \
+        --time "$(tscale 10)" --dir "$HDIR" \
+        --code '/opt/h/outbomb 62914560 1 & /opt/h/outbomb 62914560 1 >&2; wait' >"$o" 2>"$e" </dev/null || status=$?
+    size=$(stat -c %s "$o")
+    kib=$(<"$rss")
+    echo "both streams: supervisor peak RSS ${kib} KiB, result ${size} bytes, exit status $status"
+    ((kib < 128 * 1024)) || fail "supervisor peak RSS ${kib} KiB, expected under 128 MiB"
+    ((size < 12 * 1048576 + 65536)) || fail "result is $size bytes, expected under 12 MiB + 64 KiB"
+    out=$(<"$o")
+    err=$(<"$e")
+    jq -r '.box_id' <<<"$out" >>"$T/box_ids" || true
+    expect_verdict OK
+    expect_true \
+        '.output_truncated == true' \
+        '(.stdout | length) == 1048576' \
+        '(.stderr | length) == 1048576' \
+        '.stderr | test("^\u0001+$")'
+}
+
+@test "every byte counts against --output-limit, past the capture size too" {
+    # 1.5 MiB under a 2M limit: OK, the JSON carries the first 1 MiB
+    rb run --output-limit 2M --dir "$HDIR" -- /opt/h/outbomb 1572864
+    expect_verdict OK
+    expect_true \
+        '.output_truncated == true' \
+        '(.stdout | length) == 1048576'
+    # 16 MiB: OLE although only 1 MiB was kept
+    rb run --output-limit 2M --dir "$HDIR" -- /opt/h/outbomb 16777216
+    expect_verdict OLE
+    expect_true \
+        '.reason == "output_limit"' \
+        '.output_truncated == true' \
+        '(.stdout | length) == 1048576'
+}
+
+@test "capture_limit bounds each stream; a character cut at the limit is dropped whole" {
+    jq '.capture_limit = "4K"' "$T/config.json" >"$T/capture.json"
+    # 'a' then 3000 two-byte characters: byte 4096 is the first half of one
+    RUSTBOX_CONFIG="$T/capture.json" rb run \
+        --code 'printf a; yes é | head -n 3000 | tr -d "\n"; yes e | head -n 5000 >&2'
+    expect_verdict OK
+    expect_true \
+        '.output_truncated == true' \
+        '.stdout | startswith("aé")' \
+        '(.stdout | length) == 2048' \
+        '(.stdout | utf8bytelength) == 4095' \
+        '.stdout | test("\ufffd") | not' \
+        '(.stderr | length) == 4096'
+    # under the limit nothing is cut
+    RUSTBOX_CONFIG="$T/capture.json" rb run --code 'printf abc'
+    expect_verdict OK
+    expect_true '.output_truncated == false' '.stdout == "abc"'
+}
+
 @test "a file written past --file-size 1M: OLE" {
     rb run --file-size 1M --dir "$HDIR" -- /opt/h/fsize_write 4194304 big
     expect_verdict OLE

@@ -31,6 +31,7 @@ static const char spec_json[] =
     "  \"strict\": true,\n"
     "  \"first_uid\": 1900000000, \"first_gid\": 1900000000, \"num_boxes\": 1000,\n"
     "  \"cleanup_timeout_s\": 5, \"max_cleanup_failures\": 3,\n"
+    "  \"capture_limit\": \"1M\",\n"
     "  \"limits\": {\"cpu_time_s\": 1, \"wall_time_s\": 3, \"extra_time_s\": 0.5,\n"
     "             \"memory\": \"256M\", \"processes\": 64, \"file_size\": \"64M\",\n"
     "             \"open_files\": 64, \"stack\": \"64M\", \"output_limit\": \"64M\",\n"
@@ -53,6 +54,7 @@ static void assert_spec_defaults(const struct rb_config *c)
     assert_int_equal(c->num_boxes, 1000);
     assert_true(c->cleanup_timeout_s == 5.0);
     assert_int_equal(c->max_cleanup_failures, 3);
+    assert_int_equal(c->capture_limit, 1ULL << 20);
     assert_true(c->limits.cpu_time_s == 1.0);
     assert_true(c->limits.wall_time_s == 3.0);
     assert_true(c->limits.extra_time_s == 0.5);
@@ -110,7 +112,7 @@ static void test_every_key_applies(void **state)
         " \"name_prefix\": \"rbtest_1.x-y\", \"cgroup_backend\": \"v1\",\n"
         " \"cgroup_parent\": \"judge.slice/rb\", \"strict\": false,\n"
         " \"first_uid\": 70000, \"first_gid\": 71000, \"num_boxes\": 65000,\n"
-        " \"cleanup_timeout_s\": 2.5, \"max_cleanup_failures\": 7,\n"
+        " \"cleanup_timeout_s\": 2.5, \"max_cleanup_failures\": 7, \"capture_limit\": \"64M\",\n"
         " \"limits\": {\"cpu_time_s\": 0.25, \"wall_time_s\": 10, \"extra_time_s\": 0,\n"
         "   \"memory\": 1048576, \"processes\": 0, \"file_size\": \"1k\", \"open_files\": 5,\n"
         "   \"stack\": \"0\", \"output_limit\": \"2G\", \"box_size\": \"1G\", \"box_inodes\": 99},\n"
@@ -132,6 +134,7 @@ static void test_every_key_applies(void **state)
     assert_int_equal(c.num_boxes, 65000);
     assert_true(c.cleanup_timeout_s == 2.5);
     assert_int_equal(c.max_cleanup_failures, 7);
+    assert_int_equal(c.capture_limit, 64ULL << 20);
     assert_true(c.limits.cpu_time_s == 0.25);
     assert_true(c.limits.wall_time_s == 10.0);
     assert_true(c.limits.extra_time_s == 0.0);
@@ -277,6 +280,24 @@ static void test_wrong_types_name_the_key(void **state)
     expect_error("{\"metrics\": \"x\"}", "metrics", "expected an object");
     expect_error("{\"first_uid\": \"60000\"}", "first_uid", "integer");
     expect_error("{\"max_cleanup_failures\": 0}", "max_cleanup_failures", "positive integer");
+    expect_error("{\"capture_limit\": \"1Z\"}", "capture_limit", "at most 64M");
+    expect_error("{\"capture_limit\": -1}", "capture_limit", "at most 64M");
+}
+
+/* The supervisor keeps capture_limit bytes of each stream outside every
+ * cgroup: the key is bounded, and 0 (keep nothing) is allowed. */
+static void test_capture_limit_is_bounded(void **state)
+{
+    struct rb_config c;
+    char err[256];
+    assert_int_equal(config_parse(&c, "{\"capture_limit\": 0}", ORIGIN, err, sizeof(err)), 0);
+    assert_int_equal(c.capture_limit, 0);
+    config_free(&c);
+    assert_int_equal(config_parse(&c, "{\"capture_limit\": 67108864}", ORIGIN, err, sizeof(err)), 0);
+    assert_int_equal(c.capture_limit, 64ULL << 20);
+    config_free(&c);
+    expect_error("{\"capture_limit\": 67108865}", "capture_limit", "at most 64M");
+    expect_error("{\"capture_limit\": \"1G\"}", "capture_limit", "at most 64M");
 }
 
 static void test_paths_and_names(void **state)
@@ -801,6 +822,7 @@ int main(void)
         cmocka_unit_test(test_seconds_accept_int_and_double),
         cmocka_unit_test(test_unknown_keys_at_each_level),
         cmocka_unit_test(test_wrong_types_name_the_key),
+        cmocka_unit_test(test_capture_limit_is_bounded),
         cmocka_unit_test(test_paths_and_names),
         cmocka_unit_test(test_path_keys_are_bounded),
         cmocka_unit_test(test_long_state_dir_of_the_quarantine_hang_is_refused),

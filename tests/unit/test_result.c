@@ -301,6 +301,68 @@ static void test_json_utf8_sanitised(void **state)
     assert_int_equal(r.out_len, 0);
 }
 
+/* A capture cut at its limit may end inside a character: that partial
+ * character is dropped rather than shown as U+FFFD; the program's own bad
+ * bytes are kept (and rendered as U+FFFD). */
+static void test_utf8_whole_prefix(void **state)
+{
+    static const struct {
+        const char *in;
+        size_t len, want;
+    } cases[] = {
+        { "", 0, 0 },
+        { "abc", 3, 3 },
+        { "a\xC3\xA9", 3, 3 },         /* whole 2-byte sequence */
+        { "a\xC3", 2, 1 },             /* 2-byte lead alone */
+        { "a\xE2\x82", 3, 1 },         /* 3-byte sequence, one short */
+        { "a\xE2", 2, 1 },             /* 3-byte lead alone */
+        { "a\xE2\x82\xAC", 4, 4 },     /* whole euro sign */
+        { "a\xF0\x9F\x98", 4, 1 },     /* 4-byte sequence, one short */
+        { "\xF0\x9F\x98\x80", 4, 4 },  /* whole emoji */
+        { "a\xE0\x80", 3, 3 },         /* ill-formed (E0 needs A0..BF): kept */
+        { "a\xED\xA0", 3, 3 },         /* a surrogate's start: kept */
+        { "a\xF4\x90", 3, 3 },         /* beyond U+10FFFF: kept */
+        { "a\xFF", 2, 2 },             /* never valid: kept */
+        { "a\xC0", 2, 2 },             /* overlong lead: kept */
+        { "a\x80\x80\x80\x80", 5, 5 }, /* stray continuation bytes: kept */
+        { "\xC3\xA9\xC3", 3, 2 },      /* cut after a whole character */
+        { "a\x01", 2, 2 },             /* control bytes are characters */
+    };
+    for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+        size_t got = utf8_whole_prefix(cases[i].in, cases[i].len);
+        if (got != cases[i].want)
+            fail_msg("case %zu: got %zu, expected %zu", i, got, cases[i].want);
+    }
+}
+
+/* JSON escaping grows a control byte to six (\u0001): the rendering of a
+ * capture stays within six times its size. */
+static void test_json_escaping_is_bounded(void **state)
+{
+    enum { N = 1 << 20 };
+    struct rb_result r;
+    example(&r);
+    free(r.out);
+    free(r.err);
+    r.out = malloc(N);
+    r.err = malloc(N);
+    assert_non_null(r.out);
+    assert_non_null(r.err);
+    memset(r.out, 0x01, N);
+    memset(r.err, 0xFF, N); /* each becomes U+FFFD, three bytes */
+    r.out_len = r.err_len = N;
+    r.output_truncated = true;
+    char *j = result_to_json(&r);
+    assert_non_null(j);
+    size_t len = strlen(j);
+    assert_true(len > 6 * (size_t)N + 3 * (size_t)N);
+    assert_true(len < 6 * (size_t)N + 3 * (size_t)N + 4096);
+    assert_non_null(strstr(j, "\"stdout\":\"\\u0001\\u0001"));
+    assert_non_null(strstr(j, "\"output_truncated\":true"));
+    free(j);
+    result_free(&r);
+}
+
 static void test_json_null_buffers(void **state)
 {
     struct rb_result r;
@@ -643,6 +705,8 @@ int main(void)
         cmocka_unit_test(test_json_rounding),
         cmocka_unit_test(test_json_utf8_sanitised),
         cmocka_unit_test(test_json_null_buffers),
+        cmocka_unit_test(test_utf8_whole_prefix),
+        cmocka_unit_test(test_json_escaping_is_bounded),
         cmocka_unit_test(test_cleanup_errors),
         cmocka_unit_test(test_mark_cleanup_failed),
         cmocka_unit_test(test_exit_status),
