@@ -170,7 +170,11 @@ static void handle_notice(struct supervisor *sv)
     }
     sv->fsize_noted = true;
     struct seccomp_notif_resp resp = { .id = req.id, .flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE };
-    (void)ioctl(sv->listener, SECCOMP_IOCTL_NOTIF_SEND, &resp);
+    if (ioctl(sv->listener, SECCOMP_IOCTL_NOTIF_SEND, &resp) < 0 && errno == EINVAL) {
+        /* Before Linux 5.5 a call cannot be let through: it fails instead. */
+        resp = (struct seccomp_notif_resp){ .id = req.id, .error = -EPERM };
+        (void)ioctl(sv->listener, SECCOMP_IOCTL_NOTIF_SEND, &resp);
+    }
 }
 
 static uint64_t cpu_used_ns(const struct supervisor *sv)
