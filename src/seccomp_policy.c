@@ -176,7 +176,7 @@ scmp_filter_ctx seccomp_policy_build_list(const struct seccomp_deny *list, size_
                              SCMP_A0(SCMP_CMP_MASKED_EQ, 0xffffffffu, RLIMIT_FSIZE));
     if (r == 0)
         r = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(prlimit64), 2,
-                             SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu, RLIMIT_FSIZE), SCMP_A2(SCMP_CMP_NE, 0));
+                             SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu, RLIMIT_FSIZE), SCMP_A2(SCMP_CMP_NE, 0, 0));
     if (r == 0)
         r = deny_families(ctx, SCMP_SYS(socket), socket_families, ARRAY_SIZE(socket_families));
     if (r == 0)
