@@ -93,10 +93,10 @@ fi
 
 # seccomp: filter mode, and the actions rustbox's policy uses.
 actions=$(cat /proc/sys/kernel/seccomp/actions_avail 2>/dev/null || true)
-if grep -q '^Seccomp:' /proc/self/status && grep -qw kill_process <<<"$actions" && grep -qw errno <<<"$actions"; then
+if grep -q '^Seccomp:' /proc/self/status && grep -qw user_notif <<<"$actions" && grep -qw errno <<<"$actions"; then
     ok "seccomp filters (actions: $actions)"
 else
-    bad "seccomp filters with the kill_process and errno actions (available: ${actions:-none})"
+    bad "seccomp filters with the user_notif and errno actions (available: ${actions:-none})"
 fi
 
 # pidfd: pidfd_open(2) came with 5.3; probed directly where python3 is at hand.

@@ -487,7 +487,9 @@ char *result_to_meta(const struct rb_result *res, bool cgroup_mode)
                 fprintf(f, "exitsig:%d\n", res->signal);
             else if (res->exited)
                 fprintf(f, "exitcode:%d\n", res->exit_code);
-            if (res->killed_by_supervisor)
+            /* isolate writes killed only for the limits it enforces by
+             * killing; a forbidden call (SV) ends as the signal alone. */
+            if (res->killed_by_supervisor && res->verdict == RB_OLE)
                 fputs("killed:1\n", f);
         }
         if (status)

@@ -9,8 +9,10 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -57,6 +59,10 @@ struct supervisor {
     bool have_status;
     int status;
     struct rb_report usage; /* the program's rusage, with have_status */
+    int program_cpu_ms; /* the program's own CPU time, -1 if not reported */
+    int notify_sock;    /* where the payload hands over the seccomp listener */
+    int listener;       /* the seccomp listener */
+    bool fsize_noted;   /* a box process sent SIGXFSZ or changed its file-size limit */
 };
 
 void run_controls(const struct rb_ctx *ctx, unsigned *applied, unsigned *missing)
@@ -145,6 +151,51 @@ static void kill_box(struct supervisor *sv, enum rb_kill_reason why)
     syscall(SYS_pidfd_send_signal, sv->pidfd, SIGKILL, NULL, 0);
 }
 
+/* The payload's one message: the seccomp listener. Whatever comes, the
+ * socket has done its job. */
+static void recv_listener(struct supervisor *sv)
+{
+    char byte;
+    struct iovec iov = { &byte, 1 };
+    union {
+        char buf[CMSG_SPACE(sizeof(int))];
+        struct cmsghdr align;
+    } u;
+    memset(&u, 0, sizeof(u));
+    struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof(u.buf) };
+    ssize_t n = recvmsg(sv->notify_sock, &msg, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
+    if (n < 0 && (errno == EAGAIN || errno == EINTR))
+        return;
+    struct cmsghdr *c = n == 1 ? CMSG_FIRSTHDR(&msg) : NULL;
+    if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS && c->cmsg_len == CMSG_LEN(sizeof(int)))
+        memcpy(&sv->listener, CMSG_DATA(c), sizeof(int));
+    (void)safe_close(sv->notify_sock);
+    sv->notify_sock = -1;
+}
+
+/* One notification of the filter. A denied call ends the box while its
+ * caller still waits for the answer, so it never runs; a call that could
+ * forge a file-size verdict is noted and goes on (its arguments are
+ * registers the filter already saw: nothing to re-read). */
+static void handle_notice(struct supervisor *sv)
+{
+    struct seccomp_notif req;
+    memset(&req, 0, sizeof(req));
+    if (ioctl(sv->listener, SECCOMP_IOCTL_NOTIF_RECV, &req) < 0)
+        return; /* ENOENT: the caller was killed meanwhile */
+    if (seccomp_policy_notice(&req.data) == SECCOMP_NOTICE_DENIED) {
+        kill_box(sv, RB_KILL_SECCOMP);
+        return;
+    }
+    sv->fsize_noted = true;
+    struct seccomp_notif_resp resp = { .id = req.id, .flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE };
+    if (ioctl(sv->listener, SECCOMP_IOCTL_NOTIF_SEND, &resp) < 0 && errno == EINVAL) {
+        /* Before Linux 5.5 a call cannot be let through: it fails instead. */
+        resp = (struct seccomp_notif_resp){ .id = req.id, .error = -EPERM };
+        (void)ioctl(sv->listener, SECCOMP_IOCTL_NOTIF_SEND, &resp);
+    }
+}
+
 static uint64_t cpu_used_ns(const struct supervisor *sv)
 {
     struct rb_cg_usage u;
@@ -184,15 +235,13 @@ static int supervise(struct supervisor *sv, const struct rb_limits *l)
         ncpu = 1;
     bool proxy_done = false;
     while (!proxy_done) {
-        struct pollfd pfd[4] = {
-            { sv->pidfd, POLLIN, 0 },
-            { sv->out.fd, POLLIN, 0 },
-            { sv->err.fd, POLLIN, 0 },
-            { sv->sigfd, POLLIN, 0 },
+        struct pollfd pfd[6] = {
+            { sv->pidfd, POLLIN, 0 }, { sv->out.fd, POLLIN, 0 },      { sv->err.fd, POLLIN, 0 },
+            { sv->sigfd, POLLIN, 0 }, { sv->notify_sock, POLLIN, 0 }, { sv->listener, POLLIN, 0 },
         };
         double wait = next_wait(sv, l, ncpu);
         struct timespec ts = { (time_t)wait, (long)((wait - floor(wait)) * 1e9) };
-        int n = ppoll(pfd, 4, &ts, NULL);
+        int n = ppoll(pfd, 6, &ts, NULL);
         if (n < 0 && errno != EINTR)
             return -errno;
         for (int i = 1; i < 3; i++)
@@ -207,6 +256,15 @@ static int supervise(struct supervisor *sv, const struct rb_limits *l)
              * than die and leave it for recovery. */
             sv->interrupted_by = (int)si.ssi_signo;
             kill_box(sv, RB_KILL_INTERRUPTED);
+        }
+        if (pfd[4].fd >= 0 && pfd[4].revents)
+            recv_listener(sv);
+        if (pfd[5].fd >= 0 && (pfd[5].revents & POLLIN))
+            handle_notice(sv);
+        else if (pfd[5].fd >= 0 && pfd[5].revents) {
+            /* No process uses the filter any more. */
+            (void)safe_close(sv->listener);
+            sv->listener = -1;
         }
         proxy_done = n > 0 && (pfd[0].revents & POLLIN);
         if (!proxy_done)
@@ -236,6 +294,8 @@ static void read_reports(struct supervisor *sv)
         if (rep.type == RB_REPORT_SETUP_ERROR && !sv->have_setup_error) {
             sv->setup_error = rep;
             sv->have_setup_error = true;
+        } else if (rep.type == RB_REPORT_CPU_MS) {
+            sv->program_cpu_ms = rep.value;
         } else if (rep.type == RB_REPORT_STATUS) {
             sv->status = rep.value;
             sv->have_status = true;
@@ -288,11 +348,13 @@ static int fresh_cgroup(const struct rb_ctx *ctx, const struct rb_box *box, cons
 
 int run_in_box(struct rb_ctx *ctx, struct rb_box *box, const struct rb_run_request *req, struct rb_result *res)
 {
-    struct supervisor sv = { .req = req, .pidfd = -1, .report_fd = -1, .sigfd = -1 };
+    struct supervisor sv = {
+        .req = req, .pidfd = -1, .report_fd = -1, .sigfd = -1, .program_cpu_ms = -1, .notify_sock = -1, .listener = -1
+    };
     sv.out.fd = sv.err.fd = -1;
     sv.out.max = sv.err.max = (size_t)ctx->cfg.capture_limit;
     cgroup_init(&sv.cg, ctx->cg);
-    int report[2] = { -1, -1 }, out[2] = { -1, -1 }, err[2] = { -1, -1 };
+    int report[2] = { -1, -1 }, out[2] = { -1, -1 }, err[2] = { -1, -1 }, notify[2] = { -1, -1 };
     bool capture = req->output == RB_OUTPUT_CAPTURE;
     int r = 0;
     scmp_filter_ctx filter = NULL;
@@ -306,6 +368,7 @@ int run_in_box(struct rb_ctx *ctx, struct rb_box *box, const struct rb_run_reque
     sv.have_cg = ctx->cg != NULL;
     if ((r = open_pipes(&sv, report, out, err, capture && !req->stdout_path,
                         capture && !req->stderr_path && !req->stderr_to_stdout)) < 0 ||
+        (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, notify) < 0 && (r = -errno) < 0) ||
         !(filter = seccomp_policy_build(&r)) || !(envp = env_build(req, environ))) {
         res->verdict = RB_IE;
         verdict_set_reason(res, "cannot prepare the run: %s", strerror(r ? -r : ENOMEM));
@@ -323,6 +386,7 @@ int run_in_box(struct rb_ctx *ctx, struct rb_box *box, const struct rb_run_reque
         .stdout_fd = capture ? out[1] : STDOUT_FILENO,
         .stderr_fd = capture ? err[1] : STDERR_FILENO,
         .report_fd = report[1],
+        .notify_fd = notify[1],
     };
     /* Termination signals wait in a signalfd while the box runs; the proxy
      * gets the caller's mask back before anything else. */
@@ -349,6 +413,10 @@ int run_in_box(struct rb_ctx *ctx, struct rb_box *box, const struct rb_run_reque
     if (err[1] >= 0)
         close(err[1]);
     out[1] = err[1] = -1;
+    (void)safe_close(notify[1]);
+    notify[1] = -1;
+    sv.notify_sock = notify[0];
+    notify[0] = -1;
     cgroup_close_procs(&sv.cg);
 
     r = supervise(&sv, &req->limits);
@@ -387,6 +455,8 @@ int run_in_box(struct rb_ctx *ctx, struct rb_box *box, const struct rb_run_reque
         .killed = sv.killed,
         .interrupted_by = sv.interrupted_by,
         .cpu_time_s = res->cpu_time_s,
+        .program_cpu_s = sv.program_cpu_ms >= 0 ? sv.program_cpu_ms / 1e3 : 0,
+        .fsize_noted = sv.fsize_noted,
         .wall_time_s = res->wall_time_s,
         .oom_kills = u.oom_kills,
         .limits = &res->limits,
@@ -411,6 +481,11 @@ out:
         (void)safe_close(sv.pidfd);
     if (sv.sigfd >= 0)
         (void)safe_close(sv.sigfd);
+    for (size_t i = 0; i < 4; i++) {
+        int fds[] = { notify[0], notify[1], sv.notify_sock, sv.listener };
+        if (fds[i] >= 0)
+            (void)safe_close(fds[i]);
+    }
     cgroup_close_procs(&sv.cg);
     free(sv.out.buf);
     free(sv.err.buf);

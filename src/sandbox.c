@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <limits.h>
 #include <net/if.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -476,6 +477,24 @@ static void exec_program(const struct rb_sandbox_spec *s, char *const argv[])
     report_fail(s->report_fd, err, "exec %s", argv[0]);
 }
 
+static int send_fd(int sock, int fd)
+{
+    char byte = 0;
+    struct iovec iov = { &byte, 1 };
+    union {
+        char buf[CMSG_SPACE(sizeof(int))];
+        struct cmsghdr align;
+    } u;
+    memset(&u, 0, sizeof(u));
+    struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof(u.buf) };
+    struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(c), &fd, sizeof(int));
+    return sendmsg(sock, &msg, MSG_NOSIGNAL) == 1 ? 0 : -errno;
+}
+
 __attribute__((noreturn)) static void payload_main(const struct rb_sandbox_spec *s)
 {
     const struct rb_run_request *req = s->req;
@@ -496,9 +515,17 @@ __attribute__((noreturn)) static void payload_main(const struct rb_sandbox_spec 
         report_fail(s->report_fd, errno, "prctl");
     if (syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
         report_fail(s->report_fd, errno, "close inherited fds");
-    r = seccomp_policy_load(s->seccomp);
+    int listener = -1;
+    r = seccomp_policy_load(s->seccomp, &listener);
     if (r < 0)
         report_fail(s->report_fd, r, "load seccomp policy");
+    /* The listener decides what a denied call does: it goes to the
+     * supervisor and never reaches the program. */
+    r = send_fd(s->notify_fd, listener);
+    if (r < 0)
+        report_fail(s->report_fd, r, "hand over the seccomp listener");
+    (void)safe_close(listener);
+    (void)safe_close(s->notify_fd);
     static char *const sh_argv[] = { "/bin/sh", "-c", NULL, NULL };
     if (req->code) {
         char *argv[] = { sh_argv[0], sh_argv[1], req->code, NULL };
@@ -518,9 +545,9 @@ static int cmp_fd(const void *a, const void *b)
  * reach of the box even through a future slip elsewhere. */
 static void close_other_fds(const struct rb_sandbox_spec *s)
 {
-    int keep[RB_CG_MAX_CTRL + 5];
+    int keep[RB_CG_MAX_CTRL + 6];
     size_t n = 0;
-    int wanted[] = { s->report_fd, s->stdin_fd, s->stdout_fd, s->stderr_fd };
+    int wanted[] = { s->report_fd, s->notify_fd, s->stdin_fd, s->stdout_fd, s->stderr_fd };
     for (size_t i = 0; i < ARRAY_SIZE(wanted); i++)
         if (wanted[i] > STDERR_FILENO)
             keep[n++] = wanted[i];
@@ -557,6 +584,7 @@ void sandbox_proxy_main(const struct rb_sandbox_spec *s)
         (void)safe_close(s->stdout_fd);
     if (s->stderr_fd >= 0)
         (void)safe_close(s->stderr_fd);
+    (void)safe_close(s->notify_fd);
     cgroup_close_procs(s->cg);
     /* As pid 1, orphans re-parent to us: reap them until the program itself
      * ends, then leave; our exit takes the rest of the namespace with us. */
@@ -569,12 +597,17 @@ void sandbox_proxy_main(const struct rb_sandbox_spec *s)
         if (p < 0)
             report_fail(s->report_fd, errno, "wait for the program");
         if (p == child) {
+            /* The program's own CPU time: what RLIMIT_CPU counted, for a
+             * SIGXCPU without a cgroup to measure the box. */
+            long long ms = (long long)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000 +
+                           (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1000;
+            struct rb_report cpu = { .type = RB_REPORT_CPU_MS, .value = ms > INT_MAX ? INT_MAX : (int)ms };
             struct rb_report rep = { .type = RB_REPORT_STATUS,
                                      .value = status,
                                      .max_rss_kib = ru.ru_maxrss,
                                      .csw_voluntary = ru.ru_nvcsw,
                                      .csw_forced = ru.ru_nivcsw };
-            if (write(s->report_fd, &rep, sizeof(rep)) < 0)
+            if (write(s->report_fd, &cpu, sizeof(cpu)) < 0 || write(s->report_fd, &rep, sizeof(rep)) < 0)
                 _exit(126);
             _exit(0);
         }

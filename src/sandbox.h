@@ -21,12 +21,13 @@
 /* Clone flags of the proxy; the controls they stand for are reported. */
 #define RB_SANDBOX_CLONE_FLAGS (CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS)
 
-enum rb_report_type { RB_REPORT_SETUP_ERROR = 1, RB_REPORT_STATUS = 2 };
+enum rb_report_type { RB_REPORT_SETUP_ERROR = 1, RB_REPORT_STATUS = 2, RB_REPORT_CPU_MS = 3 };
 
 /* One record on the report pipe; small enough that a write is atomic. */
 struct rb_report {
     int type;
-    int value; /* errno for SETUP_ERROR, wait status for STATUS */
+    int value; /* errno for SETUP_ERROR, wait status for STATUS, the
+                * program's own CPU time (rusage, ms) for CPU_MS */
     char what[200];
     /* STATUS: the program's own rusage (with the children it reaped), as
      * isolate reports max-rss and context switches. */
@@ -46,6 +47,7 @@ struct rb_sandbox_spec {
     int stdout_fd; /* capture pipe or inherited; req->stdout_path wins */
     int stderr_fd;
     int report_fd;
+    int notify_fd;          /* socket the payload hands the seccomp listener over */
     sigset_t child_sigmask; /* the caller's mask, restored in the proxy */
 };
 

@@ -2,8 +2,11 @@
 #include "seccomp_policy.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <sched.h>
+#include <signal.h>
 #include <stddef.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <linux/netlink.h>
 
@@ -64,6 +67,23 @@ static const struct seccomp_deny denied[] = {
     NOSYS("clone3"),
 };
 /* clang-format on */
+
+/* Ways a process of the box gets SIGXFSZ delivered to itself or another
+ * without the file-size limit: the signal-sending calls (argument sig_arg is
+ * the signal), fcntl(F_SETSIG), and clone's exit signal. The filter hands
+ * these to the supervisor, which notes them and lets the call go on
+ * (docs/decisions.md). */
+static const struct {
+    int nr;
+    unsigned sig_arg;
+} fsize_senders[] = {
+    { SCMP_SYS(kill), 1 },
+    { SCMP_SYS(tkill), 1 },
+    { SCMP_SYS(tgkill), 2 },
+    { SCMP_SYS(rt_sigqueueinfo), 1 },
+    { SCMP_SYS(rt_tgsigqueueinfo), 2 },
+    { SCMP_SYS(pidfd_send_signal), 1 },
+};
 
 static const unsigned long namespace_flags[] = {
     CLONE_NEWNS,  CLONE_NEWUTS, CLONE_NEWIPC,    CLONE_NEWUSER,
@@ -130,15 +150,33 @@ scmp_filter_ctx seccomp_policy_build_list(const struct seccomp_deny *list, size_
     int r = 0, nr = 0;
     for (size_t i = 0; i < n && r == 0; i++) {
         r = seccomp_policy_resolve(&list[i], &nr, err);
-        if (r == 0 &&
-            (r = seccomp_rule_add(ctx, list[i].kill ? SCMP_ACT_KILL_PROCESS : SCMP_ACT_ERRNO(ENOSYS), nr, 0)) < 0)
+        if (r == 0 && (r = seccomp_rule_add(ctx, list[i].kill ? SCMP_ACT_NOTIFY : SCMP_ACT_ERRNO(ENOSYS), nr, 0)) < 0)
             rb_error_set(err, r, "seccomp policy: rule for %s", list[i].name);
     }
     /* clone(2) with any namespace flag: one rule per flag, since a rule's
      * comparisons are ANDed and "any of these bits" needs an OR. */
     for (size_t i = 0; i < ARRAY_SIZE(namespace_flags) && r == 0; i++)
-        r = seccomp_rule_add(ctx, SCMP_ACT_KILL_PROCESS, SCMP_SYS(clone), 1,
+        r = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(clone), 1,
                              SCMP_A0(SCMP_CMP_MASKED_EQ, namespace_flags[i], namespace_flags[i]));
+    /* What can forge a file-size verdict is only noted. Signals and
+     * resources are ints to the kernel: only the low 32 bits are compared. */
+    for (size_t i = 0; i < ARRAY_SIZE(fsize_senders) && r == 0; i++)
+        r = seccomp_rule_add(
+            ctx, SCMP_ACT_NOTIFY, fsize_senders[i].nr, 1,
+            (struct scmp_arg_cmp){ fsize_senders[i].sig_arg, SCMP_CMP_MASKED_EQ, 0xffffffffu, SIGXFSZ });
+    if (r == 0)
+        r = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(fcntl), 2,
+                             SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu, F_SETSIG),
+                             SCMP_A2(SCMP_CMP_MASKED_EQ, 0xffffffffu, SIGXFSZ));
+    if (r == 0)
+        r = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(clone), 1, SCMP_A0(SCMP_CMP_MASKED_EQ, CSIGNAL, SIGXFSZ));
+    /* A file-size limit the program sets itself is not the box's limit. */
+    if (r == 0)
+        r = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(setrlimit), 1,
+                             SCMP_A0(SCMP_CMP_MASKED_EQ, 0xffffffffu, RLIMIT_FSIZE));
+    if (r == 0)
+        r = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(prlimit64), 2,
+                             SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu, RLIMIT_FSIZE), SCMP_A2(SCMP_CMP_NE, 0, 0));
     if (r == 0)
         r = deny_families(ctx, SCMP_SYS(socket), socket_families, ARRAY_SIZE(socket_families));
     if (r == 0)
@@ -149,10 +187,11 @@ scmp_filter_ctx seccomp_policy_build_list(const struct seccomp_deny *list, size_
         r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPROTONOSUPPORT), SCMP_SYS(socket), 2,
                              SCMP_A0(SCMP_CMP_EQ, AF_NETLINK, 0), SCMP_A2(SCMP_CMP_NE, NETLINK_ROUTE, 0));
     /* The filter holds the native ABI only; a call through another one (int
-     * $0x80, the x32 bit, and so i386's socketcall) ends the whole process,
-     * not only the calling thread as libseccomp's default would. */
+     * $0x80, the x32 bit, and so i386's socketcall) is a denied call like
+     * the others, for the whole box, not only the calling thread as
+     * libseccomp's default would kill. */
     if (r == 0)
-        r = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
+        r = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_NOTIFY);
     if (r == 0)
         r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0); /* the caller sets no_new_privs itself */
     if (r < 0) {
@@ -172,9 +211,33 @@ scmp_filter_ctx seccomp_policy_build(int *err)
     return ctx;
 }
 
-int seccomp_policy_load(scmp_filter_ctx ctx)
+int seccomp_policy_load(scmp_filter_ctx ctx, int *listener)
 {
-    return seccomp_load(ctx);
+    *listener = -1;
+    int r = seccomp_load(ctx);
+    if (r < 0)
+        return r;
+    *listener = seccomp_notify_fd(ctx);
+    return *listener < 0 ? (*listener == -1 ? -EBADF : *listener) : 0;
+}
+
+enum seccomp_notice seccomp_policy_notice(const struct seccomp_data *d)
+{
+    /* Another ABI, or x32 through the native one: the architecture check. */
+    if (d->arch != seccomp_arch_native() || (d->nr & 0x40000000))
+        return SECCOMP_NOTICE_DENIED;
+    for (size_t i = 0; i < ARRAY_SIZE(fsize_senders); i++)
+        if (d->nr == fsize_senders[i].nr)
+            return SECCOMP_NOTICE_FSIZE;
+    if (d->nr == SCMP_SYS(fcntl) || d->nr == SCMP_SYS(setrlimit) || d->nr == SCMP_SYS(prlimit64))
+        return SECCOMP_NOTICE_FSIZE;
+    if (d->nr == SCMP_SYS(clone)) {
+        for (size_t i = 0; i < ARRAY_SIZE(namespace_flags); i++)
+            if (d->args[0] & namespace_flags[i])
+                return SECCOMP_NOTICE_DENIED;
+        return SECCOMP_NOTICE_FSIZE;
+    }
+    return SECCOMP_NOTICE_DENIED;
 }
 
 void seccomp_policy_free(scmp_filter_ctx ctx)

@@ -1,13 +1,17 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* seccomp policy: the deny-list of SPEC §3. A call on it either kills the
- * process with SIGSYS (verdict SV) or fails with ENOSYS, the answer of a
+/* seccomp policy: the deny-list of SPEC §3. A call on it either ends the
+ * box (verdict SV: the filter hands it to the supervisor's listener, which
+ * kills the box before the call runs) or fails with ENOSYS, the answer of a
  * kernel without it (clone3, whose flags live in memory a filter cannot
  * read, so libc falls back to clone(2), whose flags the filter checks; and
  * newer mount and namespace introspection calls). socket(2) takes only
  * AF_UNIX, AF_INET, AF_INET6 and AF_NETLINK's NETLINK_ROUTE, socketpair(2)
  * the first three; any other family fails with EAFNOSUPPORT, another netlink
- * protocol with EPROTONOSUPPORT. Every other ABI (i386, x32) is killed
- * whole. */
+ * protocol with EPROTONOSUPPORT. Every other ABI (i386, x32) ends the box
+ * too. The calls that could deliver SIGXFSZ without the file-size limit
+ * (kill and its family, fcntl(F_SETSIG), clone's exit signal) or change
+ * that limit reach the listener as well, which notes them and lets them
+ * run: such a SIGXFSZ is the program's own signal, not OLE. */
 #ifndef RUSTBOX_SECCOMP_POLICY_H
 #define RUSTBOX_SECCOMP_POLICY_H
 
@@ -40,8 +44,19 @@ int seccomp_policy_resolve(const struct seccomp_deny *d, int *nr, struct rb_erro
 scmp_filter_ctx seccomp_policy_build_list(const struct seccomp_deny *list, size_t n, struct rb_error *err);
 /* The same with the deny-list above. NULL with *err (-errno) set on failure. */
 scmp_filter_ctx seccomp_policy_build(int *err);
-/* Loads it into the calling process; no_new_privs must already be set. */
-int seccomp_policy_load(scmp_filter_ctx ctx);
+/* Loads it into the calling process; no_new_privs must already be set.
+ * *listener is the filter's notification fd (close-on-exec), which must
+ * leave the process before it execs the program: whoever holds it decides
+ * the notified calls. A notified call with no listener left fails with
+ * ENOSYS. */
+int seccomp_policy_load(scmp_filter_ctx ctx, int *listener);
+
+/* What a notification from the filter stands for. */
+enum seccomp_notice {
+    SECCOMP_NOTICE_DENIED, /* a denied call: end the box, never let it run */
+    SECCOMP_NOTICE_FSIZE,  /* SIGXFSZ sent or the file-size limit changed: note it, let it run */
+};
+enum seccomp_notice seccomp_policy_notice(const struct seccomp_data *d);
 void seccomp_policy_free(scmp_filter_ctx ctx);
 
 #endif

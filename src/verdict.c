@@ -5,6 +5,7 @@
  * the run ended must win. */
 #include "verdict.h"
 
+#include <math.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -40,7 +41,8 @@ static void classify(const struct rb_verdict_input *in, struct rb_result *res)
     if (in->killed == RB_KILL_INTERRUPTED) {
         res->verdict = RB_IE;
         verdict_set_reason(res, "interrupted by %s", strsignal(in->interrupted_by));
-    } else if (in->killed == RB_KILL_CPU || (l->cpu_time_s > 0 && in->cpu_time_s > l->cpu_time_s)) {
+    } else if (in->killed == RB_KILL_CPU ||
+               (l->cpu_time_s > 0 && fmax(in->cpu_time_s, in->program_cpu_s) > l->cpu_time_s)) {
         res->verdict = RB_TLE;
         res->reason = "cpu_time";
     } else if (in->killed == RB_KILL_WALL || (l->wall_time_s > 0 && in->wall_time_s > l->wall_time_s)) {
@@ -49,24 +51,32 @@ static void classify(const struct rb_verdict_input *in, struct rb_result *res)
     } else if (in->killed == RB_KILL_OUTPUT) {
         res->verdict = RB_OLE;
         res->reason = "output_limit";
+    } else if (in->killed == RB_KILL_SECCOMP) {
+        /* The box was killed while the denied call waited: SIGSYS is the
+         * policy's signal, as when the filter killed a process itself. */
+        res->verdict = RB_SV;
+        res->reason = "seccomp";
+        res->exited = false;
+        res->exit_code = 0;
+        res->signal = SIGSYS;
     } else if (!in->have_status) {
         res->verdict = RB_IE;
         res->reason = "the sandbox ended without reporting the program's status";
-    } else if (res->signal == SIGXFSZ) {
+    } else if (res->signal == SIGXFSZ && l->file_size > 0 && !in->fsize_noted) {
+        /* The kernel sends SIGXFSZ only past RLIMIT_FSIZE, which the box
+         * cannot change unnoticed; any other SIGXFSZ is the program's own
+         * (SIG, below). A SIGSYS is always its own: the filter never kills
+         * by itself, the supervisor does (RB_KILL_SECCOMP). */
         res->verdict = RB_OLE;
         res->reason = "file_size";
-    } else if (res->signal == SIGSYS) {
-        res->verdict = RB_SV;
-        res->reason = "seccomp";
     } else if (in->oom_kills > 0 && !(res->exited && res->exit_code == 0)) {
         /* An OOM kill of a helper process the program survived and still
          * succeeded with is not the program's failure. */
         res->verdict = RB_MLE;
         res->reason = "memory";
-    } else if (res->signal == SIGXCPU) {
-        res->verdict = RB_TLE;
-        res->reason = "cpu_time";
     } else if (res->signal) {
+        /* SIGXCPU too: with the CPU limit really reached it is TLE above;
+         * below it the program raised it or lowered its own RLIMIT_CPU. */
         res->verdict = RB_SIG;
     } else {
         res->verdict = res->exit_code == 0 ? RB_OK : RB_RE;

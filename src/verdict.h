@@ -18,6 +18,7 @@ enum rb_kill_reason {
     RB_KILL_WALL,        /* wall time ran out */
     RB_KILL_OUTPUT,      /* captured output reached --output-limit */
     RB_KILL_INTERRUPTED, /* rustbox was asked to stop (SIGTERM, ...) */
+    RB_KILL_SECCOMP,     /* the seccomp filter stopped a denied call */
 };
 
 /* Everything the verdict depends on, as the supervisor saw it. */
@@ -31,6 +32,12 @@ struct rb_verdict_input {
     enum rb_kill_reason killed;
     int interrupted_by; /* the signal, with RB_KILL_INTERRUPTED */
     double cpu_time_s;  /* the box's cgroup CPU time */
+    /* The program's own CPU time (its rusage), 0 if unknown: what RLIMIT_CPU
+     * counts, and the only measure without a cgroup. */
+    double program_cpu_s;
+    /* A process of the box sent SIGXFSZ, or changed its file-size limit:
+     * a SIGXFSZ is then no proof that the box's limit was reached. */
+    bool fsize_noted;
     double wall_time_s;
     uint64_t oom_kills; /* cgroup OOM kills in this run */
     const struct rb_limits *limits;

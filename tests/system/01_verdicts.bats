@@ -235,6 +235,22 @@ teardown_file() { rb_teardown_file; }
     expect_true '.stdout == "wrote 500000\n"'
 }
 
+@test "a program's own SIGXCPU, SIGSYS, SIGXFSZ: SIG, not TLE, SV or OLE" {
+    local sig num
+    for sig in XCPU:24 SYS:31 XFSZ:25; do
+        num=${sig#*:}
+        rb run --time 1 --file-size 1M --code "kill -${sig%:*} \$\$"
+        expect_verdict SIG
+        expect_true ".signal == $num" '.reason == null' '.exit_code == null'
+    done
+}
+
+@test "SIGXCPU from an RLIMIT_CPU the program lowered itself: SIG" {
+    rb run --time "$(tscale 5)" --wall-time "$(tscale 10)" --code 'ulimit -St 1; while :; do :; done'
+    expect_verdict SIG
+    expect_true '.signal == 24' ".cpu_time_s < $(tscale 5)"
+}
+
 @test "--stdin, --stdout and --stderr files of a persistent box" {
     rb_init 120
     local box="$T/work/$RB_PREFIX-120/root/box"

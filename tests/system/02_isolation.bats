@@ -51,6 +51,15 @@ has_opts() {
         '.stdout | test("returned") | not'
 }
 
+@test "a denied call in a child process ends the whole box: SV" {
+    rb run --dir "$HDIR" --code '/opt/h/try_mount; echo after'
+    expect_verdict SV
+    expect_true \
+        '.signal == 31' \
+        '.reason == "seccomp"' \
+        '.stdout | test("returned|after") | not'
+}
+
 @test "unshare(CLONE_NEWUSER): SV" {
     rb run --dir "$HDIR" -- /opt/h/try_unshare_user
     expect_verdict SV

@@ -120,6 +120,23 @@ iso_init() {
     expect_status 0
 }
 
+@test "meta on a program's own SIGXCPU, SIGSYS, SIGXFSZ: status:SG, exitsig, not killed" {
+    iso_init 416
+    local sig num
+    for sig in XCPU:24 SYS:31 XFSZ:25; do
+        num=${sig#*:}
+        iso --box-id=416 --cg --time=1 --fsize=1024 -M "$T/own.meta" --run -- /bin/sh -c "kill -${sig%:*} \$\$"
+        expect_status 1
+        meta_parse "$T/own.meta"
+        [[ "${META[status]:-}" == SG ]] || fail "SIG$sig: status: '${META[status]:-}'"
+        [[ "${META[exitsig]:-}" == "$num" ]] || fail "SIG$sig: exitsig: '${META[exitsig]:-}'"
+        [[ -z "${META[killed]+x}" ]] || fail "SIG$sig: killed present"
+        [[ "${META[message]:-}" == "Caught fatal signal $num" ]] || fail "SIG$sig: message: '${META[message]:-}'"
+    done
+    iso --box-id=416 --cg --cleanup
+    expect_status 0
+}
+
 @test "meta on a wall-time timeout: status:TO, message mentions wall" {
     iso_init 413
     iso --box-id=413 --cg --wall-time=0.5 -M "$T/to.meta" --run -- /bin/sleep 5

@@ -128,8 +128,39 @@ static void test_tle_cpu_measured_over_limit(void **state)
 
 static void test_tle_cpu_by_rlimit_sigxcpu(void **state)
 {
+    /* RLIMIT_CPU, the backstop, fires past time + extra time */
     struct rb_verdict_input in = signaled(SIGXCPU);
+    in.cpu_time_s = 3.5;
     check(&in, (struct expect){ RB_TLE, "cpu_time", false, 0, SIGXCPU });
+    /* without a cgroup only the program's own rusage measures it */
+    in.cpu_time_s = 0;
+    in.program_cpu_s = 3.5;
+    check(&in, (struct expect){ RB_TLE, "cpu_time", false, 0, SIGXCPU });
+    /* and the hard limit's SIGKILL after a caught SIGXCPU */
+    in = signaled(SIGKILL);
+    in.cpu_time_s = 0;
+    in.program_cpu_s = 4.5;
+    check(&in, (struct expect){ RB_TLE, "cpu_time", false, 0, SIGKILL });
+}
+
+/* A SIGXCPU below the CPU limit is the program's own: raised, or sent by a
+ * RLIMIT_CPU it lowered itself. */
+static void test_sig_self_raised_sigxcpu(void **state)
+{
+    struct rb_verdict_input in = signaled(SIGXCPU);
+    in.cpu_time_s = 0.001;
+    in.program_cpu_s = 0.001;
+    check(&in, (struct expect){ RB_SIG, NULL, false, 0, SIGXCPU });
+    /* at the limit is within it */
+    in.cpu_time_s = 1.0;
+    in.program_cpu_s = 1.0;
+    check(&in, (struct expect){ RB_SIG, NULL, false, 0, SIGXCPU });
+    /* no CPU limit at all */
+    struct rb_limits unlimited = limits;
+    unlimited.cpu_time_s = 0;
+    in.limits = &unlimited;
+    in.cpu_time_s = in.program_cpu_s = 50;
+    check(&in, (struct expect){ RB_SIG, NULL, false, 0, SIGXCPU });
 }
 
 static void test_tle_wall_killed_by_supervisor(void **state)
@@ -186,10 +217,37 @@ static void test_ole_file_size_sigxfsz(void **state)
     check(&in, (struct expect){ RB_OLE, "file_size", false, 0, SIGXFSZ });
 }
 
-static void test_sv_seccomp_sigsys(void **state)
+/* SIGXFSZ is OLE only from the box's own file-size limit. */
+static void test_sig_self_raised_sigxfsz(void **state)
+{
+    /* a process of the box sent it, or changed its limit */
+    struct rb_verdict_input in = signaled(SIGXFSZ);
+    in.fsize_noted = true;
+    check(&in, (struct expect){ RB_SIG, NULL, false, 0, SIGXFSZ });
+    /* no file-size limit: the kernel never sends it */
+    struct rb_limits unlimited = limits;
+    unlimited.file_size = 0;
+    in = signaled(SIGXFSZ);
+    in.limits = &unlimited;
+    check(&in, (struct expect){ RB_SIG, NULL, false, 0, SIGXFSZ });
+}
+
+static void test_sv_seccomp(void **state)
+{
+    /* the supervisor killed the box while a denied call waited: no status */
+    struct rb_verdict_input in = { .killed = RB_KILL_SECCOMP, .limits = &limits };
+    check(&in, (struct expect){ RB_SV, "seccomp", false, 0, SIGSYS });
+    /* pid 1 reported the program's SIGKILL first */
+    in = signaled(SIGKILL);
+    in.killed = RB_KILL_SECCOMP;
+    check(&in, (struct expect){ RB_SV, "seccomp", false, 0, SIGSYS });
+}
+
+/* The filter never kills: a SIGSYS the program died of is its own. */
+static void test_sig_self_raised_sigsys(void **state)
 {
     struct rb_verdict_input in = signaled(SIGSYS);
-    check(&in, (struct expect){ RB_SV, "seccomp", false, 0, SIGSYS });
+    check(&in, (struct expect){ RB_SIG, NULL, false, 0, SIGSYS });
 }
 
 static void test_ie_setup_error(void **state)
@@ -315,7 +373,8 @@ static void test_file_size_and_seccomp_beat_oom(void **state)
     struct rb_verdict_input in = signaled(SIGXFSZ);
     in.oom_kills = 1;
     check(&in, (struct expect){ RB_OLE, "file_size", false, 0, SIGXFSZ });
-    in = signaled(SIGSYS);
+    in = signaled(SIGKILL);
+    in.killed = RB_KILL_SECCOMP;
     in.oom_kills = 1;
     check(&in, (struct expect){ RB_SV, "seccomp", false, 0, SIGSYS });
 }
@@ -368,7 +427,10 @@ int main(void)
         cmocka_unit_test(test_mle_not_when_program_succeeded),
         cmocka_unit_test(test_ole_output_limit),
         cmocka_unit_test(test_ole_file_size_sigxfsz),
-        cmocka_unit_test(test_sv_seccomp_sigsys),
+        cmocka_unit_test(test_sig_self_raised_sigxcpu),
+        cmocka_unit_test(test_sig_self_raised_sigxfsz),
+        cmocka_unit_test(test_sv_seccomp),
+        cmocka_unit_test(test_sig_self_raised_sigsys),
         cmocka_unit_test(test_ie_setup_error),
         cmocka_unit_test(test_ie_no_status),
         cmocka_unit_test(test_ie_interrupted),
