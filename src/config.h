@@ -7,7 +7,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Where a set-uid rustbox reads its only configuration: a test copy is
+ * built with its own (Makefile: setuid-bin). */
+#ifndef RB_DEFAULT_CONFIG_PATH
 #define RB_DEFAULT_CONFIG_PATH "/etc/rustbox/config.json"
+#endif
 #define RB_DEFAULT_STATE_DIR "/var/lib/rustbox"
 #define RB_DEFAULT_WORK_ROOT "/tmp"
 #define RB_DEFAULT_NAME_PREFIX "rustbox"
