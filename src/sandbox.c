@@ -190,14 +190,17 @@ static int open_source(const struct rb_sandbox_spec *s, const struct rb_dir_rule
 {
     as_caller(s, true);
     int fd = open(rule->outside, O_PATH | O_CLOEXEC);
-    int e = errno;
+    int e = fd < 0 ? errno : 0;
     struct stat st = { 0 };
     if (fd >= 0 && fstat(fd, &st) < 0)
         e = errno;
-    else if (fd >= 0) {
+    else if (fd >= 0 && getuid() != 0) {
         int want = R_OK | (S_ISDIR(st.st_mode) ? X_OK : 0) | (rule->flags & RB_DIR_RW ? W_OK : 0);
-        /* AT_EACCESS: checked with the filesystem ids just taken. */
-        e = getuid() == 0 || faccessat(fd, "", want, AT_EMPTY_PATH | AT_EACCESS) == 0 ? 0 : errno;
+        /* access() checks the real uid and gids, the caller's, on any
+         * kernel (AT_EACCESS on an fd needs faccessat2). */
+        char self[64];
+        fd_path(self, sizeof(self), fd);
+        e = access(self, want) == 0 ? 0 : errno;
     }
     as_caller(s, false);
     if (fd < 0 && rule->flags & RB_DIR_MAYBE)

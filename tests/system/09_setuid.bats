@@ -125,6 +125,6 @@ EOF
     [[ ! -e "$T/rootonly/meta" ]] || fail "root wrote the meta file for the caller"
     caller run --meta "$T/caller/meta" -- /bin/true
     expect_verdict OK
-    [[ "$(stat -c %u "$T/caller/meta")" == "$CALLER" ]] || fail "meta owned by uid $(stat -c %u "$T/caller/meta")"
+    [[ "$(stat -c %u:%g "$T/caller/meta")" == "$CALLER:$CALLER" ]] || fail "meta owned by $(stat -c %u:%g "$T/caller/meta")"
     grep -q '^status:\|^time:' "$T/caller/meta" || fail "meta file: $(cat "$T/caller/meta")"
 }
