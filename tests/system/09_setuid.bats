@@ -32,6 +32,7 @@ setup_file() {
     chmod 0755 "$T/private/sub"
     chmod 0700 "$T/private"
     echo PUBLIC-CONTENT >"$T/pub/f"
+    ln -s "$T/private/sub" "$T/link-to-private"
     chmod 0755 "$T/rootonly"
     chown "$CALLER:$CALLER" "$T/caller"
     export SUID_CONFIG
@@ -98,6 +99,11 @@ EOF
     caller run --dir "/x=$T/private/sub/f" -- /bin/cat /x
     expect_verdict IE
     [[ "$out" != *SECRET-CONTENT* ]] || fail "the box read a file the caller cannot (file bind)"
+    expect_true '.reason | contains("Permission denied")'
+    # Through a symlink the caller can read: followed with its rights.
+    caller run --dir "/x=$T/link-to-private" -- /bin/cat /x/f
+    expect_verdict IE
+    [[ "$out" != *SECRET-CONTENT* ]] || fail "the box read a file the caller cannot (through a symlink)"
     expect_true '.reason | contains("Permission denied")'
     echo 901 >>"$T/persistent_ids"
     caller_iso --box-id=901 --init
