@@ -36,7 +36,7 @@ UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
-.PHONY: all clean check check-host unit system asan coverage bench install deps helpers fault-libs failure-matrix leak-check soak isolate-replay
+.PHONY: all clean check check-host unit system setuid-bin asan coverage bench install deps helpers fault-libs failure-matrix leak-check soak isolate-replay
 all: $(BUILD)/rustbox helpers
 
 # sandbox.c runs inside the box: gcov's fork/exec hooks there would try to
@@ -115,8 +115,22 @@ asan:
 isolate-replay: all
 	python3 tests/isolate/replay.py --rustbox $(RUSTBOX_BIN)
 
-system: all
-	RUSTBOX=$(abspath $(RUSTBOX_BIN)) HELPERS=$(abspath $(BUILD)/helpers) bats --print-output-on-failure tests/system
+# A set-uid rustbox takes its configuration only from the path built into
+# it: the system tests' set-uid copy (09_setuid.bats) is built with a path
+# of its own beside it, so that no test ever reads a real installation's.
+# Only config.c differs from the build it sits in.
+SETUID_BIN := $(BUILD)/setuid/rustbox
+SETUID_CONFIG := $(abspath $(BUILD))/setuid/config.json
+setuid-bin: $(SETUID_BIN)
+$(SETUID_BIN): src/config.c $(filter-out $(BUILD)/obj/config.o,$(CMD_OBJ) $(LIB_OBJ)) $(OBJ_LIST)
+	mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -DRB_DEFAULT_CONFIG_PATH='"$(SETUID_CONFIG)"' -c -o $(BUILD)/setuid/config.o src/config.c
+	$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $(filter-out $(BUILD)/obj/config.o,$(CMD_OBJ) $(LIB_OBJ)) \
+	    $(BUILD)/setuid/config.o $(PKG_LIBS)
+
+system: all setuid-bin
+	RUSTBOX=$(abspath $(RUSTBOX_BIN)) HELPERS=$(abspath $(BUILD)/helpers) RUSTBOX_SETUID=$(abspath $(SETUID_BIN)) \
+	    bats --print-output-on-failure tests/system
 
 RUSTBOX_BIN ?= $(BUILD)/rustbox
 SAN_MAKE := $(MAKE) BUILD=build/asan EXTRA_CFLAGS="$(SAN_FLAGS)" EXTRA_LDFLAGS="$(SAN_FLAGS)" OPT="-O1 -g"

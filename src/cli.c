@@ -303,6 +303,24 @@ void cli_free(struct rb_cli *cli)
     req_free_rules(&cli->run);
 }
 
+int cli_check_caller(const struct rb_cli *cli, uintmax_t caller_uid, char *err, size_t errlen)
+{
+    if (caller_uid == 0)
+        return 0;
+    /* Run set-uid by a judge user (or by hand by one): whatever would have
+     * root read or write a path, or choose where root mounts a box and as
+     * whom, is root's alone. --dir sources and --meta are checked with the
+     * caller's rights where they are used. */
+    const char *what = cli->config_path                                    ? "--config"
+                       : cli->cmd == RB_CMD_METRICS && cli->textfile_dir   ? "--textfile"
+                       : cli->cmd == RB_CMD_BASELINE && cli->baseline_file ? "a baseline file"
+                       : cli->cmd == RB_CMD_SERVE                          ? "serve"
+                                                                           : NULL;
+    if (!what)
+        return 0;
+    return cli_fail(err, errlen, "%s: refused: only root may use it (uid %ju runs rustbox set-uid)", what, caller_uid);
+}
+
 /* ---- usage ---- */
 
 static const char usage_global[] =

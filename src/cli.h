@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "config.h"
 #include "request.h"
@@ -62,6 +63,11 @@ struct rb_cli {
  * owned by cli (freed by cli_free). */
 int cli_parse(int argc, char **argv, struct rb_cli *cli, char *err, size_t errlen);
 void cli_free(struct rb_cli *cli);
+/* The parts of a command line only root may give, checked for a caller
+ * whose real uid is caller_uid (not 0: rustbox runs set-uid for it):
+ * --config, metrics --textfile, a baseline file, serve. Returns 0, or
+ * -EINVAL with one line in err. */
+int cli_check_caller(const struct rb_cli *cli, uintmax_t caller_uid, char *err, size_t errlen);
 /* Adds a --dir rule (shared by both syntaxes). */
 int cli_add_dir(struct rb_run_request *req, const char *spec, char *err, size_t errlen);
 int cli_add_env(struct rb_run_request *req, const char *spec, char *err, size_t errlen);

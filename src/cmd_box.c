@@ -149,12 +149,20 @@ static int meta_file(const struct rb_ctx *ctx, const char *path, const char *tex
     if (!realpath(ctx->cfg.work_root, b.root))
         (void)snprintf(b.root, sizeof(b.root), "%s", ctx->cfg.work_root); /* config bounds it far below PATH_MAX */
     uid_t euid = geteuid();
+    gid_t egid = getegid();
     bool drop = getuid() != euid;
-    if (drop && seteuid(getuid()) < 0)
-        return rb_error_set(err, negative_errno(), "cannot write %s: cannot take the caller's uid", path);
+    /* The gid too: a set-gid install must not make root's group the file's. */
+    if (drop && (setegid(getgid()) < 0 || seteuid(getuid()) < 0)) {
+        int e = negative_errno();
+        if (setegid(egid) < 0) {
+            /* Taking back what was just held cannot fail; the error
+             * reported is the first one. */
+        }
+        return rb_error_set(err, e, "cannot write %s: cannot take the caller's uid and gid", path);
+    }
     int r = text ? host_file_write(path, text, meta_dir_refused, &b, err)
                  : host_file_check(path, meta_dir_refused, &b, err);
-    if (drop && seteuid(euid) < 0 && r == 0)
+    if (drop && (seteuid(euid) < 0 || setegid(egid) < 0) && r == 0)
         r = rb_error_set(err, negative_errno(), "cannot write %s: cannot take back uid %ju", path, (uintmax_t)euid);
     return r;
 }

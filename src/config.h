@@ -7,7 +7,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Where a set-uid rustbox reads its only configuration: a test copy is
+ * built with its own (Makefile: setuid-bin). */
+#ifndef RB_DEFAULT_CONFIG_PATH
 #define RB_DEFAULT_CONFIG_PATH "/etc/rustbox/config.json"
+#endif
 /* The environment variable naming the config file (ignored under set-uid). */
 #define RB_CONFIG_ENV "RUSTBOX_CONFIG"
 #define RB_DEFAULT_STATE_DIR "/var/lib/rustbox"

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "cmd.h"
@@ -46,6 +47,12 @@ int main(int argc, char **argv)
         printf("rustbox %s\n", RUSTBOX_VERSION);
         cli_free(&cli);
         return RB_EXIT_OK;
+    }
+    /* Before the config is read: nothing is done for a refused caller. */
+    if (cli_check_caller(&cli, (uintmax_t)getuid(), err, sizeof(err)) < 0) {
+        log_error("%s", err);
+        cli_free(&cli);
+        return cli.isolate_mode ? RB_EXIT_INTERNAL : RB_EXIT_USAGE;
     }
     int r = config_load(&ctx.cfg, cli.config_path, err, sizeof(err));
     if (r < 0) {

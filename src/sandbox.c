@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/capability.h>
+#include <sys/fsuid.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
@@ -161,16 +162,70 @@ static int mount_tmpfs(const char *target, const struct rb_config *cfg, unsigned
     return mount("tmpfs", target, "tmpfs", flags, opts) < 0 ? -errno : 0;
 }
 
+/* rustbox run set-uid by a judge user (the real uid is the caller's, not
+ * 0): a host path the caller names is resolved and opened with the
+ * caller's filesystem ids, as isolate does, so a box never gets what the
+ * caller could not read itself. Supplementary groups are still the
+ * caller's here (they are dropped after the root is built). Root callers
+ * keep root's rights. */
+static void as_caller(const struct rb_sandbox_spec *s, bool on)
+{
+    uid_t uid = getuid();
+    if (uid == 0)
+        return;
+    uid_t fsuid = on ? uid : geteuid();
+    gid_t fsgid = on ? getgid() : getegid();
+    /* setfs[ug]id report no error: the ids read back say whether it took. */
+    (void)setfsgid(fsgid);
+    (void)setfsuid(fsuid);
+    if ((uid_t)setfsuid((uid_t)-1) != fsuid || (gid_t)setfsgid((gid_t)-1) != fsgid)
+        report_fail(s->report_fd, EPERM, "take the filesystem ids %ju:%ju", (uintmax_t)fsuid, (uintmax_t)fsgid);
+}
+
+/* Opens the host side of a bind (O_PATH, following symlinks as a bind
+ * does) and checks, with the caller's rights, that the caller may read it
+ * (and list a directory, and write it for a rw rule). Returns the fd and
+ * sets *is_file; -1 for a "maybe" rule whose source cannot be reached;
+ * never returns on failure. */
+static int open_source(const struct rb_sandbox_spec *s, const struct rb_dir_rule *rule, bool *is_file)
+{
+    as_caller(s, true);
+    int fd = open(rule->outside, O_PATH | O_CLOEXEC);
+    int e = fd < 0 ? errno : 0;
+    struct stat st = { 0 };
+    if (fd >= 0 && fstat(fd, &st) < 0)
+        e = errno;
+    else if (fd >= 0 && getuid() != 0) {
+        int want = R_OK | (S_ISDIR(st.st_mode) ? X_OK : 0) | (rule->flags & RB_DIR_RW ? W_OK : 0);
+        /* access() checks the real uid and gids, the caller's, on any
+         * kernel (AT_EACCESS on an fd needs faccessat2). */
+        char self[64];
+        fd_path(self, sizeof(self), fd);
+        e = access(self, want) == 0 ? 0 : errno;
+    }
+    as_caller(s, false);
+    if (fd < 0 && rule->flags & RB_DIR_MAYBE)
+        return -1;
+    if (fd < 0 || e)
+        report_fail(s->report_fd, e, "--dir %s: host path %s", rule->inside, rule->outside);
+    *is_file = !S_ISDIR(st.st_mode);
+    return fd;
+}
+
 /* On a merged-/usr host /bin, /lib and /lib64 are symlinks into /usr: the
  * same symlink in the box is faithful and spares a bind and its remount. */
 static bool replicate_symlink(const struct rb_sandbox_spec *s, int rootfd, const struct rb_dir_rule *rule)
 {
     struct stat st;
     char target[MOUNT_PATH_MAX];
-    if (rule->flags & RB_DIR_TMP || strcmp(rule->inside, rule->outside) != 0 || lstat(rule->outside, &st) < 0 ||
-        !S_ISLNK(st.st_mode))
+    if (rule->flags & RB_DIR_TMP || strcmp(rule->inside, rule->outside) != 0)
         return false;
-    ssize_t n = readlink(rule->outside, target, sizeof(target) - 1);
+    /* The link is read with the caller's rights, as a bind's source is. */
+    as_caller(s, true);
+    ssize_t n = lstat(rule->outside, &st) < 0 || !S_ISLNK(st.st_mode)
+                    ? -1
+                    : readlink(rule->outside, target, sizeof(target) - 1);
+    as_caller(s, false);
     if (n < 0)
         return false;
     target[n] = '\0';
@@ -210,17 +265,18 @@ static uint64_t bind_attrs(unsigned long flags)
 
 static void mount_rule(const struct rb_sandbox_spec *s, int rootfd, const struct rb_dir_rule *rule)
 {
-    struct stat st;
     bool is_file = false;
     if (replicate_symlink(s, rootfd, rule))
         return;
+    /* The source is bound from its fd: what is swapped on its path later
+     * cannot redirect the bind. */
+    int src = -1;
+    char source[64];
     if (!(rule->flags & RB_DIR_TMP)) {
-        if (stat(rule->outside, &st) < 0) {
-            if (rule->flags & RB_DIR_MAYBE)
-                return;
-            report_fail(s->report_fd, errno, "--dir %s: host path %s", rule->inside, rule->outside);
-        }
-        is_file = !S_ISDIR(st.st_mode);
+        src = open_source(s, rule, &is_file);
+        if (src < 0)
+            return; /* a "maybe" rule whose source is missing */
+        fd_path(source, sizeof(source), src);
     }
     int fd = open_mountpoint(s, rootfd, rule->inside, is_file ? MP_FILE : MP_DIR);
     char target[64];
@@ -235,7 +291,7 @@ static void mount_rule(const struct rb_sandbox_spec *s, int rootfd, const struct
         if (r < 0)
             report_fail(s->report_fd, r, "tmpfs on %s", rule->inside);
     } else {
-        if (mount(rule->outside, target, NULL, MS_BIND | MS_REC, NULL) < 0)
+        if (mount(source, target, NULL, MS_BIND | MS_REC, NULL) < 0)
             report_fail(s->report_fd, errno, "bind %s on %s", rule->outside, rule->inside);
         if (!(rule->flags & RB_DIR_RW))
             flags |= MS_RDONLY;
@@ -259,6 +315,7 @@ static void mount_rule(const struct rb_sandbox_spec *s, int rootfd, const struct
             report_fail(s->report_fd, errno, "remount the mounts below %s", rule->inside);
     }
     (void)safe_close(fd);
+    (void)safe_close(src);
 }
 
 static void mount_dev(const struct rb_sandbox_spec *s, int rootfd)

@@ -937,6 +937,42 @@ static void test_mode_detection(void **state)
     assert_false(isolate_mode_requested(0, ARGV(NULL)));
 }
 
+/* A caller whose real uid is not 0 (rustbox set-uid) is refused what only
+ * root may give; root and the box commands are not. */
+static void expect_caller(char **argv, uintmax_t uid, const char *refused)
+{
+    struct rb_cli cli;
+    char err[ERRLEN] = "";
+    assert_int_equal(parse(argv, &cli, err), 0);
+    assert_int_equal(cli_check_caller(&cli, 0, err, ERRLEN), 0);
+    if (refused) {
+        assert_int_equal(cli_check_caller(&cli, uid, err, ERRLEN), -EINVAL);
+        assert_non_null(strstr(err, refused));
+        assert_non_null(strstr(err, "refused"));
+        assert_null(strchr(err, '\n'));
+    } else {
+        assert_int_equal(cli_check_caller(&cli, uid, err, ERRLEN), 0);
+    }
+    cli_free(&cli);
+}
+
+static void test_setuid_caller(void **state)
+{
+    (void)state;
+    expect_caller(ARGV("rustbox", "--config", "/tmp/c.json", "run", "--", "/bin/true"), 1000, "--config");
+    expect_caller(ARGV("rustbox", "run", "--config=/tmp/c.json", "--", "/bin/true"), 1000, "--config");
+    expect_caller(ARGV("isolate", "--config=/tmp/c.json", "--init"), 1000, "--config");
+    expect_caller(ARGV("rustbox", "metrics", "--textfile", "/etc"), 1000, "--textfile");
+    expect_caller(ARGV("rustbox", "serve"), 1000, "serve");
+    expect_caller(ARGV("rustbox", "baseline", "diff", "/root/b.json"), 1000, "baseline file");
+    expect_caller(ARGV("rustbox", "baseline", "capture", "--output", "/etc/b"), 1000, "baseline file");
+    expect_caller(ARGV("rustbox", "baseline", "capture"), 1000, NULL);
+    expect_caller(ARGV("rustbox", "run", "--dir", "/x=/y", "--meta", "/tmp/m", "--", "/bin/true"), 1000, NULL);
+    expect_caller(ARGV("isolate", "--box-id=3", "--init"), 1000, NULL);
+    expect_caller(ARGV("rustbox", "metrics"), 1000, NULL);
+    expect_caller(ARGV("rustbox", "cleanup", "--box-id", "3"), 1000, NULL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -967,6 +1003,7 @@ int main(void)
         cmocka_unit_test(test_apply_limits),
         cmocka_unit_test(test_usage),
         cmocka_unit_test(test_mode_detection),
+        cmocka_unit_test(test_setuid_caller),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
