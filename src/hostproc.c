@@ -314,13 +314,14 @@ int hostproc_mount_present(uint64_t id, uint64_t parent, const char *source, boo
 {
     *present = false;
     _cleanup_free_ char *table = NULL;
-    _cleanup_free_ struct mi_line *lines = NULL;
+    struct mi_line *lines = NULL;
     int count = 0;
     int r = read_file(MOUNTINFO, &table, NULL);
     if (r == 0)
         r = parse_table(table, &lines, &count);
     for (int i = 0; r == 0 && i < count && !*present; i++)
         *present = is_box_tmpfs(&lines[i], id, source) && (!parent || lines[i].parent == parent);
+    free(lines);
     return r;
 }
 
@@ -333,7 +334,7 @@ int hostproc_fd_mount_id(int fd, uint64_t *id)
         r = read_file(path, &text, NULL);
     if (r < 0)
         return r;
-    const char *p = strstr(text, "mnt_id:");
+    const char *p = text ? strstr(text, "mnt_id:") : NULL;
     if (!p)
         return -ENODATA;
     char *end;
