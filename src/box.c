@@ -336,10 +336,11 @@ int box_create_root(const struct rb_ctx *ctx, struct rb_box *box, struct rb_erro
         r = negative_errno();
     if (r < 0) {
         (void)rb_error_set(err, r, "cannot make the work dir %s", box->workdir);
-        /* Undo through the fd the mount was made on; cleanup finds by id
-         * whatever stays. */
-        if (fmt_fd_path(target, sizeof(target), mfd >= 0 ? mfd : rfd) == 0)
-            (void)umount2(target, MNT_DETACH);
+        /* Undo by the name below the box dir's fd, which leads into the
+         * mount (the fd of root/ itself is the dir beneath it); cleanup
+         * finds by id whatever stays. */
+        if (fmt(target, sizeof(target), "/proc/self/fd/%d/root", dfd) == 0)
+            (void)umount2(target, MNT_DETACH | UMOUNT_NOFOLLOW);
         (void)unlinkat(dfd, "root", AT_REMOVEDIR);
         (void)unlinkat(wfd, box->name, AT_REMOVEDIR);
         return r;

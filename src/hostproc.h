@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* hostproc: what the host has right now — the mount points at or below a
- * directory (from the mount table) and the processes of a uid (from /proc).
+ * directory and a box's mounts by mount id (from the mount table) and the
+ * processes of a uid (from /proc).
  * Cleanup reads it to tear a box down and to prove it gone; the host scan,
  * to find what of rustbox is left anywhere. */
 #ifndef RUSTBOX_HOSTPROC_H
