@@ -191,6 +191,7 @@ install: $(BUILD)/rustbox
 	install -D -m 0755 $(BUILD)/rustbox $(DESTDIR)$(PREFIX)/bin/rustbox
 	install -D -m 0644 etc/config.json $(DESTDIR)/etc/rustbox/config.json
 	install -d -m 0750 $(DESTDIR)/var/lib/rustbox
+	install -d -m 0711 $(DESTDIR)/var/lib/rustbox/boxes
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)/etc/cron.d $(DESTDIR)$(SYSTEMD_UNITDIR) \
 		$(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(DOCDIR)/runbooks
 	for f in $(SCRIPTS); do $(FIX_PATHS) $$f >$(DESTDIR)$(PREFIX)/sbin/$${f##*/} && \

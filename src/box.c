@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "error.h"
+#include "hostproc.h"
 #include "util.h"
 
 /* Attempts at taking a lock whose file a concurrent release unlinked under us. */
@@ -77,7 +78,7 @@ static bool lock_still_current(int fd, const char *path)
     return fstat(fd, &a) == 0 && stat(path, &b) == 0 && a.st_ino == b.st_ino && a.st_dev == b.st_dev;
 }
 
-int box_read_lock_info(const char *lock_path, pid_t *holder, bool *persistent)
+int box_read_lock_info(const char *lock_path, pid_t *holder, bool *persistent, uint64_t *mnt_id)
 {
     _cleanup_free_ char *text = NULL;
     int r = read_file(lock_path, &text, NULL);
@@ -89,6 +90,8 @@ int box_read_lock_info(const char *lock_path, pid_t *holder, bool *persistent)
     json_object *v;
     *holder = json_object_object_get_ex(o, "pid", &v) ? (pid_t)json_object_get_int(v) : -1;
     *persistent = json_object_object_get_ex(o, "persistent", &v) && json_object_get_boolean(v);
+    if (mnt_id)
+        *mnt_id = json_object_object_get_ex(o, "mnt_id", &v) ? json_object_get_uint64(v) : 0;
     json_object_put(o);
     return 0;
 }
@@ -100,8 +103,8 @@ int box_write_lock_info(const struct rb_box *box, pid_t holder, struct rb_error 
     char text[256];
     int r = fmt(text, sizeof(text),
                 "{\"pid\": %d, \"box_id\": %ld, \"created_at\": \"%s\", \"version\": \"%s\", "
-                "\"persistent\": %s}\n",
-                (int)holder, box->id, created, RUSTBOX_VERSION, box->persistent ? "true" : "false");
+                "\"persistent\": %s, \"mnt_id\": %" PRIu64 "}\n",
+                (int)holder, box->id, created, RUSTBOX_VERSION, box->persistent ? "true" : "false", box->root_mnt_id);
     if (r < 0)
         return rb_error_set(err, r, "cannot describe the holder of %s", box->lock_path);
     /* Written in place: the lock lives on this inode, so no rename. */
@@ -188,8 +191,11 @@ int box_lock(const struct rb_ctx *ctx, long id, bool create, struct rb_box *box,
         return r;
     pid_t holder;
     bool persistent = false;
-    if (box_read_lock_info(box->lock_path, &holder, &persistent) == 0)
+    uint64_t mnt_id = 0;
+    if (box_read_lock_info(box->lock_path, &holder, &persistent, &mnt_id) == 0) {
         box->persistent = persistent;
+        box->root_mnt_id = mnt_id;
+    }
     return 0;
 }
 
@@ -236,48 +242,109 @@ int box_unlock(struct rb_box *box, bool remove)
     return r;
 }
 
-bool box_root_mounted(const struct rb_box *box)
+/* The box dir, opened below the work root without following a symlink at
+ * its name; -ENOTDIR for anything but a directory there, -ELOOP for a link. */
+static int open_box_dir(const struct rb_ctx *ctx, const struct rb_box *box)
 {
-    struct stat root, parent;
-    if (stat(box->root, &root) < 0 || stat(box->dir, &parent) < 0)
+    /* work_root and its ancestors are root's alone (config_load checks): the
+     * path up to it may be followed. */
+    _cleanup_close_ int wfd = open(ctx->cfg.work_root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (wfd < 0)
+        return negative_errno();
+    int dfd = openat(wfd, box->name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    return dfd < 0 ? negative_errno() : dfd;
+}
+
+bool box_root_mounted(const struct rb_ctx *ctx, const struct rb_box *box)
+{
+    _cleanup_close_ int dfd = open_box_dir(ctx, box);
+    if (dfd < 0)
         return false;
-    return root.st_dev != parent.st_dev;
+    /* The lookup of "root" crosses into whatever is mounted there. */
+    _cleanup_close_ int rfd = openat(dfd, "root", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    uint64_t dir_id, root_id;
+    if (rfd < 0 || hostproc_fd_mount_id(dfd, &dir_id) < 0 || hostproc_fd_mount_id(rfd, &root_id) < 0)
+        return false;
+    return root_id != dir_id && (!box->root_mnt_id || root_id == box->root_mnt_id);
 }
 
-/* Undoing our own steps of a failed create: what cannot be undone here is
- * found and reported by the cleanup that follows every create. */
-static void undo_dirs(const struct rb_box *box)
+static int fmt_fd_path(char *buf, size_t len, int fd)
 {
-    (void)rmdir(box->root);
-    (void)rmdir(box->dir);
+    return fmt(buf, len, "/proc/self/fd/%d", fd);
 }
 
-int box_create_root(const struct rb_ctx *ctx, const struct rb_box *box, struct rb_error *err)
+int box_create_root(const struct rb_ctx *ctx, struct rb_box *box, struct rb_error *err)
 {
     const struct rb_limits *l = &ctx->cfg.limits;
-    int r = mkdir_p(ctx->cfg.work_root, 0755);
+    box->root_mnt_id = 0;
+    /* Only the missing components are made, root's alone like the rest. */
+    int r = mkdir_p(ctx->cfg.work_root, 0711);
     if (r < 0)
         return rb_error_set(err, r, "cannot create the work root %s", ctx->cfg.work_root);
-    if (mkdir(box->dir, 0755) < 0 && errno != EEXIST)
-        return rb_error_set(err, -errno, "cannot create the box dir %s", box->dir);
-    if (mkdir(box->root, 0755) < 0 && errno != EEXIST) {
-        r = rb_error_set(err, -errno, "cannot create the box root %s", box->root);
-        undo_dirs(box);
+    _cleanup_close_ int wfd = open(ctx->cfg.work_root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (wfd < 0)
+        return rb_error_set(err, negative_errno(), "cannot open the work root %s", ctx->cfg.work_root);
+    /* A dir already there was made by someone else or left by a box that
+     * died: never ours to build on. */
+    /* 0711: a set-uid caller reaches its box/ (0700, the caller's) by
+     * name; no one else lists the dir or reads box/. */
+    if (mkdirat(wfd, box->name, 0711) < 0) {
+        if (errno == EEXIST)
+            return rb_error_say(err, -EEXIST,
+                                "box dir %s already exists: a leftover, never reused (run: rustbox cleanup --box-id "
+                                "%ld)",
+                                box->dir, box->id);
+        return rb_error_set(err, negative_errno(), "cannot create the box dir %s", box->dir);
+    }
+    _cleanup_close_ int dfd = openat(wfd, box->name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (dfd < 0) {
+        r = rb_error_set(err, negative_errno(), "cannot open the box dir %s", box->dir);
+        (void)unlinkat(wfd, box->name, AT_REMOVEDIR); /* undo; cleanup verifies it went */
         return r;
     }
-    char opts[128];
-    r = fmt(opts, sizeof(opts), "size=%" PRIu64 ",nr_inodes=%" PRIu64 ",mode=0755", l->box_size, l->box_inodes);
-    if (r == 0 && mount(box->name, box->root, "tmpfs", MS_NOSUID | MS_NODEV, opts) < 0)
-        r = -errno;
+    _cleanup_close_ int rfd = -1;
+    if (mkdirat(dfd, "root", 0700) < 0 ||
+        (rfd = openat(dfd, "root", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
+        r = rb_error_set(err, negative_errno(), "cannot create the box root %s", box->root);
+        (void)unlinkat(dfd, "root", AT_REMOVEDIR);
+        (void)unlinkat(wfd, box->name, AT_REMOVEDIR);
+        return r;
+    }
+    /* Mounted on the directory the fd holds, not on whatever the path names
+     * by the time mount(2) resolves it. */
+    char target[64], opts[128];
+    r = fmt_fd_path(target, sizeof(target), rfd);
+    if (r == 0)
+        r = fmt(opts, sizeof(opts), "size=%" PRIu64 ",nr_inodes=%" PRIu64 ",mode=0755", l->box_size, l->box_inodes);
+    if (r == 0 && mount(box->name, target, "tmpfs", MS_NOSUID | MS_NODEV, opts) < 0)
+        r = negative_errno();
     if (r < 0) {
         (void)rb_error_set(err, r, "cannot mount the box's tmpfs on %s", box->root);
-        undo_dirs(box);
+        (void)unlinkat(dfd, "root", AT_REMOVEDIR);
+        (void)unlinkat(wfd, box->name, AT_REMOVEDIR);
         return r;
     }
-    if (mkdir(box->workdir, 0755) < 0 || chown(box->workdir, getuid(), getgid()) < 0) {
-        r = rb_error_set(err, -errno, "cannot make the work dir %s", box->workdir);
-        (void)umount2(box->root, MNT_DETACH); /* undo; cleanup verifies it went */
-        undo_dirs(box);
+    /* The lookup of "root" now crosses into the new mount: its id is what
+     * cleanup will know it by. */
+    _cleanup_close_ int mfd = openat(dfd, "root", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    uint64_t dir_id = 0, id = 0;
+    if (mfd < 0)
+        r = negative_errno();
+    else if ((r = hostproc_fd_mount_id(dfd, &dir_id)) == 0 && (r = hostproc_fd_mount_id(mfd, &id)) == 0 && id == dir_id)
+        r = -EIO; /* the mount is not where the fd is: nothing to build on */
+    if (r == 0)
+        box->root_mnt_id = id;
+    if (r == 0 && (mkdirat(mfd, "box", 0700) < 0 || fchownat(mfd, "box", getuid(), getgid(), AT_SYMLINK_NOFOLLOW) < 0))
+        r = negative_errno();
+    if (r < 0) {
+        (void)rb_error_set(err, r, "cannot make the work dir %s", box->workdir);
+        /* Undo by the name below the box dir's fd, which leads into the
+         * mount (the fd of root/ itself is the dir beneath it); cleanup
+         * finds by id whatever stays. */
+        if (fmt(target, sizeof(target), "/proc/self/fd/%d/root", dfd) == 0)
+            (void)umount2(target, MNT_DETACH | UMOUNT_NOFOLLOW);
+        (void)unlinkat(dfd, "root", AT_REMOVEDIR);
+        (void)unlinkat(wfd, box->name, AT_REMOVEDIR);
         return r;
     }
     return 0;

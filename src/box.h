@@ -5,6 +5,7 @@
 #define RUSTBOX_BOX_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "context.h"
@@ -25,6 +26,9 @@ struct rb_box {
      * created; no backend when the host has none usable). Every run and
      * cleanup of the box uses these, never names of its own. */
     struct rb_cgroup cg;
+    /* The id of the mount of its tmpfs root (0: none known), recorded in the
+     * lock file: cleanup finds the box's mounts by it, not by a path. */
+    uint64_t root_mnt_id;
     uid_t uid;
     gid_t gid;
     int lock_fd; /* -1 when not held */
@@ -48,15 +52,20 @@ int box_lock(const struct rb_ctx *ctx, long id, bool create, struct rb_box *box,
 int box_lock_free_id(const struct rb_ctx *ctx, struct rb_box *box, struct rb_error *err);
 /* Records who holds the box (pid 0: idle persistent box). */
 int box_write_lock_info(const struct rb_box *box, pid_t holder, struct rb_error *err);
-/* Reads the lock file's JSON (pid, persistent). */
-int box_read_lock_info(const char *lock_path, pid_t *holder, bool *persistent);
+/* Reads the lock file's JSON (pid, persistent and, when mnt_id is not
+ * NULL, the root's mount id or 0). */
+int box_read_lock_info(const char *lock_path, pid_t *holder, bool *persistent, uint64_t *mnt_id);
 /* Releases the lock; with `remove`, the lock file and dir go too. */
 int box_unlock(struct rb_box *box, bool remove);
 
-/* Creates <dir>, mounts the tmpfs root and makes the skeleton. Undoes its own
- * steps on failure. */
-int box_create_root(const struct rb_ctx *ctx, const struct rb_box *box, struct rb_error *err);
-bool box_root_mounted(const struct rb_box *box);
+/* Creates <dir> (0700), mounts the tmpfs root on it through a dir fd and
+ * makes the skeleton, every step relative to a dir fd without following a
+ * symlink; records the mount's id in box->root_mnt_id. A <dir> that exists
+ * already is a leftover, never reused: -EEXIST. Undoes its own steps on
+ * failure. */
+int box_create_root(const struct rb_ctx *ctx, struct rb_box *box, struct rb_error *err);
+/* Whether the box's root is a mount (the one recorded, when one is). */
+bool box_root_mounted(const struct rb_ctx *ctx, const struct rb_box *box);
 /* isolate's hand-over: before a run only the work dir itself goes to the box
  * user, so the program can create files while the judge's own files keep
  * their owner and modes (a 0600 input stays unreadable, a 0722 output stays

@@ -2,6 +2,8 @@
 #include "cleanup.h"
 
 #include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -112,22 +114,55 @@ static void step_kill(struct cleanup_run *c, bool by_uid)
     }
 }
 
-static bool still_mounted(const char *target)
+/* Whether the mount is still in the table: by its id and parent, since a
+ * freed id can be handed to the next mount anywhere. A table that cannot be
+ * read proves nothing gone. */
+static bool still_mounted(const struct rb_mount *m)
 {
-    struct statx stx;
-    if (statx(AT_FDCWD, target, AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, &stx) < 0)
-        return errno != ENOENT;
-    /* Kernels without the attribute: assume mounted, so the fallback runs. */
-    if (!(stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT))
-        return true;
-    return (stx.stx_attributes & STATX_ATTR_MOUNT_ROOT) != 0;
+    bool present = true;
+    return hostproc_mount_present(m->id, m->parent, NULL, &present) < 0 || present;
+}
+
+/* Unmounts m by its name below an fd of the dir it is mounted in, once the
+ * name is shown to lead to m itself: a path that now leads elsewhere
+ * (shadowed, or swapped by someone) is never unmounted in its place, and
+ * the dir fd pins the place between the check and the unmount (only root
+ * mounts or unmounts there, and a mount point cannot be renamed). The
+ * check's own fd is closed first: it would keep the mount busy. -ESTALE for
+ * a name that leads elsewhere. */
+static int unmount_by_id(const struct rb_mount *m, int flags)
+{
+    const char *slash = strrchr(m->point, '/');
+    if (!slash || !slash[1])
+        return -ESTALE; /* the root itself is no box's mount */
+    char parent[PATH_MAX];
+    int r = path_printf(parent, sizeof(parent), "%.*s", (int)(slash == m->point ? 1 : slash - m->point), m->point);
+    if (r < 0)
+        return r;
+    _cleanup_close_ int dfd = open(parent, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0)
+        return negative_errno();
+    int fd = openat(dfd, slash + 1, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0)
+        return negative_errno();
+    uint64_t id = 0;
+    r = hostproc_fd_mount_id(fd, &id);
+    (void)safe_close(fd);
+    if (r < 0)
+        return r;
+    if (id != m->id)
+        return -ESTALE;
+    char path[PATH_MAX + 32];
+    if ((r = path_printf(path, sizeof(path), "/proc/self/fd/%d/%s", dfd, slash + 1)) < 0)
+        return r;
+    return umount2(path, flags | UMOUNT_NOFOLLOW) < 0 ? negative_errno() : 0;
 }
 
 static void step_unmount(struct cleanup_run *c)
 {
-    char **targets;
+    struct rb_mount *mounts;
     int n;
-    int r = hostproc_mounts_under(c->box->dir, &targets, &n);
+    int r = hostproc_box_mounts(c->box->dir, c->box->root_mnt_id, c->box->name, &mounts, &n);
     if (r < 0) {
         cleanup_report_add(c->rep, RB_ERR_MOUNT_UNMOUNT_FAILED, "%s: reading the mount table: %s", c->box->dir,
                            strerror(-r));
@@ -135,25 +170,27 @@ static void step_unmount(struct cleanup_run *c)
     }
     double patience = c->started + (c->deadline - c->started) * RB_CLEANUP_UNMOUNT_SHARE;
     for (int i = 0; i < n; i++) {
+        const struct rb_mount *m = &mounts[i];
         for (;;) {
-            r = umount2(targets[i], 0) < 0 ? -errno : 0;
+            r = unmount_by_id(m, 0);
             /* Whatever umount2 said, what counts is whether the mount is gone. */
-            if (r == 0 || !still_mounted(targets[i]))
+            if (r == 0 || !still_mounted(m))
                 break;
             if (!transient(r) || !time_left(c, patience))
                 break;
             pause_briefly();
         }
-        if (r == 0 || !still_mounted(targets[i]))
+        if (r == 0 || !still_mounted(m))
             continue;
         /* Lazy unmount: detached now, freed when its last user lets go. */
-        if (umount2(targets[i], MNT_DETACH) == 0) {
+        if (r != -ESTALE && (r = unmount_by_id(m, MNT_DETACH)) == 0) {
             c->rep->used_fallback = true;
             continue;
         }
-        cleanup_report_add(c->rep, RB_ERR_MOUNT_UNMOUNT_FAILED, "%s: %s", targets[i], strerror(errno));
+        cleanup_report_add(c->rep, RB_ERR_MOUNT_UNMOUNT_FAILED, "mount %" PRIu64 " at %s: %s", m->id, m->point,
+                           r == -ESTALE ? "the path leads to another mount" : strerror(-r));
     }
-    hostproc_free_mounts(targets, n);
+    hostproc_free_mount_list(mounts, n);
 }
 
 static void step_cgroups(struct cleanup_run *c)
@@ -211,19 +248,20 @@ void cleanup_find_leftovers(const struct rb_ctx *ctx, const struct rb_box *box, 
     if (scope == RB_SCOPE_RUN)
         return;
     struct stat st;
-    /* Nothing can be mounted below a directory that does not exist: the
-     * mount table is read only when the box dir is still there. */
-    if (lstat(box->dir, &st) < 0 && (errno == ENOENT || errno == ENOTDIR))
+    /* Nothing can be mounted below a directory that does not exist: without
+     * a recorded mount, the table is read only when the box dir is there. */
+    bool dir = lstat(box->dir, &st) == 0 || (errno != ENOENT && errno != ENOTDIR);
+    if (!dir && !box->root_mnt_id)
         return; /* ENOTDIR: the work root is below a file, so no box dir can be there */
-    left->dirs = 1;
-    char **targets;
+    left->dirs = dir;
+    struct rb_mount *mounts;
     int n;
-    int r = hostproc_mounts_under(box->dir, &targets, &n);
+    int r = hostproc_box_mounts(box->dir, box->root_mnt_id, box->name, &mounts, &n);
     if (r == 0) {
         left->mounts = n;
         if (n && !left->first[0])
-            snprintf(left->first, sizeof(left->first), "mount %s", targets[0]);
-        hostproc_free_mounts(targets, n);
+            snprintf(left->first, sizeof(left->first), "mount %" PRIu64 " at %s", mounts[0].id, mounts[0].point);
+        hostproc_free_mount_list(mounts, n);
     } else {
         /* A table that cannot be read proves nothing gone: one mount counts
          * as left, so the box is not called clean. */

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 /* Where a set-uid rustbox reads its only configuration: a test copy is
  * built with its own (Makefile: setuid-bin). */
@@ -15,7 +16,7 @@
 /* The environment variable naming the config file (ignored under set-uid). */
 #define RB_CONFIG_ENV "RUSTBOX_CONFIG"
 #define RB_DEFAULT_STATE_DIR "/var/lib/rustbox"
-#define RB_DEFAULT_WORK_ROOT "/tmp"
+#define RB_DEFAULT_WORK_ROOT "/var/lib/rustbox/boxes"
 #define RB_DEFAULT_NAME_PREFIX "rustbox"
 /* Box ids 0..65535 (CMS's shards reach about 66000) from here stay clear of
  * 65534/65535, of systemd's dynamic (61184-65519) and container
@@ -137,6 +138,11 @@ int config_load(struct rb_config *cfg, const char *explicit_path, char *err, siz
  * ids no box may ever take (65534, 65535, systemd's dynamic range). */
 int config_parse(struct rb_config *cfg, const char *json, const char *origin, char *err, size_t errlen);
 void config_free(struct rb_config *cfg);
+/* Why an entry (owner uid, st_mode) on the way to work_root or state_dir
+ * lets a user other than root change what lies below it, or NULL when it
+ * does not. `last`: the path itself, or its nearest existing ancestor when
+ * the rest is yet to be made. config_load refuses such a path (exit 64). */
+const char *config_entry_unsafe(uid_t uid, mode_t mode, bool last);
 const char *cgroup_backend_name(enum rb_cg_choice b);
 
 #endif

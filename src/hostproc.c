@@ -145,3 +145,203 @@ int hostproc_mounts_under(const char *dir, char ***targets, int *n)
     *n = count;
     return 0;
 }
+
+/* One parsed line of mountinfo; the strings point into the table. */
+struct mi_line {
+    uint64_t id, parent;
+    char *point, *fstype, *source;
+    int depth;
+    bool chosen;
+};
+
+/* "36 35 98:0 /mnt1 /mnt2 rw,noatime master:1 - ext3 /dev/root rw": id,
+ * parent, dev, root, mount point, options, optional fields up to "-", then
+ * fstype and source. -EBADMSG for a line of another shape. */
+static int parse_line(char *line, struct mi_line *m)
+{
+    char *save = NULL, *f[5];
+    for (int i = 0; i < 5; i++)
+        if (!(f[i] = strtok_r(i ? NULL : line, " ", &save)))
+            return -EBADMSG;
+    char *end;
+    errno = 0;
+    m->id = strtoull(f[0], &end, 10);
+    if (*end || errno)
+        return -EBADMSG;
+    m->parent = strtoull(f[1], &end, 10);
+    if (*end || errno)
+        return -EBADMSG;
+    m->point = f[4];
+    char *t;
+    while ((t = strtok_r(NULL, " ", &save)) && strcmp(t, "-") != 0)
+        ;
+    if (!t || !(m->fstype = strtok_r(NULL, " ", &save)) || !(m->source = strtok_r(NULL, " ", &save)))
+        return -EBADMSG;
+    unescape(m->point);
+    unescape(m->source);
+    m->depth = -1;
+    m->chosen = false;
+    return 0;
+}
+
+static int parse_table(char *table, struct mi_line **lines, int *n)
+{
+    *lines = NULL;
+    *n = 0;
+    int cap = 0;
+    for (char *line = table, *next; line; line = next) {
+        next = strchr(line, '\n');
+        if (next)
+            *next++ = '\0';
+        if (!*line)
+            continue;
+        if (*n == cap) {
+            int grown_cap = cap ? cap * 2 : 64;
+            struct mi_line *grown = realloc(*lines, (size_t)grown_cap * sizeof(*grown));
+            if (!grown)
+                return -ENOMEM;
+            *lines = grown;
+            cap = grown_cap;
+        }
+        int r = parse_line(line, &(*lines)[*n]);
+        if (r < 0)
+            return r; /* not the kernel's format: nothing here can be trusted */
+        (*n)++;
+    }
+    return 0;
+}
+
+/* A mount id is handed to the next mount once freed (after a reboot, a
+ * recorded one may name anything): the box's is known by its id together
+ * with what only rustbox mounts in this namespace, a tmpfs named after the
+ * box. */
+static bool is_box_tmpfs(const struct mi_line *m, uint64_t id, const char *source)
+{
+    return id && m->id == id && (!source || (!strcmp(m->fstype, "tmpfs") && !strcmp(m->source, source)));
+}
+
+/* Levels of chosen ancestors above m: a child is always deeper than its parent. */
+static int chosen_depth(struct mi_line *lines, int n, int i, int guard)
+{
+    if (lines[i].depth >= 0)
+        return lines[i].depth;
+    int d = 0;
+    for (int j = 0; j < n && guard > 0; j++)
+        if (j != i && lines[j].chosen && lines[j].id == lines[i].parent) {
+            d = 1 + chosen_depth(lines, n, j, guard - 1);
+            break;
+        }
+    lines[i].depth = d;
+    return d;
+}
+
+static int by_depth(const void *a, const void *b)
+{
+    const struct mi_line *x = a, *y = b;
+    if (x->depth != y->depth)
+        return x->depth < y->depth ? 1 : -1;
+    size_t lx = strlen(x->point), ly = strlen(y->point);
+    return lx < ly ? 1 : lx > ly ? -1 : 0;
+}
+
+void hostproc_free_mount_list(struct rb_mount *mounts, int n)
+{
+    for (int i = 0; i < n; i++)
+        free(mounts[i].point);
+    free(mounts);
+}
+
+int hostproc_box_mounts(const char *dir, uint64_t id, const char *source, struct rb_mount **mounts, int *n)
+{
+    *mounts = NULL;
+    *n = 0;
+    _cleanup_free_ char *table = NULL;
+    _cleanup_free_ struct mi_line *lines = NULL;
+    int count = 0;
+    int r = read_file(MOUNTINFO, &table, NULL);
+    if (r == 0)
+        r = parse_table(table, &lines, &count);
+    if (r < 0)
+        return r;
+    int chosen = 0;
+    for (int i = 0; i < count; i++)
+        if (is_box_tmpfs(&lines[i], id, source) || path_below(lines[i].point, dir)) {
+            lines[i].chosen = true;
+            chosen++;
+        }
+    /* Whatever hangs from a chosen mount is the box's too, wherever its path
+     * says it is. */
+    for (bool grew = chosen > 0; grew;) {
+        grew = false;
+        for (int i = 0; i < count; i++) {
+            if (lines[i].chosen)
+                continue;
+            for (int j = 0; j < count; j++)
+                if (lines[j].chosen && lines[j].id == lines[i].parent) {
+                    lines[i].chosen = grew = true;
+                    chosen++;
+                    break;
+                }
+        }
+    }
+    if (!chosen)
+        return 0;
+    for (int i = 0; i < count; i++)
+        if (lines[i].chosen)
+            (void)chosen_depth(lines, count, i, count);
+    struct mi_line *sel = lines;
+    int k = 0;
+    for (int i = 0; i < count; i++)
+        if (lines[i].chosen)
+            sel[k++] = lines[i]; /* compacted in place: k <= i */
+    qsort(sel, (size_t)k, sizeof(*sel), by_depth);
+    struct rb_mount *list = calloc((size_t)k, sizeof(*list));
+    if (!list)
+        return -ENOMEM;
+    for (int i = 0; i < k; i++) {
+        list[i] = (struct rb_mount){ sel[i].id, sel[i].parent, strdup(sel[i].point) };
+        if (!list[i].point) {
+            hostproc_free_mount_list(list, i);
+            return -ENOMEM;
+        }
+    }
+    *mounts = list;
+    *n = k;
+    return 0;
+}
+
+int hostproc_mount_present(uint64_t id, uint64_t parent, const char *source, bool *present)
+{
+    *present = false;
+    _cleanup_free_ char *table = NULL;
+    struct mi_line *lines = NULL;
+    int count = 0;
+    int r = read_file(MOUNTINFO, &table, NULL);
+    if (r == 0)
+        r = parse_table(table, &lines, &count);
+    for (int i = 0; r == 0 && i < count && !*present; i++)
+        *present = is_box_tmpfs(&lines[i], id, source) && (!parent || lines[i].parent == parent);
+    free(lines);
+    return r;
+}
+
+int hostproc_fd_mount_id(int fd, uint64_t *id)
+{
+    char path[64];
+    _cleanup_free_ char *text = NULL;
+    int r = path_printf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+    if (r == 0)
+        r = read_file(path, &text, NULL);
+    if (r < 0)
+        return r;
+    const char *p = text ? strstr(text, "mnt_id:") : NULL;
+    if (!p)
+        return -ENODATA;
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(p + strlen("mnt_id:"), &end, 10);
+    if (errno || end == p + strlen("mnt_id:"))
+        return -EBADMSG;
+    *id = v;
+    return 0;
+}

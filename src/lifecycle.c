@@ -92,7 +92,7 @@ static int prepare_persistent(struct rb_ctx *ctx, const struct rb_run_request *r
     if (r < 0)
         return r;
     *locked = true;
-    if (!box_root_mounted(box))
+    if (!box_root_mounted(ctx, box))
         return rb_error_say(err, -EUCLEAN,
                             "box %ld is damaged: its root %s is not mounted (run: rustbox cleanup --box-id %ld)",
                             box->id, box->root, box->id);
@@ -105,17 +105,35 @@ static int prepare_persistent(struct rb_ctx *ctx, const struct rb_run_request *r
     return r < 0 ? r : box_chown_workdir(box, box->uid, box->gid, err);
 }
 
+/* Attempts at a one-shot box when the one taken turns out to have a
+ * leftover dir (made between the free-id check and our mkdir). */
+#define ONE_SHOT_ATTEMPTS 8
+
 /* Takes a free one-shot box and makes it. */
 static int prepare_one_shot(struct rb_ctx *ctx, struct rb_box *box, bool *locked, struct rb_error *err)
 {
-    int r = box_lock_free_id(ctx, box, err);
-    if (r < 0)
-        return r;
-    *locked = true;
-    r = box_write_lock_info(box, getpid(), err);
-    if (r == 0)
-        r = box_create_root(ctx, box, err);
-    return r < 0 ? r : box_chown_workdir(box, box->uid, box->gid, err);
+    for (int attempt = 0;; attempt++) {
+        int r = box_lock_free_id(ctx, box, err);
+        if (r < 0)
+            return r;
+        r = box_write_lock_info(box, getpid(), err);
+        if (r == 0)
+            r = box_create_root(ctx, box, err);
+        if (r == -EEXIST) {
+            /* Someone else's dir: it stays for health and recovery to count
+             * as a leftover (no teardown of ours touches it); this run takes
+             * another id. */
+            (void)box_unlock(box, true); /* nothing of ours to keep under it */
+            if (attempt + 1 == ONE_SHOT_ATTEMPTS)
+                return r;
+            *err = (struct rb_error){ 0 };
+            continue;
+        }
+        *locked = true;
+        if (r == 0)
+            r = box_write_lock_info(box, getpid(), err); /* now with the root's mount id */
+        return r < 0 ? r : box_chown_workdir(box, box->uid, box->gid, err);
+    }
 }
 
 static void refuse_missing_controls(struct rb_ctx *ctx, struct rb_result *res)

@@ -88,6 +88,42 @@ static int scan_mounts(const struct rb_ctx *ctx, struct rb_scan *s)
     return r;
 }
 
+static bool listed(char *const *arr, size_t n, const char *s)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(arr[i], s))
+            return true;
+    return false;
+}
+
+/* A box's mounts by the id its lock file records, and what hangs from them,
+ * wherever their paths now say they are (a renamed ancestor, say): the
+ * prefix scan above sees only what is still below work_root. */
+static int scan_recorded_mounts(const struct rb_ctx *ctx, struct rb_scan *s)
+{
+    int r = 0;
+    for (size_t i = 0; i < s->n_boxes && r == 0; i++) {
+        struct rb_box box;
+        pid_t holder;
+        bool persistent;
+        if (!s->boxes[i].has_lock || box_describe(ctx, s->boxes[i].id, &box) < 0 ||
+            box_read_lock_info(box.lock_path, &holder, &persistent, &box.root_mnt_id) < 0 || !box.root_mnt_id)
+            continue;
+        struct rb_mount *mounts;
+        int n;
+        if ((r = hostproc_box_mounts(box.dir, box.root_mnt_id, box.name, &mounts, &n)) < 0)
+            break;
+        for (int j = 0; j < n && r == 0; j++) {
+            if (listed(s->mounts, s->n_mounts, mounts[j].point))
+                continue;
+            s->boxes[i].mounts++;
+            r = push_str(&s->mounts, &s->n_mounts, mounts[j].point);
+        }
+        hostproc_free_mount_list(mounts, n);
+    }
+    return r;
+}
+
 static int scan_named_dir(const struct rb_ctx *ctx, struct rb_scan *s, const char *dir, bool cgroups)
 {
     DIR *d = opendir(dir);
@@ -222,8 +258,8 @@ static void classify_box(const struct rb_ctx *ctx, struct rb_scan_box *b)
     }
     pid_t holder;
     bool persistent;
-    if (box_read_lock_info(box.lock_path, &holder, &persistent) == 0 && persistent && holder == 0 &&
-        box_root_mounted(&box))
+    if (box_read_lock_info(box.lock_path, &holder, &persistent, &box.root_mnt_id) == 0 && persistent && holder == 0 &&
+        box_root_mounted(ctx, &box))
         b->state = RB_BOX_IDLE;
 }
 
@@ -233,6 +269,8 @@ int scan_host(const struct rb_ctx *ctx, struct rb_scan *s)
     int r = scan_locks(ctx, s);
     if (r == 0)
         r = scan_mounts(ctx, s);
+    if (r == 0)
+        r = scan_recorded_mounts(ctx, s);
     if (r == 0)
         r = scan_cgroups(ctx, s);
     if (r == 0)

@@ -28,8 +28,13 @@ cgroups=$(find /sys/fs/cgroup -maxdepth 4 -type d -regextype posix-extended \
     -regex '.*/(rb[a-z]*|rustbox)-[0-9]+' 2>/dev/null || true)
 report cgroups "$cgroups"
 
-dirs=$(find /tmp -maxdepth 1 -type d -regextype posix-extended \
-    \( -regex '/tmp/rb[a-z]*\.[A-Za-z0-9_]+' -o -regex '/tmp/rustbox-[0-9]+' \) 2>/dev/null || true)
+# Box dirs under the default work_root of this release, /var/lib/rustbox/boxes,
+# and of older ones, /tmp.
+dirs=$({
+    find /tmp -maxdepth 1 -type d -regextype posix-extended \
+        \( -regex '/tmp/rb[a-z]*\.[A-Za-z0-9_]+' -o -regex '/tmp/rustbox-[0-9]+' \)
+    find /var/lib/rustbox/boxes -maxdepth 1 -type d -regextype posix-extended -regex '.*/rustbox-[0-9]+'
+} 2>/dev/null || true)
 report "temp dirs" "$dirs"
 
 procs=""

@@ -157,10 +157,28 @@ static int decide(const char *func, const char *path, int flags_kind)
     if (!real_##name)                                   \
     real_##name = (__typeof__(&name))dlsym(RTLD_NEXT, #name)
 
+/* rustbox unmounts by a name below an fd of the mount's parent dir
+ * ("/proc/self/fd/N/root"): rules name the path, so the fd is resolved. */
+static const char *resolve_fd_path(const char *path, char *out, size_t len)
+{
+    const char *prefix = "/proc/self/fd/";
+    if (!path || strncmp(path, prefix, strlen(prefix)) != 0)
+        return path;
+    const char *num = path + strlen(prefix), *rest = num + strspn(num, "0123456789");
+    char link[64];
+    snprintf(link, sizeof(link), "%s%.*s", prefix, (int)(rest - num), num);
+    ssize_t n = readlink(link, out, len - 1);
+    if (n < 0)
+        return path;
+    snprintf(out + n, len - (size_t)n, "%s", rest);
+    return out;
+}
+
 int umount2(const char *target, int flags)
 {
     REAL(umount2);
-    int e = decide("umount2", target, (flags & MNT_DETACH) ? 1 : 2);
+    char full[4096];
+    int e = decide("umount2", resolve_fd_path(target, full, sizeof(full)), (flags & MNT_DETACH) ? 1 : 2);
     if (e) {
         errno = e;
         return -1;

@@ -54,14 +54,16 @@ step() {
 # shellcheck disable=SC2317 # called through step
 check_dryrun() {
     local cfg=/tmp/rbk-dryrun.json report
-    echo '{"state_dir": "/tmp/rbk-dryrun/state", "work_root": "/tmp/rbk-dryrun/work", "name_prefix": "rbkdry"}' >"$cfg"
+    # Below root's /run, not the sticky /tmp: a work_root or state_dir yet to
+    # be made in a dir anyone may write is refused at config load.
+    echo '{"state_dir": "/run/rbk-dryrun/state", "work_root": "/run/rbk-dryrun/work", "name_prefix": "rbkdry"}' >"$cfg"
     [[ "$(stat -f -c %T /sys/fs/cgroup)" == cgroup2fs ]] || { echo "/sys/fs/cgroup is not cgroup2"; return 1; }
     echo "root controllers: $(cat /sys/fs/cgroup/cgroup.controllers)"
     report=$(RUSTBOX_CONFIG=$cfg "$rustbox" --dry-run run -- /bin/true) || return 1
     echo "$report"
     jq -e '.controls.cgroup_backend == "v2" and .controls.missing == [] and .cgroup.memory and .cgroup.pids
            and .cgroup.cpu and .would_run' <<<"$report" >/dev/null || { echo "dry-run: not v2 with nothing missing"; return 1; }
-    [[ ! -e /tmp/rbk-dryrun ]] || { echo "dry-run created /tmp/rbk-dryrun"; return 1; }
+    [[ ! -e /run/rbk-dryrun ]] || { echo "dry-run created /run/rbk-dryrun"; return 1; }
     echo "dry-run: v2, nothing missing"
 }
 

@@ -22,7 +22,9 @@
 #       claims; no chroot), including a one-shot box under a private config;
 #       dnf remove.
 #
-# The installed product uses the real /var/lib/rustbox and /tmp/rustbox-*.
+# The installed product uses the real /var/lib/rustbox and its boxes dir
+# /var/lib/rustbox/boxes/rustbox-* (/tmp/rustbox-* of older releases is
+# watched too).
 # One thing differs from a fresh install: the test gives the installed config
 # its own uid range (first_uid 3300000). On a development host the built
 # binary also runs with the default config (README's quick start), and the
@@ -89,6 +91,7 @@ rustbox_resources() { # every rustbox mount, cgroup and box dir on the host, one
     awk '$5 ~ /rustbox/ { print "mount " $5 }' /proc/self/mountinfo
     find /sys/fs/cgroup -maxdepth 4 -type d -name 'rustbox-*' -printf 'cgroup %p\n' 2>/dev/null || true
     find /tmp -maxdepth 1 -name 'rustbox-*' -printf 'dir %p\n'
+    find /var/lib/rustbox/boxes -maxdepth 1 -name 'rustbox-*' -printf 'dir %p\n' 2>/dev/null || true
 }
 box_procs() { # processes in the test's box uid range
     ps -e -o uid=,pid=,args= | awk -v lo="$TEST_UID" -v hi="$((TEST_UID + 1000))" '$1 >= lo && $1 < hi'
@@ -148,6 +151,7 @@ for s in cleanup-mounts cleanup-cgroups cleanup-all capture-baseline audit-clean
     [ -e "/usr/share/man/man8/rustbox-$s.sh.8.gz" ] || die "no man page for rustbox-$s.sh"
 done
 [ "$(stat -c %a /var/lib/rustbox)" = 750 ] || die "/var/lib/rustbox is not mode 0750"
+[ "$(stat -c '%u %a' /var/lib/rustbox/boxes)" = "0 711" ] || die "/var/lib/rustbox/boxes is not root's, mode 0711"
 grep -qx /etc/rustbox/config.json /var/lib/dpkg/info/rustbox.conffiles || die "config.json is not a conffile"
 grep -qx /etc/cron.d/rustbox /var/lib/dpkg/info/rustbox.conffiles || die "cron.d/rustbox is not a conffile"
 [ -L /etc/systemd/system/multi-user.target.wants/rustbox.service ] || die "postinst did not enable rustbox.service"
@@ -265,6 +269,7 @@ for f in usr/bin/rustbox etc/rustbox/config.json etc/cron.d/rustbox usr/lib/syst
     [ -e "$root/$f" ] || die "the rpm did not install /$f"
 done
 [ "$(stat -c %a "$root/var/lib/rustbox")" = 750 ] || die "/var/lib/rustbox from the rpm is not 0750"
+[ "$(stat -c %a "$root/var/lib/rustbox/boxes")" = 711 ] || die "/var/lib/rustbox/boxes from the rpm is not 0711"
 
 phase "rpm: run the installed binary (its path in the installroot, host libraries)"
 [ "$("$root/usr/bin/rustbox" version)" = "rustbox $VERSION" ] || die "installroot rustbox version"

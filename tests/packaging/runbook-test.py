@@ -14,7 +14,7 @@
    must be N (default 0), and each line of the ```text block that follows it
    must appear in its output (stdout and stderr); `…` in a line matches any
    text. The runbooks name the installed paths (/var/lib/rustbox,
-   /tmp/rustbox-N, /etc/rustbox/config.json, prefix rustbox): commands are
+   /var/lib/rustbox/boxes/rustbox-N, /etc/rustbox/config.json, prefix rustbox): commands are
    mapped to the test's paths before they run, and output back before it is
    compared.
 3. `<!-- fixture: NAME ARGS -->` sets up, at that point of the runbook, the
@@ -337,13 +337,13 @@ class Sandbox:
     # Paths of the installed product -> the test's, and back.
     def map_cmd(self, text):
         return (text.replace("/etc/rustbox/config.json", self.config)
-                .replace("/var/lib/rustbox", self.state)
-                .replace("/tmp/rustbox-", f"{self.work}/{PREFIX}-"))
+                .replace("/var/lib/rustbox/boxes/rustbox-", f"{self.work}/{PREFIX}-")
+                .replace("/var/lib/rustbox", self.state))
 
     def map_out(self, text):
         return (text.replace(self.config, "/etc/rustbox/config.json")
+                .replace(f"{self.work}/{PREFIX}-", "/var/lib/rustbox/boxes/rustbox-")
                 .replace(self.state, "/var/lib/rustbox")
-                .replace(f"{self.work}/{PREFIX}-", "/tmp/rustbox-")
                 .replace(PREFIX, "rustbox"))
 
     # ---- fixtures

@@ -249,3 +249,175 @@ config_with() {
     rb cleanup --box-id 340
     expect_status 0
 }
+
+# A local user outside every box range (and every range of the suites):
+# tests/leftovers.sh watches it, so its processes must be gone by the end.
+ATTACKER_UID=3999990
+
+# What a failed test below may leave behind: the attacker (by its pid) and a
+# mount outside the box dirs, which no cleanup of the file's boxes reaches.
+teardown() {
+    local mp
+    if [[ -s "$T/attacker.pid" ]]; then
+        kill "$(<"$T/attacker.pid")" 2>/dev/null || true
+        rm -f "$T/attacker.pid"
+    fi
+    for mp in "$T/race/target" "$T/moved-391/root" "$T/pre/target"; do
+        if mountpoint -q "$mp" 2>/dev/null; then umount -l "$mp"; fi
+    done
+    rm -rf "$T/moved-391"
+}
+
+# as_attacker CMD...: CMD as that user, no supplementary groups.
+as_attacker() {
+    setpriv --reuid="$ATTACKER_UID" --regid="$ATTACKER_UID" --clear-groups "$@"
+}
+
+# race_init CFG ID WORK TARGET ATTEMPTS: inits box ID under CFG ATTEMPTS times
+# (cleanup in between) while the attacker keeps renaming dirs of its own,
+# each holding root -> TARGET, onto the box's name in WORK. Sets `landed` to
+# the attempt at which a mount appeared on TARGET; stops early when init is
+# refused at config load (status 64).
+race_init() {
+    local cfg=$1 id=$2 work=$3 target=$4 attempts=$5 i apid
+    landed=""
+    # setpriv itself in the background (not a function's subshell), so that
+    # $! is the attacker and kill reaches it. No fork per try: the window is
+    # a few syscalls wide.
+    setpriv --reuid="$ATTACKER_UID" --regid="$ATTACKER_UID" --clear-groups /usr/bin/python3 -c '
+import os, sys
+work, target, name = sys.argv[1:]
+stage, box = os.path.join(work, ".stage%d" % os.getpid()), os.path.join(work, name)
+while True:
+    try:
+        if not os.path.lexists(stage):
+            os.mkdir(stage)
+        if not os.path.lexists(stage + "/root"):
+            os.symlink(target, stage + "/root")
+        os.rename(stage, box)
+    except OSError:
+        pass' "$work" "$target" "$RB_PREFIX-$id" &
+    apid=$!
+    echo "$apid" >"$T/attacker.pid"
+    for i in $(seq "$attempts"); do
+        RUSTBOX_CONFIG=$cfg rb init --box-id "$id"
+        if mountpoint -q "$target"; then
+            landed="attempt $i"
+            break
+        fi
+        [[ "$status" != 64 ]] || break
+        RUSTBOX_CONFIG=$cfg rb cleanup --box-id "$id"
+    done
+    kill "$apid" 2>/dev/null || true
+    wait "$apid" 2>/dev/null || true
+    rm -f "$T/attacker.pid"
+    if [[ -n "$landed" ]]; then
+        RUSTBOX_CONFIG=$cfg rb cleanup --box-id "$id"
+        local said=$out
+        umount -l "$target" 2>/dev/null || true
+        fail "init mounted the box's tmpfs on $target ($landed); cleanup then said: $said"
+    fi
+}
+
+@test "a local user racing init with a planted root symlink: no mount lands outside the box" {
+    local w="$T/race" cfg id=390
+    mkdir -p "$w/work" "$w/target"
+    : >"$w/target/sentinel"
+    echo "$id" >>"$T/persistent_ids"
+    # A work_root anyone may write, as /tmp was by default: refused at
+    # config load, so no box is ever made there.
+    chmod 1777 "$w/work"
+    cfg=$(config_with ".work_root = \"$w/work\"")
+    race_init "$cfg" "$id" "$w/work" "$w/target" 100
+    expect_status 64
+    grep -qF '"work_root"' <<<"$err" || fail "the refusal does not name work_root: $err"
+    # Root's own work_root: the attacker cannot plant anything, and the box
+    # is made and cleaned through dir fds whatever it tries.
+    chmod 0755 "$w/work"
+    race_init "$cfg" "$id" "$w/work" "$w/target" 20
+    expect_status 0
+    [[ -e "$w/target/sentinel" ]] || fail "the target dir changed"
+    rm -rf "$w"
+}
+
+@test "cleanup finds a box's mount by its id when the box path no longer leads to it" {
+    local id=391 moved="$T/moved-391"
+    rb_init "$id"
+    # The mount stays, but not under the box dir any more.
+    mv "$T/work/$RB_PREFIX-$id" "$moved"
+    grep -qF " $moved/root " /proc/self/mountinfo || fail "setup: the box dir did not move with its mount"
+    rb health --verify-clean
+    expect_status 1
+    expect_jq .mounts 1
+    rb cleanup --box-id "$id"
+    local said=$out
+    if grep -qF " $moved/root " /proc/self/mountinfo; then
+        umount -l "$moved/root"
+        rm -rf "$moved"
+        fail "cleanup left the box's mount at $moved/root and said: $said"
+    fi
+    expect_status 0
+    rm -rf "$moved"
+    rb health --verify-clean
+    expect_status 0
+}
+
+@test "pre-existing box dirs are leftovers: never reused, a one-shot run takes another id, health counts and recovers them" {
+    local w="$T/pre" cfg i
+    mkdir -p "$w/work" "$w/target"
+    cfg=$(config_with ".work_root = \"$w/work\" | .state_dir = \"$w/state\"")
+    for i in 0 1 2; do
+        mkdir "$w/work/$RB_PREFIX-$i"
+        ln -s "$w/target" "$w/work/$RB_PREFIX-$i/root"
+    done
+    RUSTBOX_CONFIG=$cfg rb run -- /bin/true
+    expect_status 0
+    expect_jq .verdict OK .box_id 3
+    ! mountpoint -q "$w/target" || { umount -l "$w/target"; fail "a mount landed on the planted target"; }
+    [[ -L "$w/work/$RB_PREFIX-0/root" ]] || fail "the run touched a leftover"
+    RUSTBOX_CONFIG=$cfg rb health --verify-clean
+    expect_status 1
+    expect_jq .temp_dirs 3 .mounts 0
+    RUSTBOX_CONFIG=$cfg rb health --recover --cleanup
+    expect_status 0
+    [[ -z "$(ls -A "$w/work")" ]] || fail "leftovers survive recovery: $(ls -A "$w/work")"
+    [[ -d "$w/target" ]] || fail "recovery removed the planted target"
+    rm -rf "$w"
+}
+
+@test "a work_root or state_dir another user could change is refused at config load, naming the key" {
+    local w="$T/cfgchk" cfg
+    mkdir -p "$w/open" "$w/sticky/mine" "$w/theirs"
+    chmod 0777 "$w/open"
+    chmod 1777 "$w/sticky"
+    chown "$ATTACKER_UID" "$w/theirs"
+    ln -s "$w/open" "$w/link"
+    for bad in "work_root=$w/open/work" "work_root=$w/open" "work_root=$w/sticky" "work_root=$w/sticky/new/work" \
+        "work_root=$w/theirs/work" "work_root=$w/link/work" "state_dir=$w/open/state"; do
+        cfg=$(config_with ".${bad%%=*} = \"${bad#*=}\"")
+        RUSTBOX_CONFIG=$cfg rb run -- /bin/true
+        [[ "$status" == 64 ]] || fail "$bad: exit $status, expected 64"
+        grep -qF "\"${bad%%=*}\"" <<<"$err" || fail "$bad: the error does not name the key: $err"
+        [[ "$(wc -l <<<"$err")" == 1 ]] || fail "$bad: more than one line: $err"
+    done
+    # Root's own dir below a sticky one is fine.
+    cfg=$(config_with ".work_root = \"$w/sticky/mine/work\"")
+    RUSTBOX_CONFIG=$cfg rb run -- /bin/true
+    expect_status 0
+    [[ ! -e "$w/open/work" && ! -e "$w/sticky/new" ]] || fail "a refused config created a dir"
+    rm -rf "$w"
+}
+
+@test "a box dir is root's (0711: no listing), its box/ the caller's (0700): other users read nothing" {
+    local id=392 d
+    rb_init "$id"
+    d="$T/work/$RB_PREFIX-$id"
+    [[ "$(stat -c '%u %a' "$d")" == "0 711" ]] || fail "box dir: $(stat -c '%u %a' "$d"), expected 0 711"
+    [[ "$(stat -c '%u %a' "$d/root/box")" == "$(id -u) 700" ]] ||
+        fail "box/: $(stat -c '%u %a' "$d/root/box"), expected $(id -u) 700"
+    echo secret >"$d/root/box/input.txt"
+    ! as_attacker cat "$d/root/box/input.txt" 2>/dev/null || fail "another user reads the box's files"
+    ! as_attacker ls "$d" >/dev/null 2>&1 || fail "another user lists the box dir"
+    rb cleanup --box-id "$id"
+    expect_status 0
+}

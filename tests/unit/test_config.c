@@ -24,7 +24,7 @@
 static const char spec_json[] =
     "{\n"
     "  \"state_dir\": \"/var/lib/rustbox\",\n"
-    "  \"work_root\": \"/tmp\",\n"
+    "  \"work_root\": \"/var/lib/rustbox/boxes\",\n"
     "  \"name_prefix\": \"rustbox\",\n"
     "  \"cgroup_backend\": \"auto\",\n"
     "  \"cgroup_parent\": \"\",\n"
@@ -44,7 +44,7 @@ static const char spec_json[] =
 static void assert_spec_defaults(const struct rb_config *c)
 {
     assert_string_equal(c->state_dir, "/var/lib/rustbox");
-    assert_string_equal(c->work_root, "/tmp");
+    assert_string_equal(c->work_root, "/var/lib/rustbox/boxes");
     assert_string_equal(c->name_prefix, "rustbox");
     assert_int_equal(c->cgroup_backend, RB_CG_AUTO);
     assert_string_equal(c->cgroup_parent, "");
@@ -795,6 +795,55 @@ static void test_load_accepts_a_clean_range_and_writes_nothing(void **state)
     config_free(&c);
 }
 
+/* Who may change what lies below an entry on the way to work_root or
+ * state_dir: root alone, or the path is refused. */
+static void test_entry_unsafe(void **state)
+{
+    (void)state;
+    assert_null(config_entry_unsafe(0, S_IFDIR | 0755, false));
+    assert_null(config_entry_unsafe(0, S_IFDIR | 0700, true));
+    assert_null(config_entry_unsafe(0, S_IFDIR | 0711, true));
+    assert_non_null(config_entry_unsafe(1000, S_IFDIR | 0700, true)); /* a user's own dir */
+    assert_non_null(config_entry_unsafe(1000, S_IFDIR | 0755, false));
+    assert_non_null(config_entry_unsafe(0, S_IFDIR | 0777, false));
+    assert_non_null(config_entry_unsafe(0, S_IFDIR | 0775, false)); /* group-writable */
+    assert_non_null(config_entry_unsafe(0, S_IFDIR | 0757, true));
+    /* /tmp: fine on the way to root's own dir, not as the place itself */
+    assert_null(config_entry_unsafe(0, S_IFDIR | 01777, false));
+    assert_non_null(config_entry_unsafe(0, S_IFDIR | 01777, true));
+    /* a link is root's to point when root owns it; its target is checked too */
+    assert_null(config_entry_unsafe(0, S_IFLNK | 0777, false));
+    assert_non_null(config_entry_unsafe(1000, S_IFLNK | 0777, false));
+    assert_null(config_entry_unsafe(0, S_IFREG | 0644, true));
+}
+
+static void test_load_refuses_a_work_root_others_can_write(void **state)
+{
+    struct tmpdir *t = *state;
+    char a[128], open_dir[128], json[512], err[512] = "";
+    snprintf(open_dir, sizeof(open_dir), "%s/open", t->path);
+    assert_int_equal(mkdir(open_dir, 0755), 0);
+    assert_int_equal(chmod(open_dir, 0777), 0);
+    snprintf(json, sizeof(json), "{\"state_dir\": \"%s\", \"work_root\": \"%s/work\"}", t->path, open_dir);
+    write_in(t, "a.json", json, a, sizeof(a));
+    struct rb_config c;
+    int r = config_load(&c, a, err, sizeof(err));
+    (void)rmdir(open_dir);
+    assert_int_equal(r, -EINVAL);
+    assert_non_null(strstr(err, "key \"work_root\""));
+    assert_non_null(strstr(err, open_dir));
+    assert_null(strchr(err, '\n'));
+    config_free(&c);
+
+    /* root's own 0700 dir below it is fine */
+    snprintf(json, sizeof(json), "{\"state_dir\": \"%s\", \"work_root\": \"%s/work\"}", t->path, t->path);
+    write_in(t, "a.json", json, a, sizeof(a));
+    r = config_load(&c, a, err, sizeof(err));
+    if (r != 0)
+        fail_msg("%s", err);
+    config_free(&c);
+}
+
 static void test_installed_config_is_spec(void **state)
 {
     /* etc/config.json ships as /etc/rustbox/config.json; run from the tree */
@@ -814,6 +863,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_defaults_match_spec),
+        cmocka_unit_test(test_entry_unsafe),
+        cmocka_unit_test_setup_teardown(test_load_refuses_a_work_root_others_can_write, setup_tmpdir, teardown_tmpdir),
         cmocka_unit_test(test_spec_file_parses_to_defaults),
         cmocka_unit_test(test_empty_object_is_defaults),
         cmocka_unit_test(test_every_key_applies),

@@ -5,6 +5,7 @@
  * allocation it makes is failed in turn (the allocator is interposed below)
  * and each failure must come back as -ENOMEM with nothing leaked. */
 #include <errno.h>
+#include <fcntl.h>
 #include <sched.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -138,6 +139,111 @@ static void test_mounts_under_unescapes_names(void **state)
     assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 }
 
+/* A box's mounts: the recorded one wherever it is (if still the tmpfs named
+ * after the box), the mounts below the box dir, and what hangs from either,
+ * children first; a mount that only shares the name is not the box's. In a
+ * mount namespace of its own. As root only. */
+static int box_mounts_child(const char *dir)
+{
+    char box[160], away[160], sub[160], inbox[160], other[160];
+    if (path_printf(box, sizeof(box), "%s/box", dir) < 0 || path_printf(away, sizeof(away), "%s/away", dir) < 0 ||
+        path_printf(sub, sizeof(sub), "%s/away/sub", dir) < 0 ||
+        path_printf(inbox, sizeof(inbox), "%s/box/root", dir) < 0 ||
+        path_printf(other, sizeof(other), "%s/other", dir) < 0)
+        return 1;
+    if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+        mount("rbunit-7", away, "tmpfs", 0, "size=64k") < 0 || mkdir(sub, 0700) < 0 ||
+        mount("rbunit-sub", sub, "tmpfs", 0, "size=64k") < 0 || mount("rbunit-in", inbox, "tmpfs", 0, "size=64k") < 0 ||
+        mount("rbunit-7", other, "tmpfs", 0, "size=64k") < 0)
+        return 2;
+    int fd = open(away, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    uint64_t id = 0;
+    if (fd < 0 || hostproc_fd_mount_id(fd, &id) < 0 || id == 0)
+        return 3;
+    close(fd);
+    struct rb_mount *m;
+    int n;
+    if (hostproc_box_mounts(box, id, "rbunit-7", &m, &n) < 0 || n != 3)
+        return 4;
+    /* the child on top of the recorded mount comes before it */
+    int at_sub = -1, at_away = -1, at_in = -1;
+    for (int i = 0; i < n; i++) {
+        at_sub = strcmp(m[i].point, sub) ? at_sub : i;
+        at_away = strcmp(m[i].point, away) ? at_away : i;
+        at_in = strcmp(m[i].point, inbox) ? at_in : i;
+    }
+    hostproc_free_mount_list(m, n);
+    if (at_sub < 0 || at_away < 0 || at_in < 0 || at_sub > at_away)
+        return 5;
+    /* an id no longer the box's tmpfs (another source) names nothing */
+    if (hostproc_box_mounts(box, id, "rbunit-8", &m, &n) < 0 || n != 1 || strcmp(m[0].point, inbox))
+        return 6;
+    hostproc_free_mount_list(m, n);
+    bool present = false;
+    if (hostproc_mount_present(id, 0, "rbunit-7", &present) < 0 || !present)
+        return 7;
+    if (umount2(sub, 0) < 0 || umount2(away, 0) < 0 || hostproc_mount_present(id, 0, NULL, &present) < 0 || present)
+        return 8;
+    return 0;
+}
+
+static void test_box_mounts_by_id(void **state)
+{
+    if (geteuid() != 0)
+        skip();
+    char dir[] = "/tmp/rbunit-hostproc.XXXXXX", p[160];
+    assert_non_null(mkdtemp(dir));
+    static const char *const subs[] = { "box", "box/root", "away", "other" };
+    for (size_t i = 0; i < 4; i++) {
+        assert_int_equal(path_printf(p, sizeof(p), "%s/%s", dir, subs[i]), 0);
+        assert_int_equal(mkdir(p, 0700), 0);
+    }
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0)
+        _exit(box_mounts_child(dir));
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    for (size_t i = 4; i-- > 0;) {
+        assert_int_equal(path_printf(p, sizeof(p), "%s/%s", dir, subs[i]), 0);
+        assert_int_equal(rmdir(p), 0);
+    }
+    assert_int_equal(rmdir(dir), 0);
+    assert_true(WIFEXITED(status));
+    if (WEXITSTATUS(status))
+        fail_msg("step %d failed", WEXITSTATUS(status));
+}
+
+static void test_box_mounts_fail_whole_on_every_allocation(void **state)
+{
+    struct rb_mount *want;
+    int n_want;
+    assert_int_equal(hostproc_box_mounts("/sys", 0, "x", &want, &n_want), 0);
+    assert_true(n_want >= 1);
+    for (long at = 1;; at++) {
+        assert_true(at < 100000);
+        struct rb_mount *got = (struct rb_mount *)&got;
+        int n = -1;
+        arm(at);
+        int r = hostproc_box_mounts("/sys", 0, "x", &got, &n);
+        bool failed_one = fired();
+        disarm();
+        if (!failed_one) {
+            assert_int_equal(r, 0);
+            assert_int_equal(n, n_want);
+            hostproc_free_mount_list(got, n);
+            break;
+        }
+        if (r != -ENOMEM)
+            fail_msg("allocation %ld failed: got %d, expected -ENOMEM", at, r);
+        assert_null(got);
+        assert_int_equal(n, 0);
+        if (inj.n_live)
+            fail_msg("allocation %ld failed: %zu block(s) leaked", at, inj.n_live);
+    }
+    hostproc_free_mount_list(want, n_want);
+}
+
 static void test_pids_of_uid(void **state)
 {
     pid_t pids[4096];
@@ -161,6 +267,8 @@ int main(void)
         cmocka_unit_test(test_mounts_under_a_dir_without_any),
         cmocka_unit_test(test_mounts_under_fail_whole_on_every_allocation),
         cmocka_unit_test(test_mounts_under_unescapes_names),
+        cmocka_unit_test(test_box_mounts_by_id),
+        cmocka_unit_test(test_box_mounts_fail_whole_on_every_allocation),
         cmocka_unit_test(test_pids_of_uid),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
