@@ -59,10 +59,10 @@ struct supervisor {
     bool have_status;
     int status;
     struct rb_report usage; /* the program's rusage, with have_status */
-    int program_cpu_ms; /* the program's own CPU time, -1 if not reported */
-    int notify_sock;    /* where the payload hands over the seccomp listener */
-    int listener;       /* the seccomp listener */
-    bool fsize_noted;   /* a box process sent SIGXFSZ or changed its file-size limit */
+    int program_cpu_ms;     /* the program's own CPU time, -1 if not reported */
+    int notify_sock;        /* where the payload hands over the seccomp listener */
+    int listener;           /* the seccomp listener */
+    bool fsize_noted;       /* a box process sent SIGXFSZ or changed its file-size limit */
 };
 
 void run_controls(const struct rb_ctx *ctx, unsigned *applied, unsigned *missing)
