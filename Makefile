@@ -120,11 +120,15 @@ isolate-replay: all
 # of its own beside it, so that no test ever reads a real installation's.
 # Only config.c differs from the build it sits in.
 SETUID_BIN := $(BUILD)/setuid/rustbox
-SETUID_CONFIG := $(abspath $(BUILD))/setuid/config.json
+# Below root's /run (not a snapshot the kernel-matrix guests see read-only),
+# named after the build dir so that two checkouts do not share it; the path
+# is written beside the binary for the tests (and the guests) to read.
+SETUID_CONFIG := /run/rbsetuid-$(shell printf '%s' '$(abspath $(BUILD))' | md5sum | cut -c1-8)/config.json
 setuid-bin: $(SETUID_BIN)
 $(SETUID_BIN): src/config.c $(filter-out $(BUILD)/obj/config.o,$(CMD_OBJ) $(LIB_OBJ)) $(OBJ_LIST)
 	mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -DRB_DEFAULT_CONFIG_PATH='"$(SETUID_CONFIG)"' -c -o $(BUILD)/setuid/config.o src/config.c
+	printf '%s\n' '$(SETUID_CONFIG)' >$(BUILD)/setuid/config-path
 	$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $(filter-out $(BUILD)/obj/config.o,$(CMD_OBJ) $(LIB_OBJ)) \
 	    $(BUILD)/setuid/config.o $(PKG_LIBS)
 
@@ -273,7 +277,7 @@ KM_BUILD := $(if $(filter 1,$(COVERAGE)),build/cov,$(BUILD))
 KM_FLAGS := $(if $(filter 1,$(COVERAGE)),EXTRA_CFLAGS="--coverage" EXTRA_LDFLAGS="--coverage" OPT="-O0 -g")
 .PHONY: kernel-matrix
 kernel-matrix:
-	$(MAKE) BUILD=$(KM_BUILD) $(KM_FLAGS) all fault-libs
+	$(MAKE) BUILD=$(KM_BUILD) $(KM_FLAGS) all fault-libs setuid-bin
 	KERNEL_CACHE=$(KERNEL_CACHE) tests/kernel/matrix.sh $(KM_BUILD) $(KERNEL_PKGS)
 
 # Packages (debian/, rpm/). Both are built from a copy of the tree under

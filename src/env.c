@@ -62,6 +62,61 @@ const char *env_lookup(char *const *envp, const char *name)
     return NULL;
 }
 
+/* isolate's rule: any entry of the name goes first (the last entry moves
+ * into its place), then NAME=VALUE is appended; an empty value, or a bare
+ * name the caller does not have, leaves the name unset. The order matters to
+ * programs that print their environment, so it is isolate's exactly. */
+static int env_apply_isolate_rule(struct env_builder *b, const char *spec, char *const *caller_env)
+{
+    size_t name_len = strcspn(spec, "=");
+    for (size_t i = 0; i < b->n; i++)
+        if (!strncmp(b->env[i], spec, name_len) && b->env[i][name_len] == '=') {
+            free(b->env[i]);
+            b->env[i] = b->env[--b->n];
+            b->env[b->n] = NULL;
+            break;
+        }
+    char *entry;
+    if (spec[name_len] == '=') {
+        if (!spec[name_len + 1])
+            return 0;
+        entry = strdup(spec);
+    } else {
+        const char *v = env_lookup(caller_env, spec);
+        if (!v)
+            return 0;
+        size_t len = name_len + strlen(v) + 2;
+        entry = malloc(len);
+        if (entry)
+            snprintf(entry, len, "%s=%s", spec, v);
+    }
+    if (!entry)
+        return -1;
+    b->env[b->n++] = entry;
+    return 0;
+}
+
+/* isolate 1.10's environment: the caller's with -e, then LIBC_FATAL_STDERR_=1
+ * and the -E rules, each applied as env_apply_isolate_rule does. */
+static int env_fill_isolate(struct env_builder *b, const struct rb_run_request *req, char *const *caller_env)
+{
+    if (req->full_env)
+        for (char *const *e = caller_env; e && *e; e++) {
+            if (!strncmp(*e, RB_CONFIG_ENV "=", sizeof(RB_CONFIG_ENV)))
+                continue;
+            char *copy = strdup(*e);
+            if (!copy)
+                return -1;
+            b->env[b->n++] = copy;
+        }
+    if (env_apply_isolate_rule(b, "LIBC_FATAL_STDERR_=1", caller_env) < 0)
+        return -1;
+    for (size_t i = 0; i < req->n_env; i++)
+        if (env_apply_isolate_rule(b, req->env[i], caller_env) < 0)
+            return -1;
+    return 0;
+}
+
 /* Fills b (sized for every entry) in SPEC §3's order: the caller's whole
  * environment with --full-env, the fixed entries, then --env in order. */
 static int env_fill(struct env_builder *b, const struct rb_run_request *req, char *const *caller_env)
@@ -106,7 +161,8 @@ char **env_build(const struct rb_run_request *req, char *const *caller_env)
     /* Freed by hand rather than by a scope cleanup: the static analyser
      * (clang 14) does not follow __attribute__((cleanup)) and would report
      * every early return as a leak. */
-    if (env_fill(&b, req, caller_env) < 0) {
+    int r = req->rules == RB_RULES_ISOLATE ? env_fill_isolate(&b, req, caller_env) : env_fill(&b, req, caller_env);
+    if (r < 0) {
         env_free(b.env);
         return NULL;
     }

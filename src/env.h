@@ -16,7 +16,9 @@
  * passes the caller's value if it has one), on top of the caller's whole
  * environment with --full-env; later entries override earlier ones of the
  * same name. NULL on allocation failure, with nothing left allocated.
- * caller_env may be NULL (an empty environment). Free with env_free. */
+ * caller_env may be NULL (an empty environment). Free with env_free.
+ * With RB_RULES_ISOLATE, isolate 1.10's rules instead: LIBC_FATAL_STDERR_=1
+ * and the -E rules only ("VAR=" unsets), on the caller's with -e. */
 char **env_build(const struct rb_run_request *req, char *const *caller_env);
 void env_free(char **envp);
 

@@ -132,6 +132,7 @@ static void isolate_defaults(struct rb_cli *cli)
     cli->isolate_mode = true;
     cli->box_id = cli->run.box_id = 0;
     cli->run.output = RB_OUTPUT_INHERIT;
+    cli->run.rules = RB_RULES_ISOLATE;
     /* isolate's defaults, not the config's: a judge tuned for isolate
      * expects exactly these when it leaves a limit out. */
     cli->run.limits = (struct rb_limits){ .processes = 1, .open_files = 64 };

@@ -16,6 +16,16 @@ enum rb_output_mode {
     RB_OUTPUT_INHERIT, /* the caller's own stdio (isolate's behaviour) */
 };
 
+/* How the program's environment and exec are set up: rustbox's own rules
+ * (SPEC §3: PATH and HOME given, the program looked up in the box's PATH, a
+ * failed exec is IE) or isolate 1.10's (only LIBC_FATAL_STDERR_=1 and the
+ * -E rules, argv[0] executed as given, a failed exec is the program's exit
+ * 127 with execve's error on its stderr). */
+enum rb_program_rules {
+    RB_RULES_NATIVE,
+    RB_RULES_ISOLATE,
+};
+
 /* Which fields of rb_run_request.limits were given on the command line. */
 enum rb_limit_bit {
     RB_LIM_CPU = 1 << 0,
@@ -68,6 +78,7 @@ struct rb_run_request {
     char *code;  /* --code 'SH' */
     char *meta_path;
     enum rb_output_mode output;
+    enum rb_program_rules rules;
     /* --special-files: symlinks, FIFOs, sockets and device nodes in a
      * persistent box's work dir are kept before and after the run (by
      * default they are removed, as isolate does; handback.h). */

@@ -516,6 +516,13 @@ static void setup_stdio(const struct rb_sandbox_spec *s)
 /* execvpe would search the caller's PATH; the box's own PATH is what counts. */
 static void exec_program(const struct rb_sandbox_spec *s, char *const argv[])
 {
+    if (s->req->rules == RB_RULES_ISOLATE) {
+        /* isolate runs argv[0] as given and a failed exec is the program's
+         * own failure: its message on the program's stderr, exit 127. */
+        execve(argv[0], argv, s->envp);
+        dprintf(STDERR_FILENO, "execve(\"%s\"): %s\n", argv[0], strerror(errno));
+        _exit(127);
+    }
     if (strchr(argv[0], '/')) {
         execve(argv[0], argv, s->envp);
         report_fail(s->report_fd, errno, "exec %s", argv[0]);
@@ -563,8 +570,14 @@ __attribute__((noreturn)) static void payload_main(const struct rb_sandbox_spec 
     set_rlimits(s);
     const char *dir = req->chdir ? req->chdir : RB_SANDBOX_HOME;
     drop_privileges(s);
+    /* A relative --chdir starts at /box, as isolate's -c does. */
+    if (dir[0] != '/' && chdir(RB_SANDBOX_HOME) < 0)
+        report_fail(s->report_fd, errno, "chdir %s", RB_SANDBOX_HOME);
     if (chdir(dir) < 0)
         report_fail(s->report_fd, errno, "chdir %s", dir);
+    /* Files the program makes are 0644/0755 whatever the caller's umask
+     * (isolate's 022). */
+    umask(022);
     /* Opened after the uid change, as isolate does: the program's files are
      * reachable only if the box user could reach them. */
     setup_stdio(s);

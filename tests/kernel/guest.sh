@@ -25,6 +25,9 @@ set -uo pipefail
 src=${RB_SRC:?} out=${RB_OUT:?}
 rustbox=$src/build/rustbox helpers=$src/build/helpers
 export RUSTBOX=$rustbox HELPERS=$helpers LEAK_RUNS=${LEAK_RUNS:-200}
+# The set-uid copy of the system tests (make setuid-bin; its config path is
+# below the guest's own /run).
+export RUSTBOX_SETUID=$src/build/setuid/rustbox
 export GCOV_PREFIX=/run/kmatrix-gcov GCOV_PREFIX_STRIP=0
 export TMPDIR=/tmp
 # Emulation runs programs 10-50 times slower than the host: the system tests

@@ -50,6 +50,7 @@ mkdir -p "$snap/build/kernel" "$cache"
 cp -a VERSION tests "$snap/"
 cp -a "$build/rustbox" "$snap/build/rustbox"
 cp -a "$build/helpers" "$snap/build/helpers"
+cp -a "$build/setuid" "$snap/build/setuid"
 # The failure matrix's and leak check's preload libraries (make fault-libs),
 # found beside the binary.
 if [[ -d "$build/fault" ]]; then

@@ -17,7 +17,9 @@ CALLER=2999990
 setup_file() {
     rb_setup_file su 900
     [[ -n "${RUSTBOX_SETUID:-}" ]] || return 0
-    SUID_CONFIG="$(dirname "$RUSTBOX_SETUID")/config.json"
+    # The config path built into the copy (make setuid-bin), below /run.
+    SUID_CONFIG=$(<"$(dirname "$RUSTBOX_SETUID")/config-path")
+    install -d -m 0755 -o root -g root "$(dirname "$SUID_CONFIG")"
     cp "$T/config.json" "$SUID_CONFIG"
     mkdir -p "$T/suid"
     cp "$RUSTBOX_SETUID" "$T/suid/rustbox"
@@ -39,12 +41,15 @@ setup_file() {
 }
 
 teardown_file() {
-    [[ -z "${SUID_CONFIG:-}" ]] || rm -f "$SUID_CONFIG"
+    if [[ -n "${SUID_CONFIG:-}" ]]; then
+        rm -f "$SUID_CONFIG"
+        rmdir "$(dirname "$SUID_CONFIG")" 2>/dev/null || true
+    fi
     rb_teardown_file
 }
 
 setup() {
-    [[ -n "${RUSTBOX_SETUID:-}" ]] || skip "RUSTBOX_SETUID not set (make system sets it)"
+    [[ -n "${RUSTBOX_SETUID:-}" ]] || fail "RUSTBOX_SETUID is not set: build it with make setuid-bin (make system and the kernel matrix set it)"
     if findmnt -n -o OPTIONS -T "$T/suid" | grep -qw nosuid; then
         fail "$T is on a nosuid filesystem: the set-uid copy cannot be tested there"
     fi

@@ -154,6 +154,53 @@ static void test_full_env_keeps_config_location_out(void **state)
     env_free(env);
 }
 
+/* isolate 1.10.1's recorded environments (tests/isolate/cases/066-071). */
+static char **isolate_env(bool full, char **specs, size_t n)
+{
+    static char *caller[] = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C", "FOO=bar", "HOME=/home/caller", NULL };
+    struct rb_run_request req = { .rules = RB_RULES_ISOLATE, .full_env = full, .env = specs, .n_env = n };
+    return env_build(&req, caller);
+}
+
+static void test_isolate_rules(void **state)
+{
+    char **env = isolate_env(false, NULL, 0);
+    static const char *const dflt[] = { "LIBC_FATAL_STDERR_=1" };
+    assert_env(env, dflt, ARRAY_SIZE(dflt));
+    env_free(env);
+
+    env = isolate_env(true, NULL, 0);
+    static const char *const full[] = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C", "FOO=bar",
+                                        "HOME=/home/caller", "LIBC_FATAL_STDERR_=1" };
+    assert_env(env, full, ARRAY_SIZE(full));
+    env_free(env);
+
+    char *inherit[] = { "FOO", "MISSING" };
+    env = isolate_env(false, inherit, ARRAY_SIZE(inherit));
+    static const char *const inh[] = { "LIBC_FATAL_STDERR_=1", "FOO=bar" };
+    assert_env(env, inh, ARRAY_SIZE(inh));
+    env_free(env);
+
+    char *set[] = { "FOO=val", "NEW=1" };
+    env = isolate_env(false, set, ARRAY_SIZE(set));
+    static const char *const st[] = { "LIBC_FATAL_STDERR_=1", "FOO=val", "NEW=1" };
+    assert_env(env, st, ARRAY_SIZE(st));
+    env_free(env);
+
+    /* "FOO=" unsets: the last entry takes its place */
+    char *unset[] = { "FOO=" };
+    env = isolate_env(true, unset, ARRAY_SIZE(unset));
+    static const char *const un[] = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C", "LIBC_FATAL_STDERR_=1",
+                                      "HOME=/home/caller" };
+    assert_env(env, un, ARRAY_SIZE(un));
+    env_free(env);
+
+    char *none[] = { "LIBC_FATAL_STDERR_=" };
+    env = isolate_env(false, none, ARRAY_SIZE(none));
+    assert_env(env, NULL, 0);
+    env_free(env);
+}
+
 static void test_empty_or_null_caller_env(void **state)
 {
     char *specs[] = { "LANG", "A=1" };
@@ -252,6 +299,7 @@ int main(void)
         cmocka_unit_test(test_override_order),
         cmocka_unit_test(test_full_env),
         cmocka_unit_test(test_full_env_keeps_config_location_out),
+        cmocka_unit_test(test_isolate_rules),
         cmocka_unit_test(test_empty_or_null_caller_env),
         cmocka_unit_test(test_lookup),
         cmocka_unit_test(test_alloc_failure_fixed),
