@@ -273,6 +273,14 @@ void cleanup_find_leftovers(const struct rb_ctx *ctx, const struct rb_box *box, 
         snprintf(left->first, sizeof(left->first), "dir %s", box->dir);
 }
 
+/* Runs one step, adding its time to the report's record of that step. */
+#define TIMED_STEP(c, step, call)                                  \
+    do {                                                           \
+        uint64_t step_started_ = monotonic_us();                   \
+        call;                                                      \
+        (c)->rep->step_us[step] += monotonic_us() - step_started_; \
+    } while (0)
+
 static bool anything_left(const struct rb_box_leftovers *left)
 {
     return left->mounts || left->cgroups || left->processes || left->dirs;
@@ -281,7 +289,7 @@ static bool anything_left(const struct rb_box_leftovers *left)
 static void verify(struct cleanup_run *c, enum rb_cleanup_scope scope)
 {
     struct rb_box_leftovers left;
-    cleanup_find_leftovers(c->ctx, c->box, scope, &left);
+    TIMED_STEP(c, RB_CSTEP_VERIFY, cleanup_find_leftovers(c->ctx, c->box, scope, &left));
     if (anything_left(&left) && time_left(c, c->deadline)) {
         /* The fallback: a second pass of every step, wider than the first —
          * processes by uid as well as by cgroup, unmounts straight to lazy
@@ -290,13 +298,13 @@ static void verify(struct cleanup_run *c, enum rb_cleanup_scope scope)
         c->rep->used_fallback = true;
         if (left.processes)
             c->rep->stray_processes = count_strays(c);
-        step_kill(c, true);
+        TIMED_STEP(c, RB_CSTEP_KILL, step_kill(c, true));
         if (scope == RB_SCOPE_BOX)
-            step_unmount(c);
-        step_cgroups(c);
+            TIMED_STEP(c, RB_CSTEP_UNMOUNT, step_unmount(c));
+        TIMED_STEP(c, RB_CSTEP_CGROUPS, step_cgroups(c));
         if (scope == RB_SCOPE_BOX)
-            step_dirs(c);
-        cleanup_find_leftovers(c->ctx, c->box, scope, &left);
+            TIMED_STEP(c, RB_CSTEP_DIRS, step_dirs(c));
+        TIMED_STEP(c, RB_CSTEP_VERIFY, cleanup_find_leftovers(c->ctx, c->box, scope, &left));
     }
     if (anything_left(&left))
         cleanup_report_add(c->rep, RB_ERR_BASELINE_EQUIVALENCE_FAILED,
@@ -311,12 +319,12 @@ void cleanup_box(struct rb_ctx *ctx, struct rb_box *box, enum rb_cleanup_scope s
     c.started = monotonic_s();
     c.deadline = c.started + ctx->cfg.cleanup_timeout_s;
 
-    step_kill(&c, false);
+    TIMED_STEP(&c, RB_CSTEP_KILL, step_kill(&c, false));
     if (scope == RB_SCOPE_BOX)
-        step_unmount(&c);
-    step_cgroups(&c);
+        TIMED_STEP(&c, RB_CSTEP_UNMOUNT, step_unmount(&c));
+    TIMED_STEP(&c, RB_CSTEP_CGROUPS, step_cgroups(&c));
     if (scope == RB_SCOPE_BOX)
-        step_dirs(&c);
+        TIMED_STEP(&c, RB_CSTEP_DIRS, step_dirs(&c));
     verify(&c, scope);
     if (c.timed_out)
         cleanup_report_add(rep, RB_ERR_CLEANUP_TIMEOUT, "%s: gave up after %.1f s", box->name,

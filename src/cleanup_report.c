@@ -13,6 +13,19 @@ static const char *const error_kind_names[RB_ERR_KIND_COUNT] = {
     [RB_ERR_BASELINE_EQUIVALENCE_FAILED] = "baseline_equivalence_failed",
 };
 
+const char *cleanup_step_name(enum rb_cleanup_step s)
+{
+    switch (s) {
+    case RB_CSTEP_KILL: return "kill";
+    case RB_CSTEP_UNMOUNT: return "unmount";
+    case RB_CSTEP_CGROUPS: return "cgroups";
+    case RB_CSTEP_DIRS: return "dirs";
+    case RB_CSTEP_VERIFY: return "verify";
+    case RB_CSTEP_COUNT: break;
+    }
+    return "unknown";
+}
+
 const char *cleanup_outcome_name(enum rb_cleanup_outcome o)
 {
     switch (o) {

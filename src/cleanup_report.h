@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 enum rb_cleanup_outcome { RB_CLEANUP_SUCCESS, RB_CLEANUP_PARTIAL, RB_CLEANUP_FAILURE };
 
@@ -28,9 +29,20 @@ struct rb_cleanup_error {
     char detail[576]; /* path or resource (a box path is at most 511 bytes), and errno text */
 };
 
+/* The steps of a teardown, timed (both passes of each step together). */
+enum rb_cleanup_step {
+    RB_CSTEP_KILL,
+    RB_CSTEP_UNMOUNT,
+    RB_CSTEP_CGROUPS,
+    RB_CSTEP_DIRS,
+    RB_CSTEP_VERIFY,
+    RB_CSTEP_COUNT,
+};
+
 struct rb_cleanup_report {
     enum rb_cleanup_outcome outcome;
     double duration_s;
+    uint64_t step_us[RB_CSTEP_COUNT];
     bool used_fallback;
     /* Processes of the box's uid found outside its cgroup: a containment
      * violation, whatever the cleanup then managed. */
@@ -40,6 +52,7 @@ struct rb_cleanup_report {
 };
 
 const char *cleanup_outcome_name(enum rb_cleanup_outcome o);
+const char *cleanup_step_name(enum rb_cleanup_step s);
 const char *cleanup_error_kind_name(enum rb_cleanup_error_kind k);
 
 /* Appends an error to the report (dropped, not overflowed, past the cap). */

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <errno.h>
+#include <inttypes.h>
 #include <json-c/json.h>
 #include <limits.h>
 #include <stdint.h>
@@ -167,6 +168,18 @@ static int meta_file(const struct rb_ctx *ctx, const char *path, const char *tex
     return r;
 }
 
+/* --verbose: where the run's time went, one line before the status line. */
+static void isolate_timings(const struct rb_result *res)
+{
+    fputs("Timings (us):", stderr);
+    for (int p = 0; p < RB_PHASE_COUNT; p++)
+        fprintf(stderr, " %s %" PRIu64, phase_name((enum rb_phase)p), res->timings.phase_us[p]);
+    fprintf(stderr, " (cleanup:");
+    for (int s = 0; s < RB_CSTEP_COUNT; s++)
+        fprintf(stderr, " %s %" PRIu64, cleanup_step_name((enum rb_cleanup_step)s), res->cleanup.step_us[s]);
+    fprintf(stderr, ") total %" PRIu64 "\n", res->timings.total_us);
+}
+
 /* isolate's last line on stderr: "OK (...)" or the meta file's message. */
 static void isolate_status_line(const struct rb_result *res)
 {
@@ -191,6 +204,8 @@ static int report_result(const struct rb_ctx *ctx, const struct rb_cli *cli, con
         }
     }
     if (cli->isolate_mode) {
+        if (cli->verbose)
+            isolate_timings(res);
         /* -s silences the verdict, never rustbox's own failure. */
         if (!cli->silent || res->verdict == RB_IE)
             isolate_status_line(res);

@@ -15,6 +15,8 @@ struct rb_ctx {
     const struct rb_cgroup_backend *cg; /* selected at start-up; NULL if none usable */
     struct rb_cg_caps cg_caps;          /* what the selected backend can enforce */
     const char *cg_root;                /* where the hierarchies are mounted */
+    uint64_t started_us;                /* monotonic_us() when the command began */
+    uint64_t config_us;                 /* reading the config and choosing the backend */
 };
 
 #endif

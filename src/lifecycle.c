@@ -11,6 +11,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "run.h"
+#include "util.h"
 #include "verdict.h"
 #include "worker.h"
 
@@ -86,9 +87,11 @@ enum rb_status lifecycle_init(struct rb_ctx *ctx, long id, struct rb_box *box, s
  * the special files the judge or an earlier run left in it go (isolate
  * removes them before a run as well as after one). */
 static int prepare_persistent(struct rb_ctx *ctx, const struct rb_run_request *req, struct rb_box *box, bool *locked,
-                              struct rb_error *err)
+                              uint64_t *lock_us, struct rb_error *err)
 {
+    uint64_t t = monotonic_us();
     int r = box_lock(ctx, req->box_id, false, box, err);
+    *lock_us = monotonic_us() - t;
     if (r < 0)
         return r;
     *locked = true;
@@ -110,10 +113,13 @@ static int prepare_persistent(struct rb_ctx *ctx, const struct rb_run_request *r
 #define ONE_SHOT_ATTEMPTS 8
 
 /* Takes a free one-shot box and makes it. */
-static int prepare_one_shot(struct rb_ctx *ctx, struct rb_box *box, bool *locked, struct rb_error *err)
+static int prepare_one_shot(struct rb_ctx *ctx, struct rb_box *box, bool *locked, uint64_t *lock_us,
+                            struct rb_error *err)
 {
     for (int attempt = 0;; attempt++) {
+        uint64_t t = monotonic_us();
         int r = box_lock_free_id(ctx, box, err);
+        *lock_us += monotonic_us() - t;
         if (r < 0)
             return r;
         r = box_write_lock_info(box, getpid(), err);
@@ -150,11 +156,15 @@ enum rb_status lifecycle_run(struct rb_ctx *ctx, struct rb_run_request *req, str
 {
     request_apply_limits(req, &ctx->cfg.limits);
     int r = req->box_id >= 0 ? check_box_id(ctx, req->box_id, err) : 0;
+    uint64_t t = monotonic_us();
     if (r == 0)
         r = worker_refuse_if_quarantined(ctx, err);
     if (r < 0)
         return status_of(r);
     run_result_init(ctx, req->box_id, &req->limits, res);
+    struct rb_timings *tm = &res->timings;
+    tm->phase_us[RB_PHASE_CONFIG] = ctx->config_us;
+    tm->phase_us[RB_PHASE_HEALTH_CHECK] = monotonic_us() - t;
     if (res->controls_missing && ctx->cfg.strict) {
         refuse_missing_controls(ctx, res);
         return RB_STATUS_DONE;
@@ -162,7 +172,10 @@ enum rb_status lifecycle_run(struct rb_ctx *ctx, struct rb_run_request *req, str
 
     struct rb_box box;
     bool locked = false;
-    r = req->box_id >= 0 ? prepare_persistent(ctx, req, &box, &locked, err) : prepare_one_shot(ctx, &box, &locked, err);
+    t = monotonic_us();
+    r = req->box_id >= 0 ? prepare_persistent(ctx, req, &box, &locked, &tm->phase_us[RB_PHASE_LOCK], err)
+                         : prepare_one_shot(ctx, &box, &locked, &tm->phase_us[RB_PHASE_LOCK], err);
+    tm->phase_us[RB_PHASE_ROOT_BUILD] = monotonic_us() - t - tm->phase_us[RB_PHASE_LOCK];
     if (!locked)
         return req->box_id >= 0 ? lock_status(r) : status_of(r);
     if (r == -EUCLEAN) {
@@ -178,14 +191,17 @@ enum rb_status lifecycle_run(struct rb_ctx *ctx, struct rb_run_request *req, str
         (void)run_in_box(ctx, &box, req, res); /* it fills res whatever happens */
     }
 
+    t = monotonic_us();
     worker_teardown(ctx, &box, box.persistent ? RB_SCOPE_RUN : RB_SCOPE_BOX,
                     box.persistent ? RB_LOCK_IDLE : RB_LOCK_RELEASE, "run", &res->cleanup);
     res->cleanup_ran = true;
+    tm->phase_us[RB_PHASE_CLEANUP] = monotonic_us() - t;
     if (res->cleanup.outcome == RB_CLEANUP_FAILURE)
         result_mark_cleanup_failed(res);
     log_event(&ctx->log, RB_LOG_INFO, "run_finished", "box_id=%ld verdict=%s cpu_time_s=%.3f wall_time_s=%.3f", box.id,
               verdict_name(res->verdict), res->cpu_time_s, res->wall_time_s);
     metrics_record_run(ctx, res);
+    tm->total_us = monotonic_us() - ctx->started_us;
     return RB_STATUS_DONE;
 }
 

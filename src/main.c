@@ -12,6 +12,7 @@
 #include "cmd.h"
 #include "context.h"
 #include "log.h"
+#include "util.h"
 
 static int dispatch(struct rb_ctx *ctx, struct rb_cli *cli)
 {
@@ -31,7 +32,7 @@ static int dispatch(struct rb_ctx *ctx, struct rb_cli *cli)
 int main(int argc, char **argv)
 {
     struct rb_cli cli = { 0 };
-    struct rb_ctx ctx = { 0 };
+    struct rb_ctx ctx = { .started_us = monotonic_us() };
     char err[512] = "";
     if (cli_parse(argc, argv, &cli, err, sizeof(err)) < 0) {
         log_error("%s", err);
@@ -54,6 +55,7 @@ int main(int argc, char **argv)
         cli_free(&cli);
         return cli.isolate_mode ? RB_EXIT_INTERNAL : RB_EXIT_USAGE;
     }
+    uint64_t config_started = monotonic_us();
     int r = config_load(&ctx.cfg, cli.config_path, err, sizeof(err));
     if (r < 0) {
         log_error("%s", err);
@@ -66,6 +68,7 @@ int main(int argc, char **argv)
     log_open();
     ctx.cg_root = RB_CG_ROOT_DEFAULT;
     ctx.cg = cgroup_select(ctx.cfg.cgroup_backend, ctx.cg_root, ctx.cfg.cgroup_parent, &ctx.cg_caps);
+    ctx.config_us = monotonic_us() - config_started;
 
     int status = dispatch(&ctx, &cli);
     cli_free(&cli);

@@ -32,6 +32,21 @@ static const char *const control_names[RB_CTL_COUNT] = {
     [RB_CTL_RLIMITS] = "rlimits",
 };
 
+const char *phase_name(enum rb_phase p)
+{
+    static const char *const names[RB_PHASE_COUNT] = {
+        [RB_PHASE_CONFIG] = "config",
+        [RB_PHASE_HEALTH_CHECK] = "health_check",
+        [RB_PHASE_LOCK] = "lock",
+        [RB_PHASE_ROOT_BUILD] = "root_build",
+        [RB_PHASE_CGROUP_CREATE] = "cgroup_create",
+        [RB_PHASE_CLONE_EXEC] = "clone_exec",
+        [RB_PHASE_WAIT] = "wait",
+        [RB_PHASE_CLEANUP] = "cleanup",
+    };
+    return (unsigned)p < RB_PHASE_COUNT ? names[p] : "unknown";
+}
+
 const char *verdict_name(enum rb_verdict v)
 {
     return (unsigned)v < RB_VERDICT_COUNT ? verdict_names[v] : "IE";
@@ -354,6 +369,37 @@ char *cleanup_report_to_json(long box_id, const struct rb_cleanup_report *rep)
     return s;
 }
 
+/* "timings": {"config_us": ..., ..., "cleanup_steps": {"kill_us": ...},
+ * "total_us": ...}: every phase in order, then the teardown's steps (part of
+ * cleanup_us), then the total. */
+static struct json_object *timings_json(const struct rb_result *res)
+{
+    struct json_object *o = json_object_new_object();
+    struct json_object *steps = json_object_new_object();
+    if (!o || !steps) {
+        json_object_put(o);
+        json_object_put(steps);
+        return NULL;
+    }
+    int r = 0;
+    char key[32];
+    for (int p = 0; p < RB_PHASE_COUNT; p++) {
+        snprintf(key, sizeof(key), "%s_us", phase_name((enum rb_phase)p));
+        r |= add(o, key, json_object_new_uint64(res->timings.phase_us[p]));
+    }
+    for (int s = 0; s < RB_CSTEP_COUNT; s++) {
+        snprintf(key, sizeof(key), "%s_us", cleanup_step_name((enum rb_cleanup_step)s));
+        r |= add(steps, key, json_object_new_uint64(res->cleanup.step_us[s]));
+    }
+    r |= add(o, "cleanup_steps", steps);
+    r |= add(o, "total_us", json_object_new_uint64(res->timings.total_us));
+    if (r) {
+        json_object_put(o);
+        return NULL;
+    }
+    return o;
+}
+
 char *result_to_json(const struct rb_result *res)
 {
     struct json_object *o = json_object_new_object();
@@ -376,6 +422,7 @@ char *result_to_json(const struct rb_result *res)
     r |= add(o, "limits", limits_json(&res->limits));
     r |= add(o, "controls", controls_json(res));
     r |= res->cleanup_ran ? add(o, "cleanup", cleanup_json(&res->cleanup)) : add_null(o, "cleanup");
+    r |= add(o, "timings", timings_json(res));
 
     char *text = NULL;
     if (!r) {

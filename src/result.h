@@ -29,6 +29,28 @@ enum rb_control {
 };
 
 
+/* Where a run's time went (microseconds, CLOCK_MONOTONIC), in the order the
+ * phases happen; total is the command's own time up to the result, so the
+ * phases never add up to more. Clock reads only: always on. */
+enum rb_phase {
+    RB_PHASE_CONFIG,        /* config read, cgroup backend chosen */
+    RB_PHASE_HEALTH_CHECK,  /* the worker's quarantine check */
+    RB_PHASE_LOCK,          /* the box's lock */
+    RB_PHASE_ROOT_BUILD,    /* box dir and tmpfs root (one-shot), work dir handed over */
+    RB_PHASE_CGROUP_CREATE, /* the run's fresh cgroup */
+    RB_PHASE_CLONE_EXEC,    /* filter, environment, namespaces, the box's mounts, up to the program's exec */
+    RB_PHASE_WAIT,          /* the program running, to the end of its output */
+    RB_PHASE_CLEANUP,       /* teardown, its proof and the worker's books (steps in cleanup.step_us) */
+    RB_PHASE_COUNT,
+};
+
+struct rb_timings {
+    uint64_t phase_us[RB_PHASE_COUNT];
+    uint64_t total_us;
+};
+
+const char *phase_name(enum rb_phase p);
+
 struct rb_result {
     long box_id;
     enum rb_verdict verdict;
@@ -59,6 +81,7 @@ struct rb_result {
     bool strict;
     struct rb_cleanup_report cleanup;
     bool cleanup_ran;
+    struct rb_timings timings;
 };
 
 const char *verdict_name(enum rb_verdict v);

@@ -59,6 +59,7 @@ struct supervisor {
     bool have_status;
     int status;
     struct rb_report usage; /* the program's rusage, with have_status */
+    uint64_t exec_at_us;    /* when the program was exec'd; 0 if it never was */
     int program_cpu_ms;     /* the program's own CPU time, -1 if not reported */
     int notify_sock;        /* where the payload hands over the seccomp listener */
     int listener;           /* the seccomp listener */
@@ -294,6 +295,8 @@ static void read_reports(struct supervisor *sv)
         if (rep.type == RB_REPORT_SETUP_ERROR && !sv->have_setup_error) {
             sv->setup_error = rep;
             sv->have_setup_error = true;
+        } else if (rep.type == RB_REPORT_EXEC) {
+            sv->exec_at_us = rep.at_us;
         } else if (rep.type == RB_REPORT_CPU_MS) {
             sv->program_cpu_ms = rep.value;
         } else if (rep.type == RB_REPORT_STATUS) {
@@ -360,7 +363,11 @@ int run_in_box(struct rb_ctx *ctx, struct rb_box *box, const struct rb_run_reque
     scmp_filter_ctx filter = NULL;
     char **envp = NULL;
 
-    if (ctx->cg && (r = fresh_cgroup(ctx, box, &req->limits, &sv.cg)) < 0) {
+    uint64_t t = monotonic_us();
+    r = ctx->cg ? fresh_cgroup(ctx, box, &req->limits, &sv.cg) : 0;
+    res->timings.phase_us[RB_PHASE_CGROUP_CREATE] = monotonic_us() - t;
+    t = monotonic_us();
+    if (r < 0) {
         res->verdict = RB_IE;
         verdict_set_reason(res, "cannot create cgroup %s: %s", box->name, strerror(-r));
         return 0;
@@ -431,6 +438,11 @@ int run_in_box(struct rb_ctx *ctx, struct rb_box *box, const struct rb_run_reque
     res->wall_time_s = monotonic_s() - sv.started;
     drain(&sv, &req->limits);
     read_reports(&sv);
+    /* Setup ends at the program's exec (all of it, when it never got that far). */
+    uint64_t ended = monotonic_us();
+    uint64_t exec_at = sv.exec_at_us > t && sv.exec_at_us < ended ? sv.exec_at_us : ended;
+    res->timings.phase_us[RB_PHASE_CLONE_EXEC] = exec_at - t;
+    res->timings.phase_us[RB_PHASE_WAIT] = ended - exec_at;
 
     struct rb_cg_usage u = { 0 };
     if (sv.have_cg)

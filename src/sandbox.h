@@ -21,7 +21,7 @@
 /* Clone flags of the proxy; the controls they stand for are reported. */
 #define RB_SANDBOX_CLONE_FLAGS (CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS)
 
-enum rb_report_type { RB_REPORT_SETUP_ERROR = 1, RB_REPORT_STATUS = 2, RB_REPORT_CPU_MS = 3 };
+enum rb_report_type { RB_REPORT_SETUP_ERROR = 1, RB_REPORT_STATUS = 2, RB_REPORT_CPU_MS = 3, RB_REPORT_EXEC = 4 };
 
 /* One record on the report pipe; small enough that a write is atomic. */
 struct rb_report {
@@ -34,6 +34,7 @@ struct rb_report {
     long max_rss_kib;
     long csw_voluntary;
     long csw_forced;
+    uint64_t at_us; /* EXEC: monotonic_us() just before the program's exec */
 };
 
 struct rb_sandbox_spec {

@@ -424,6 +424,13 @@ int read_u64_file(const char *path, uint64_t *out)
     return 0;
 }
 
+uint64_t monotonic_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
 double monotonic_s(void)
 {
     struct timespec ts;

@@ -51,6 +51,8 @@ int host_file_write(const char *path, const char *text, host_dir_refuse_fn refus
 int read_u64_file(const char *path, uint64_t *out);
 
 double monotonic_s(void);
+/* CLOCK_MONOTONIC in microseconds: the clock of every phase timing. */
+uint64_t monotonic_us(void);
 /* ISO 8601 UTC, e.g. 2026-02-08T12:34:56Z; buf needs 21 bytes. */
 void utc_timestamp(char *buf, size_t len);
 

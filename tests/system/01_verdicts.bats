@@ -15,7 +15,7 @@ teardown_file() { rb_teardown_file; }
     # the default limits of SPEC §8 (scaled in an emulated guest: common.bash)
     expect_jq '.stdout' hello \
         '[keys[]] | join(",")' \
-        box_id,cleanup,controls,cpu_time_s,exit_code,limits,memory_peak_kib,output_truncated,reason,schema,signal,stderr,stdout,verdict,wall_time_s \
+        box_id,cleanup,controls,cpu_time_s,exit_code,limits,memory_peak_kib,output_truncated,reason,schema,signal,stderr,stdout,timings,verdict,wall_time_s \
         '.controls.cgroup_backend' "$RB_BACKEND" \
         '.cleanup.outcome' success
     expect_true \
@@ -37,6 +37,29 @@ teardown_file() { rb_teardown_file; }
         '.controls.strict == true' \
         '.cleanup.errors == []' \
         '.cleanup.duration_s | type == "number" and . >= 0'
+}
+
+@test "timings: every phase and cleanup step, in microseconds, adding up to no more than the total" {
+    rb run --code 'sleep 0.2'
+    expect_verdict OK
+    expect_jq '[.timings | keys_unsorted[]] | join(",")' \
+        config_us,health_check_us,lock_us,root_build_us,cgroup_create_us,clone_exec_us,wait_us,cleanup_us,cleanup_steps,total_us \
+        '[.timings.cleanup_steps | keys_unsorted[]] | join(",")' kill_us,unmount_us,cgroups_us,dirs_us,verify_us
+    expect_true \
+        '[.timings | to_entries[] | select(.key != "cleanup_steps") | .value | type == "number" and . >= 0 and floor == .] | all' \
+        '([.timings | to_entries[] | select(.key != "cleanup_steps" and .key != "total_us") | .value] | add) <= .timings.total_us' \
+        '([.timings.cleanup_steps[]] | add) <= .timings.cleanup_us' \
+        '.timings.wait_us >= 200000' \
+        '.timings.clone_exec_us > 0 and .timings.cleanup_us > 0 and .timings.config_us > 0' \
+        '.timings.total_us <= 1000000 * (.wall_time_s + 10)'
+    # isolate's --verbose carries the same phases on one line
+    iso --box-id=160 --init
+    expect_status 0
+    iso --box-id=160 -v --run -- /bin/true
+    expect_status 0
+    grep -Eq '^Timings \(us\): config [0-9]+ health_check [0-9]+ .* total [0-9]+$' <<<"$err" || fail "no timings line: $err"
+    iso --box-id=160 --cleanup
+    expect_status 0
 }
 
 @test "a program given after -- runs with its arguments" {

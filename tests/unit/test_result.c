@@ -77,6 +77,11 @@ static void test_json_exact_example(void **state)
 {
     struct rb_result r;
     example(&r);
+    for (int p = 0; p < RB_PHASE_COUNT; p++)
+        r.timings.phase_us[p] = (uint64_t)p + 1;
+    for (int st = 0; st < RB_CSTEP_COUNT; st++)
+        r.cleanup.step_us[st] = (uint64_t)st + 11;
+    r.timings.total_us = 100;
     char *j = result_to_json(&r);
     assert_non_null(j);
     assert_string_equal(
@@ -90,7 +95,11 @@ static void test_json_exact_example(void **state)
         "\"controls\":{\"applied\":[\"pid_ns\",\"mount_ns\",\"net_ns\",\"ipc_ns\",\"uts_ns\",\"cgroup\","
         "\"seccomp\",\"caps_dropped\",\"no_new_privs\",\"rlimits\"],\"missing\":[],"
         "\"cgroup_backend\":\"v1\",\"strict\":true},"
-        "\"cleanup\":{\"outcome\":\"success\",\"duration_s\":0.003,\"errors\":[]}}");
+        "\"cleanup\":{\"outcome\":\"success\",\"duration_s\":0.003,\"errors\":[]},"
+        "\"timings\":{\"config_us\":1,\"health_check_us\":2,\"lock_us\":3,\"root_build_us\":4,"
+        "\"cgroup_create_us\":5,\"clone_exec_us\":6,\"wait_us\":7,\"cleanup_us\":8,"
+        "\"cleanup_steps\":{\"kill_us\":11,\"unmount_us\":12,\"cgroups_us\":13,\"dirs_us\":14,"
+        "\"verify_us\":15},\"total_us\":100}}");
     free(j);
     result_free(&r);
 }
@@ -166,9 +175,10 @@ static void test_json_nulls_and_failure_fields(void **state)
     assert_int_equal(json_object_array_length(get(ctl, "applied")), RB_CTL_COUNT - 2);
 
     /* key order of SPEC §2 */
-    static const char *const order[] = { "schema", "box_id",           "verdict",     "reason",          "exit_code",
-                                         "signal", "cpu_time_s",       "wall_time_s", "memory_peak_kib", "stdout",
-                                         "stderr", "output_truncated", "limits",      "controls",        "cleanup" };
+    static const char *const order[] = { "schema",          "box_id",   "verdict",    "reason",
+                                         "exit_code",       "signal",   "cpu_time_s", "wall_time_s",
+                                         "memory_peak_kib", "stdout",   "stderr",     "output_truncated",
+                                         "limits",          "controls", "cleanup",    "timings" };
     size_t i = 0;
     json_object_object_foreach(o, key, val) {
         (void)val;
