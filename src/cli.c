@@ -371,7 +371,9 @@ static const char usage_run[] =
     "  -E, --env VAR[=VAL]   -e, --full-env   -c, --chdir DIR\n"
     "  -M, --meta FILE       isolate-style meta file\n"
     "      --special-files   keep the symlinks, FIFOs and sockets of a persistent\n"
-    "                        box's work dir (removed before and after a run otherwise)\n";
+    "                        box's work dir (removed before and after a run otherwise)\n"
+    "      --share-net       the host's network namespace instead of loopback only\n"
+    "                        (refused as IE when the config's allow_share_net is false)\n";
 
 static const char usage_health[] =
     "usage: rustbox health [--check | --recover [--cleanup] | --verify-clean |\n"
@@ -404,6 +406,7 @@ void cli_usage(enum rb_command cmd, bool isolate_mode)
             "  -E, --env=VAR[=VAL]   -e, --full-env\n"
             "  -M, --meta=FILE       write isolate's meta file\n"
             "      --special-files   keep symlinks, FIFOs and sockets in the box\n"
+            "      --share-net       the host's network (unless the config forbids it)\n"
             "  -v, --verbose         -s, --silent         --cg, --cg-timing (always on)\n"
             "      --version\n",
             stdout);

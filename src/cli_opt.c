@@ -243,6 +243,7 @@ const struct req_opt req_opts[] = {
     REQ("meta", 'M', ARG_REQ, RV_TEXT, RV_TEXT, meta_path, 0, 0),
     REQ("code", 0, ARG_REQ, RV_TEXT, RV_ABSENT, code, 0, 0),
     REQ("special-files", 0, ARG_NONE, RV_TRUE, RV_TRUE, special_files, 0, 0),
+    REQ("share-net", 0, ARG_NONE, RV_TRUE, RV_TRUE, share_net, 0, 0),
     /* isolate's cgroup switches: rustbox always uses cgroups. */
     IGNORED("cg", RV_IGNORED, RV_IGNORED),
     IGNORED("cg-timing", RV_IGNORED, RV_IGNORED),

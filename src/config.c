@@ -95,6 +95,7 @@ static const struct key top_keys[] = {
     { "cgroup_backend", K_BACKEND, F(cgroup_backend), NULL, 0 },
     { "cgroup_parent", K_CGROUP_PARENT, F(cgroup_parent), NULL, RB_CGROUP_PARENT_MAX },
     { "strict", K_BOOL, F(strict), NULL, 0 },
+    { "allow_share_net", K_BOOL, F(allow_share_net), NULL, 0 },
     { "first_uid", K_U32_POSITIVE, F(first_uid), NULL, 0 },
     { "first_gid", K_U32_POSITIVE, F(first_gid), NULL, 0 },
     { "num_boxes", K_U32_POSITIVE, F(num_boxes), NULL, 0 },
@@ -179,6 +180,8 @@ int config_defaults(struct rb_config *cfg)
             .mem_available = RB_DEFAULT_MEM_AVAILABLE,
         },
         .metrics_allow_remote = false,
+        /* isolate's --share-net works unless the operator says otherwise. */
+        .allow_share_net = true,
     };
     cfg->state_dir = strdup(RB_DEFAULT_STATE_DIR);
     cfg->work_root = strdup(RB_DEFAULT_WORK_ROOT);

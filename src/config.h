@@ -110,6 +110,7 @@ struct rb_config {
     enum rb_cg_choice cgroup_backend;
     char *cgroup_parent;
     bool strict;
+    bool allow_share_net; /* --share-net: the program may use the host's network namespace */
     uint32_t first_uid;
     uint32_t first_gid;
     uint32_t num_boxes;

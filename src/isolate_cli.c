@@ -52,7 +52,6 @@ static const struct opt_def isolate_opts[] = {
     { "core", 0, ARG_REQ, I_CORE },
     /* Accepted by isolate but refused here, each with its reason. */
     { "quota", 'q', ARG_REQ, I_UNSUPPORTED },
-    { "share-net", 0, ARG_NONE, I_UNSUPPORTED },
     { "inherit-fds", 0, ARG_NONE, I_UNSUPPORTED },
     { "tty-hack", 0, ARG_NONE, I_UNSUPPORTED },
     { "wait", 0, ARG_NONE, I_UNSUPPORTED },
@@ -71,7 +70,6 @@ static int unsupported(const struct opt_hit *h, char *err, size_t errlen)
         const char *option, *why;
     } reasons[] = {
         { "quota", "disk quotas are not supported; the box is a size-limited tmpfs (box_size in the config)" },
-        { "share-net", "not supported: rustbox never shares the host network with a box" },
     };
     for (size_t i = 0; i < ARRAY_SIZE(reasons); i++)
         if (!strcmp(h->def->lng, reasons[i].option))

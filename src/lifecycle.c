@@ -162,6 +162,15 @@ enum rb_status lifecycle_run(struct rb_ctx *ctx, struct rb_run_request *req, str
     if (r < 0)
         return status_of(r);
     run_result_init(ctx, req->box_id, &req->limits, res);
+    if (req->share_net && !ctx->cfg.allow_share_net) {
+        /* A refusal the judge must see as one: an IE result, so isolate's
+         * meta file says status:XX rather than nothing. Not a run. */
+        res->verdict = RB_IE;
+        verdict_set_reason(res, "--share-net is not allowed on this host (allow_share_net in the config)");
+        return RB_STATUS_DONE;
+    }
+    if (req->share_net) /* asked for and allowed: not missing, but not applied either */
+        res->controls_applied &= ~(1u << RB_CTL_NET_NS);
     struct rb_timings *tm = &res->timings;
     tm->phase_us[RB_PHASE_CONFIG] = ctx->config_us;
     tm->phase_us[RB_PHASE_HEALTH_CHECK] = monotonic_us() - t;

@@ -83,6 +83,9 @@ struct rb_run_request {
      * persistent box's work dir are kept before and after the run (by
      * default they are removed, as isolate does; handback.h). */
     bool special_files;
+    /* --share-net: the host's network namespace instead of a private one
+     * with loopback only (allowed by the config's allow_share_net). */
+    bool share_net;
 };
 
 /* Applies the config's defaults to every limit the request left unset. */

@@ -88,13 +88,15 @@ void run_result_init(const struct rb_ctx *ctx, long box_id, const struct rb_limi
     run_controls(ctx, &res->controls_applied, &res->controls_missing);
 }
 
-static pid_t clone_proxy(int *pidfd)
+static pid_t clone_proxy(int *pidfd, bool share_net)
 {
     /* Fork-like clone (no new stack) that also hands back a pidfd, so waiting
      * and killing can never hit a recycled pid. */
     *pidfd = -1;
-    long r = syscall(SYS_clone, (unsigned long)(RB_SANDBOX_CLONE_FLAGS | CLONE_PIDFD | SIGCHLD), NULL, pidfd, NULL,
-                     NULL);
+    unsigned long flags = RB_SANDBOX_CLONE_FLAGS | CLONE_PIDFD | SIGCHLD;
+    if (share_net)
+        flags &= ~(unsigned long)CLONE_NEWNET;
+    long r = syscall(SYS_clone, flags, NULL, pidfd, NULL, NULL);
     return (pid_t)r;
 }
 
@@ -404,7 +406,7 @@ int run_in_box(struct rb_ctx *ctx, struct rb_box *box, const struct rb_run_reque
     sigprocmask(SIG_BLOCK, &stop, &spec.child_sigmask);
     sv.sigfd = signalfd(-1, &stop, SFD_CLOEXEC | SFD_NONBLOCK);
     sv.started = monotonic_s();
-    sv.proxy = clone_proxy(&sv.pidfd);
+    sv.proxy = clone_proxy(&sv.pidfd, req->share_net);
     if (sv.proxy == 0)
         sandbox_proxy_main(&spec);
     if (sv.proxy < 0) {

@@ -648,7 +648,8 @@ void sandbox_proxy_main(const struct rb_sandbox_spec *s)
     build_root(s);
     if (sethostname(RB_SANDBOX_HOSTNAME, strlen(RB_SANDBOX_HOSTNAME)) < 0)
         report_fail(s->report_fd, errno, "sethostname");
-    bring_up_loopback(s);
+    if (!s->req->share_net)
+        bring_up_loopback(s);
 
     pid_t child = fork();
     if (child < 0)

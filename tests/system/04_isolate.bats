@@ -363,3 +363,34 @@ specials_under() {
     iso --box-id=441 --cg --cleanup
     expect_status 0
 }
+
+@test "--share-net: the program sees the host's network interfaces (Judge0's network on); without it only lo" {
+    local host
+    host=$(ls /sys/class/net | sort | tr '\n' ' ')
+    iso --box-id=450 --cg --init
+    expect_status 0
+    iso --box-id=450 --cg --share-net --dir="$HDIR" -M "$T/sn.meta" --run -- /opt/h/list_ifaces
+    expect_status 0
+    [[ "$(sort <<<"$out" | tr '\n' ' ')" == "$host" ]] || fail "box saw '$out', the host has '$host'"
+    meta_parse "$T/sn.meta"
+    [[ "${META[exitcode]:-}" == 0 ]] || fail "exitcode '${META[exitcode]:-}'"
+    iso --box-id=450 --cg --dir="$HDIR" --run -- /opt/h/list_ifaces
+    expect_status 0
+    [[ "$out" == lo ]] || fail "without --share-net the box saw '$out'"
+    iso --box-id=450 --cg --cleanup
+    expect_status 0
+}
+
+@test "--share-net forbidden by the config: meta status:XX with the reason, isolate exits 2, nothing ran" {
+    jq '. + {"allow_share_net": false}' "$T/config.json" >"$T/no-share-net.json"
+    RUSTBOX_CONFIG="$T/no-share-net.json" iso --box-id=451 --cg --init
+    expect_status 0
+    RUSTBOX_CONFIG="$T/no-share-net.json" iso --box-id=451 --cg --share-net -M "$T/nosn.meta" --run -- /bin/sh -c 'echo ran'
+    expect_status 2
+    [[ "$out" != *ran* ]] || fail "the program ran: $out"
+    meta_parse "$T/nosn.meta"
+    [[ "${META[status]:-}" == XX ]] || fail "status '${META[status]:-}'"
+    [[ "${META[message]:-}" == *allow_share_net* ]] || fail "message '${META[message]:-}'"
+    RUSTBOX_CONFIG="$T/no-share-net.json" iso --box-id=451 --cg --cleanup
+    expect_status 0
+}

@@ -243,6 +243,9 @@ static void test_long_options_with_spaces(void **state)
     assert_false(cli.run.special_files);
     assert_int_equal(parse(ARGV("isolate", "--special-files", "--run", "--", "y"), &cli, err), 0);
     assert_true(cli.run.special_files);
+    assert_false(cli.run.share_net);
+    assert_int_equal(parse(ARGV("isolate", "--share-net", "--run", "--", "y"), &cli, err), 0);
+    assert_true(cli.run.share_net);
 
     /* The later of --stderr and --stderr-to-stdout wins, as in isolate. */
     assert_int_equal(parse(ARGV("isolate", "--stderr-to-stdout", "-r", "e", "--run", "--", "y"), &cli, err), 0);
@@ -414,8 +417,6 @@ static void test_unsupported(void **state)
     expect_error(ARGV("isolate", "--quota=100,10", "--init"),
                  "--quota: disk quotas are not supported; the box is a size-limited tmpfs (box_size in the config)");
     expect_error_has(ARGV("isolate", "-q", "100,10", "--init"), "-q: disk quotas are not supported");
-    expect_error(ARGV("isolate", "--share-net", "--run", "--", "x"),
-                 "--share-net: not supported: rustbox never shares the host network with a box");
     expect_error(ARGV("isolate", "--inherit-fds", "--run", "--", "x"), "--inherit-fds: not supported by rustbox");
     expect_error(ARGV("isolate", "--tty-hack", "--run", "--", "x"), "--tty-hack: not supported by rustbox");
     expect_error(ARGV("isolate", "--wait", "--run", "--", "x"), "--wait: not supported by rustbox");
