@@ -146,6 +146,13 @@ static const char *meta_dir_refused(const char *dir, void *data)
  * does, never through a symlink a box or another user planted. */
 static int meta_file(const struct rb_ctx *ctx, const char *path, const char *text, struct rb_error *err)
 {
+    /* isolate 2.x's "-M -": the meta file on stdout, after the program's
+     * own output (nothing to check before the run). */
+    if (!strcmp(path, "-")) {
+        if (text && (fputs(text, stdout) == EOF || fflush(stdout) == EOF))
+            return rb_error_set(err, negative_errno(), "cannot write the meta file to stdout");
+        return 0;
+    }
     struct meta_bounds b = { .prefix = ctx->cfg.name_prefix };
     if (!realpath(ctx->cfg.work_root, b.root))
         (void)snprintf(b.root, sizeof(b.root), "%s", ctx->cfg.work_root); /* config bounds it far below PATH_MAX */

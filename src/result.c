@@ -441,11 +441,25 @@ char *result_to_json(const struct rb_result *res)
  * out-of-memory kill is the signal that ended the program (with
  * cg-oom-killed), a file-size overflow SIGXFSZ, a forbidden system call
  * SIGSYS. NULL status: the run is OK. */
+/* The box failed before the program started (verdict.c's reason). */
+static bool setup_failed(const struct rb_result *res)
+{
+    return res->verdict == RB_IE && res->reason && !strncmp(res->reason, RB_SETUP_FAILED, sizeof(RB_SETUP_FAILED) - 1);
+}
+
 const char *result_isolate_status(const struct rb_result *res, char *msg, size_t len)
 {
     msg[0] = '\0';
     switch (res->verdict) {
-    case RB_IE: snprintf(msg, len, "%s", res->reason && *res->reason ? res->reason : "Internal error"); return "XX";
+    case RB_IE: {
+        /* A failure inside the box before the program: isolate says what
+         * failed without rustbox's "setup failed" prefix. */
+        const char *reason = res->reason && *res->reason ? res->reason : "Internal error";
+        if (setup_failed(res))
+            reason += sizeof(RB_SETUP_FAILED) - 1;
+        snprintf(msg, len, "%s", reason);
+        return "XX";
+    }
     case RB_TLE:
         /* CMS tells wall from CPU timeouts by "wall" in this message. */
         snprintf(msg, len, "%s",
@@ -507,7 +521,8 @@ char *result_to_meta(const struct rb_result *res, bool cgroup_mode)
 
     char msg[320];
     const char *status = result_isolate_status(res, msg, sizeof(msg));
-    bool ran = res->have_rusage || res->verdict != RB_IE;
+    /* isolate writes only status and message when the program never ran. */
+    bool ran = res->verdict != RB_IE || (res->have_rusage && !setup_failed(res));
     bool timed_out_by_kill = res->verdict == RB_TLE && res->killed_by_supervisor;
     if (timed_out_by_kill) {
         put_status(f, status, msg);

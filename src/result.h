@@ -98,6 +98,9 @@ void result_mark_cleanup_failed(struct rb_result *res);
 char *result_to_json(const struct rb_result *res);
 /* {"schema": "rustbox.cleanup/1", "box_id", "cleanup": {...}} printed by `cleanup`. */
 char *cleanup_report_to_json(long box_id, const struct rb_cleanup_report *rep);
+/* How the reason of a box that failed before its program starts begins. */
+#define RB_SETUP_FAILED "setup failed: "
+
 /* isolate's status (TO, SG, RE, XX; NULL when OK) and message for a run. */
 const char *result_isolate_status(const struct rb_result *res, char *msg, size_t len);
 /* isolate's meta file text: time:, time-wall:, max-rss:, cg-mem:, ... */

@@ -493,8 +493,11 @@ static void redirect(const struct rb_sandbox_spec *s, int target, const char *pa
 {
     if (path) {
         fd = open(path, flags | O_CLOEXEC, 0666);
-        if (fd < 0)
+        if (fd < 0) {
+            if (s->req->rules == RB_RULES_ISOLATE) /* isolate's wording, which judges show */
+                report_fail(s->report_fd, errno, "open(\"%s\")", path);
             report_fail(s->report_fd, errno, "open %s", path);
+        }
     }
     if (fd >= 0 && fd != target && dup2(fd, target) < 0)
         report_fail(s->report_fd, errno, "redirect fd %d", target);
@@ -573,8 +576,11 @@ __attribute__((noreturn)) static void payload_main(const struct rb_sandbox_spec 
     /* A relative --chdir starts at /box, as isolate's -c does. */
     if (dir[0] != '/' && chdir(RB_SANDBOX_HOME) < 0)
         report_fail(s->report_fd, errno, "chdir %s", RB_SANDBOX_HOME);
-    if (chdir(dir) < 0)
+    if (chdir(dir) < 0) {
+        if (s->req->rules == RB_RULES_ISOLATE)
+            report_fail(s->report_fd, errno, "%s", req->chdir ? "chdir" : "Cannot change current directory");
         report_fail(s->report_fd, errno, "chdir %s", dir);
+    }
     /* Files the program makes are 0644/0755 whatever the caller's umask
      * (isolate's 022). */
     umask(022);

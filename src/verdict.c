@@ -27,7 +27,7 @@ static void classify(const struct rb_verdict_input *in, struct rb_result *res)
     /* Nothing the program did counts when its box was never complete. */
     if (in->setup_what) {
         res->verdict = RB_IE;
-        verdict_set_reason(res, "setup failed: %s: %s", in->setup_what, strerror(in->setup_errno));
+        verdict_set_reason(res, RB_SETUP_FAILED "%s: %s", in->setup_what, strerror(in->setup_errno));
         return;
     }
     if (in->have_status) {
