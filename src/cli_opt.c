@@ -244,8 +244,9 @@ const struct req_opt req_opts[] = {
     REQ("code", 0, ARG_REQ, RV_TEXT, RV_ABSENT, code, 0, 0),
     REQ("special-files", 0, ARG_NONE, RV_TRUE, RV_TRUE, special_files, 0, 0),
     REQ("share-net", 0, ARG_NONE, RV_TRUE, RV_TRUE, share_net, 0, 0),
-    /* isolate's cgroup switches: rustbox always uses cgroups. */
-    IGNORED("cg", RV_IGNORED, RV_IGNORED),
+    /* isolate's cgroup switches: rustbox always uses cgroups; --cg only
+     * decides whether isolate's meta file carries the cg- keys. */
+    REQ("cg", 0, ARG_NONE, RV_TRUE, RV_TRUE, cg_meta_keys, 0, 0),
     IGNORED("cg-timing", RV_IGNORED, RV_IGNORED),
     IGNORED("no-cg-timing", RV_ABSENT, RV_IGNORED),
     { { NULL, 0, 0, 0 }, { RV_ABSENT, RV_ABSENT }, 0, RT_OTHER, 0, 0 },

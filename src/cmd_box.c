@@ -202,7 +202,7 @@ static int report_result(const struct rb_ctx *ctx, const struct rb_cli *cli, con
     int status = result_exit_status(res, cli->isolate_mode);
     if (cli->run.meta_path) {
         struct rb_error err = { 0 };
-        _cleanup_free_ char *meta = result_to_meta(res, true);
+        _cleanup_free_ char *meta = result_to_meta(res, !cli->isolate_mode || cli->run.cg_meta_keys);
         int r = meta ? meta_file(ctx, cli->run.meta_path, meta, &err)
                      : rb_error_set(&err, -ENOMEM, "cannot write the meta file %s", cli->run.meta_path);
         if (r < 0) {

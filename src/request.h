@@ -86,6 +86,9 @@ struct rb_run_request {
     /* --share-net: the host's network namespace instead of a private one
      * with loopback only (allowed by the config's allow_share_net). */
     bool share_net;
+    /* isolate's --cg: the meta file carries cg-mem and cg-oom-killed (as
+     * isolate writes them only with --cg); cgroups are used either way. */
+    bool cg_meta_keys;
 };
 
 /* Applies the config's defaults to every limit the request left unset. */
