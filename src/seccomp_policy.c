@@ -50,14 +50,20 @@ static const struct seccomp_deny denied[] = {
     /* namespaces (clone's flags: below) */
     KILL("unshare"), KILL("setns"),
     /* other processes' memory */
-    KILL("ptrace"), KILL("process_vm_readv"), KILL("process_vm_writev"), KILL("process_madvise"), KILL("kcmp"),
-    KILL("pidfd_getfd"),
+    KILL("process_madvise"), KILL("kcmp"), KILL("pidfd_getfd"),
     /* the kernel itself */
-    KILL("bpf"), KILL("perf_event_open"), KILL("kexec_load"), KILL("kexec_file_load"), KILL("init_module"),
-    KILL("finit_module"), KILL("delete_module"), KILL("create_module"), KILL("keyctl"), KILL("add_key"),
-    KILL("request_key"), KILL("io_uring_setup"), KILL("io_uring_enter"), KILL("io_uring_register"),
-    KILL("userfaultfd"), KILL("memfd_secret"), KILL("lookup_dcookie"), KILL("fanotify_init"), KILL("syslog"),
+    KILL("bpf"), KILL("kexec_load"), KILL("kexec_file_load"), KILL("init_module"),
+    KILL("finit_module"), KILL("delete_module"), KILL("create_module"),
+    KILL("lookup_dcookie"), KILL("fanotify_init"), KILL("syslog"),
     KILL("iopl"), KILL("ioperm"), KILL("uselib"),
+    /* Calls language runtimes probe at start-up and do without when they
+     * fail (libuv and Java's io_uring, glibc and Go's memfd_secret checks,
+     * sanitizers' ptrace, OpenJDK's perf_event_open, keyrings in TLS
+     * libraries): denied with ENOSYS, as a kernel without them says, so the
+     * program falls back instead of dying. They still never run. */
+    NOSYS("ptrace"), NOSYS("process_vm_readv"), NOSYS("process_vm_writev"), NOSYS("perf_event_open"),
+    NOSYS("keyctl"), NOSYS("add_key"), NOSYS("request_key"), NOSYS("io_uring_setup"), NOSYS("io_uring_enter"),
+    NOSYS("io_uring_register"), NOSYS("userfaultfd"), NOSYS("memfd_secret"),
     /* files by handle */
     KILL("open_by_handle_at"), KILL("name_to_handle_at"),
     /* the host's state */

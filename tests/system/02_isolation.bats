@@ -68,12 +68,22 @@ has_opts() {
         '.stdout | test("returned") | not'
 }
 
-@test "ptrace(PTRACE_TRACEME): SV" {
+@test "ptrace(PTRACE_TRACEME): fails with ENOSYS, the program goes on (SPEC §3: a runtime probe)" {
     rb run --dir "$HDIR" -- /opt/h/try_ptrace
-    expect_verdict SV
-    expect_true \
-        '.signal == 31' \
-        '.stdout | test("returned") | not'
+    expect_verdict OK
+    expect_true '.stdout | test("ptrace returned -1 errno=38 ")'
+}
+
+@test "every call a runtime probes (io_uring, keyctl, ptrace, perf_event_open, ...) fails with ENOSYS in one run: OK" {
+    local names
+    names=$("$HELPERS/try_syscall" --probes | tr '\n' ' ')
+    [[ "$names" == *io_uring_setup*keyctl* || "$names" == *keyctl*io_uring_setup* ]] || fail "probe list: $names"
+    rb run --dir "$HDIR" --code "for n in $names; do /opt/h/try_syscall \$n || exit 9; done"
+    expect_verdict OK
+    local n
+    for n in $names; do
+        grep -q "^$n returned -1 errno=38 " <<<"$(jq -r .stdout <<<"$out")" || fail "$n: $(jq -r .stdout <<<"$out")"
+    done
 }
 
 @test "clone3 with CLONE_NEWUSER|CLONE_NEWNS is refused" {

@@ -293,6 +293,26 @@ static void test_newer_calls_filtered(void **state)
     expect_errno("clone3", CALL(SYS_clone3, 0, 0, 0, 0), ENOSYS);
 }
 
+static void test_runtime_probes_get_enosys(void **state)
+{
+    /* SPEC §3: calls a runtime probes and falls back from fail, they do not
+     * kill; calls no ordinary program makes still do. */
+    expect_errno("ptrace", CALL(SYS_ptrace, 0 /* PTRACE_TRACEME */, 0, 0, 0), ENOSYS);
+    expect_errno("process_vm_readv", CALL(SYS_process_vm_readv, 1, 0, 0, 0), ENOSYS);
+    expect_errno("process_vm_writev", CALL(SYS_process_vm_writev, 1, 0, 0, 0), ENOSYS);
+    expect_errno("perf_event_open", CALL(SYS_perf_event_open, 0, 0, -1, -1), ENOSYS);
+    expect_errno("keyctl", CALL(SYS_keyctl, 0, -4, 0, 0), ENOSYS);
+    expect_errno("add_key", CALL(SYS_add_key, 0, 0, 0, 0), ENOSYS);
+    expect_errno("request_key", CALL(SYS_request_key, 0, 0, 0, 0), ENOSYS);
+    expect_errno("io_uring_setup", CALL(SYS_io_uring_setup, 8, 0, 0, 0), ENOSYS);
+    expect_errno("io_uring_enter", CALL(SYS_io_uring_enter, -1, 0, 0, 0), ENOSYS);
+    expect_errno("io_uring_register", CALL(SYS_io_uring_register, -1, 0, 0, 0), ENOSYS);
+    expect_errno("userfaultfd", CALL(SYS_userfaultfd, 0, 0, 0, 0), ENOSYS);
+    expect_errno("memfd_secret", CALL(SYS_memfd_secret, 0, 0, 0, 0), ENOSYS);
+    expect_killed("bpf", CALL(SYS_bpf, 0, 0, 0, 0));
+    expect_killed("kexec_load", CALL(SYS_kexec_load, 0, 0, 0, 0));
+}
+
 static void test_socket_families(void **state)
 {
     /* AF_VSOCK reaches the host's vsock port space whatever the network
@@ -397,6 +417,7 @@ int main(void)
         cmocka_unit_test(test_newer_calls_listed),
         cmocka_unit_test(test_unknown_name_fails_the_build),
         cmocka_unit_test(test_newer_calls_filtered),
+        cmocka_unit_test(test_runtime_probes_get_enosys),
         cmocka_unit_test(test_socket_families),
         cmocka_unit_test(test_other_abis_killed),
         cmocka_unit_test(test_fsize_forgeries_noted),
