@@ -421,6 +421,9 @@ def main():
                 f.write("~%s %s\n" % (name, known.get("~" + name, "")))
             for name, why in sorted(results.items()):
                 if why is not None and name not in unstable:
+                    # A deliberate difference keeps the reason it was given.
+                    if known.get(name, "").startswith("deliberate"):
+                        why = known[name]
                     f.write("%s %s\n" % (name, why[:160]))
         return 0
     for name in regressions:
