@@ -462,6 +462,23 @@ static void set_rlimits(const struct rb_sandbox_spec *s)
                         (unsigned long long)lims[i].value, (unsigned long long)host_max_open_files());
         report_fail(s->report_fd, errno, "set %s to %llu", lims[i].name, (unsigned long long)lims[i].value);
     }
+    if (l->processes) {
+        /* The box uid's processes, as isolate sets it; the cgroup's pids
+         * limit counts the same tasks and is what enforces it. Unlimited
+         * keeps the inherited limit: raising it may need a capability a
+         * container does not give. */
+        rlim_t want = (rlim_t)l->processes;
+        struct rlimit rl = { want, want }, cur;
+        if (setrlimit(RLIMIT_NPROC, &rl) < 0) {
+            int e = errno;
+            /* Above an inherited hard limit it may not raise: that limit. */
+            if (e != EPERM || getrlimit(RLIMIT_NPROC, &cur) < 0 || cur.rlim_max >= want)
+                report_fail(s->report_fd, e, "set RLIMIT_NPROC to %llu", (unsigned long long)want);
+            rl.rlim_cur = rl.rlim_max = cur.rlim_max;
+            if (setrlimit(RLIMIT_NPROC, &rl) < 0)
+                report_fail(s->report_fd, errno, "set RLIMIT_NPROC to %llu", (unsigned long long)cur.rlim_max);
+        }
+    }
     if (l->cpu_time_s > 0) {
         /* A backstop only: the supervisor enforces CPU time far more
          * precisely through the cgroup, one second is RLIMIT_CPU's grain. */
