@@ -227,6 +227,29 @@ static int report_result(const struct rb_ctx *ctx, const struct rb_cli *cli, con
     return status;
 }
 
+/* A run refused before it had a result, in isolate's syntax: the message
+ * isolate gives for a box never initialised, and in every case a meta file
+ * saying status:XX, so that no judge reads the refusal as a run. */
+static int isolate_refusal(const struct rb_ctx *ctx, const struct rb_cli *cli, enum rb_status st,
+                           const struct rb_error *err)
+{
+    char msg[sizeof(err->text) + 64];
+    if (st == RB_STATUS_REFUSED && err->code == -ENOENT)
+        snprintf(msg, sizeof(msg), "Box directory not found, did you run `isolate %s--init'?",
+                 cli->run.cg_meta_keys ? "--cg " : "");
+    else
+        snprintf(msg, sizeof(msg), "%s", err->code ? err->text : "refused");
+    fprintf(stderr, "%s\n", msg);
+    if (cli->run.meta_path) {
+        struct rb_result res = { .verdict = RB_IE, .reason = msg };
+        _cleanup_free_ char *meta = result_to_meta(&res, cli->run.cg_meta_keys);
+        struct rb_error merr = { 0 };
+        if (!meta || meta_file(ctx, cli->run.meta_path, meta, &merr) < 0)
+            log_error("%s", meta ? merr.text : "cannot render the meta file: out of memory");
+    }
+    return failure_status(cli, st, &(struct rb_error){ 0 });
+}
+
 int cmd_run(struct rb_ctx *ctx, struct rb_cli *cli)
 {
     struct rb_result res;
@@ -239,7 +262,7 @@ int cmd_run(struct rb_ctx *ctx, struct rb_cli *cli)
     }
     enum rb_status st = lifecycle_run(ctx, &cli->run, &res, &err);
     if (st != RB_STATUS_DONE)
-        return failure_status(cli, st, &err);
+        return cli->isolate_mode ? isolate_refusal(ctx, cli, st, &err) : failure_status(cli, st, &err);
     int status = report_result(ctx, cli, &res);
     result_free(&res);
     return status;

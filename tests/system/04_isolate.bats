@@ -394,3 +394,13 @@ specials_under() {
     RUSTBOX_CONFIG="$T/no-share-net.json" iso --box-id=451 --cg --cleanup
     expect_status 0
 }
+
+@test "isolate syntax: --run on a box never initialised: isolate's message, meta status:XX, exit 2" {
+    iso --box-id=452 --cg -M "$T/noinit.meta" --run -- /bin/true
+    expect_status 2
+    [[ "$err" == "Box directory not found, did you run \`isolate --cg --init'?" ]] || fail "stderr: $err"
+    meta_parse "$T/noinit.meta"
+    [[ "${META[status]:-}" == XX ]] || fail "status '${META[status]:-}'"
+    [[ "${META[message]:-}" == "Box directory not found"* ]] || fail "message '${META[message]:-}'"
+    [[ -z "${META[time]+x}" ]] || fail "time key on a run that never happened"
+}
