@@ -152,7 +152,6 @@ static int parse_command(struct opt_iter *it, const struct opt_def *opts, struct
     snprintf(ctx, sizeof(ctx), " for %s", name);
     it->ctx = ctx;
     it->syntax = CLI_NATIVE;
-    struct req_state rs = { 0 };
     bool subcommand = false, positional_file = false;
     int actions = 0;
     for (;;) {
@@ -188,7 +187,7 @@ static int parse_command(struct opt_iter *it, const struct opt_def *opts, struct
             return cli_fail(err, errlen, "%s: unexpected argument '%s'", name, h.val);
         }
         if (h.req) {
-            if ((r = req_option(&cli->run, &rs, CLI_NATIVE, &h, err, errlen)) < 0)
+            if ((r = req_option(&cli->run, CLI_NATIVE, &h, err, errlen)) < 0)
                 return r;
             continue;
         }
@@ -207,7 +206,6 @@ static int parse_command(struct opt_iter *it, const struct opt_def *opts, struct
         if (r < 0)
             return r;
     }
-    req_options_done(&cli->run, &rs);
     cli->run.box_id = cli->box_id;
     if (cli->cmd == RB_CMD_BASELINE && !subcommand)
         return cli_fail(err, errlen, "baseline: give 'capture [--output FILE]' or 'diff FILE'");

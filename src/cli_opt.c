@@ -222,9 +222,12 @@ const struct req_opt req_opts[] = {
     REQ("time", 't', ARG_REQ, RV_SECONDS, RV_SECONDS, limits.cpu_time_s, RB_LIM_CPU, 0),
     REQ("wall-time", 'w', ARG_REQ, RV_SECONDS, RV_SECONDS, limits.wall_time_s, RB_LIM_WALL, 0),
     REQ("extra-time", 'x', ARG_REQ, RV_SECONDS, RV_SECONDS, limits.extra_time_s, RB_LIM_EXTRA, 0),
-    REQ("memory", 0, ARG_REQ, RV_SIZE, RV_ABSENT, limits.memory, RB_LIM_MEMORY, RQ_MEMORY),
-    REQ("cg-mem", 0, ARG_REQ, RV_KIB, RV_KIB, limits.memory, RB_LIM_MEMORY, RQ_MEMORY),
-    REQ("mem", 'm', ARG_REQ, RV_KIB, RV_KIB, limits.memory, RB_LIM_MEMORY, RQ_AS_MEMORY),
+    REQ("memory", 0, ARG_REQ, RV_SIZE, RV_ABSENT, limits.memory, RB_LIM_MEMORY, 0),
+    REQ("cg-mem", 0, ARG_REQ, RV_KIB, RV_KIB, limits.memory, RB_LIM_MEMORY, 0),
+    /* isolate's -m: each process's address space (RLIMIT_AS), as isolate
+     * sets it, so malloc fails rather than the box being OOM-killed; the
+     * box's memory limit stays --cg-mem's (or the config's). */
+    REQ("mem", 'm', ARG_REQ, RV_KIB, RV_KIB, address_space, 0, 0),
     REQ("processes", 'p', ARG_OPT, RV_COUNT, RV_COUNT, limits.processes, RB_LIM_PROCESSES, 0),
     REQ("file-size", 0, ARG_REQ, RV_SIZE, RV_ABSENT, limits.file_size, RB_LIM_FILE_SIZE, 0),
     REQ("fsize", 'f', ARG_REQ, RV_KIB, RV_KIB, limits.file_size, RB_LIM_FILE_SIZE, 0),
@@ -286,8 +289,7 @@ static int refuse_zero(const struct opt_hit *h, unsigned limit, char *err, size_
     }
 }
 
-int req_option(struct rb_run_request *req, struct req_state *st, enum cli_syntax syntax, const struct opt_hit *h,
-               char *err, size_t errlen)
+int req_option(struct rb_run_request *req, enum cli_syntax syntax, const struct opt_hit *h, char *err, size_t errlen)
 {
     const struct req_opt *o = h->req;
     enum req_val kind = o->val[syntax];
@@ -296,7 +298,7 @@ int req_option(struct rb_run_request *req, struct req_state *st, enum cli_syntax
     if (kind == RV_ABSENT || o->type != req_val_type(kind))
         return cli_fail(err, errlen, "%s: not handled", h->name);
     void *field = (char *)req + o->field;
-    uint64_t *number = o->rules & RQ_AS_MEMORY ? &st->as_memory : field;
+    uint64_t *number = field;
     int r = 0;
     req->limits_set |= o->limit;
     if (o->rules & RQ_STDERR) {
@@ -321,19 +323,7 @@ int req_option(struct rb_run_request *req, struct req_state *st, enum cli_syntax
     if (r == 0 && syntax == CLI_NATIVE && h->val && (kind == RV_SIZE || kind == RV_KIB || kind == RV_COUNT) &&
         *number == 0)
         r = refuse_zero(h, o->limit, err, errlen);
-    if (r < 0)
-        return r;
-    if (o->rules & RQ_MEMORY)
-        st->memory_explicit = true;
-    if (o->rules & RQ_AS_MEMORY)
-        st->have_as_memory = true;
-    return 0;
-}
-
-void req_options_done(struct rb_run_request *req, const struct req_state *st)
-{
-    if (st->have_as_memory && !st->memory_explicit)
-        req->limits.memory = st->as_memory;
+    return r;
 }
 
 /* ---- --dir and --env rules ---- */

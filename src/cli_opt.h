@@ -51,11 +51,7 @@ enum req_type { RT_OTHER, RT_DOUBLE, RT_U64, RT_STRING, RT_BOOL };
 
 /* What a value kind and a field cannot say. */
 enum req_rule {
-    RQ_MEMORY = 1 << 0,    /* an explicit memory limit (--memory, --cg-mem) */
-    RQ_AS_MEMORY = 1 << 1, /* -m, isolate's address-space limit: the memory
-                            * limit only if no RQ_MEMORY option is given,
-                            * whichever comes first */
-    RQ_STDERR = 1 << 2,    /* --stderr and --stderr-to-stdout: the later wins */
+    RQ_STDERR = 1 << 2, /* --stderr and --stderr-to-stdout: the later wins */
 };
 
 /* One option that fills struct rb_run_request, for both syntaxes. */
@@ -73,12 +69,6 @@ extern const struct req_opt req_opts[];
 /* The C type a value kind writes (RT_OTHER: none, or a rule list). */
 enum req_type req_val_type(enum req_val v);
 
-/* What the request options keep until the command line has been read. */
-struct req_state {
-    bool memory_explicit;
-    bool have_as_memory;
-    uint64_t as_memory;
-};
 
 struct opt_iter {
     int argc;
@@ -119,10 +109,7 @@ int val_box_id(const struct opt_hit *h, long *dst, char *err, size_t errlen);
 int val_nonempty(const struct opt_hit *h, char **dst, char *err, size_t errlen);
 
 /* Applies one request option (h->req) in the given syntax. */
-int req_option(struct rb_run_request *req, struct req_state *st, enum cli_syntax syntax, const struct opt_hit *h,
-               char *err, size_t errlen);
-/* Settles what depends on more than one option, once all are read. */
-void req_options_done(struct rb_run_request *req, const struct req_state *st);
+int req_option(struct rb_run_request *req, enum cli_syntax syntax, const struct opt_hit *h, char *err, size_t errlen);
 /* --dir BOX[=HOST][:OPTIONS] and --env VAR[=VAL] rules of a request (a later
  * rule for the same box path or variable replaces the earlier one); the
  * errors name --dir or --env. cli.h's cli_add_dir, cli_add_env and cli_free

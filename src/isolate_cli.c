@@ -80,7 +80,6 @@ static int unsupported(const struct opt_hit *h, char *err, size_t errlen)
 struct isolate_state {
     enum rb_command mode;
     bool no_default_dirs;
-    struct req_state req;
 };
 
 static int isolate_option(struct rb_cli *cli, struct isolate_state *st, const struct opt_hit *h, char *err,
@@ -89,7 +88,7 @@ static int isolate_option(struct rb_cli *cli, struct isolate_state *st, const st
     enum rb_command mode = RB_CMD_NONE;
     uint64_t v;
     if (h->req)
-        return req_option(&cli->run, &st->req, CLI_ISOLATE, h, err, errlen);
+        return req_option(&cli->run, CLI_ISOLATE, h, err, errlen);
     switch (h->def->id) {
     case I_BOX_ID:
         if (val_box_id(h, &cli->box_id, err, errlen) < 0)
@@ -156,7 +155,6 @@ static int isolate_finish(struct rb_cli *cli, struct isolate_state *st, char **p
         cli->run.argv = program;
     }
     cli->cmd = st->mode;
-    req_options_done(&cli->run, &st->req);
     /* -D: isolate drops its default rules. rustbox has no switch for its
      * default binds and tmpfs dirs, so each one the caller gave no rule for
      * gets a removal rule; done last, so that the caller's rules survive

@@ -79,6 +79,7 @@ struct rb_run_request {
     char *meta_path;
     enum rb_output_mode output;
     enum rb_program_rules rules;
+    uint64_t address_space; /* bytes, RLIMIT_AS of every process (isolate's -m); 0: none */
     /* --special-files: symlinks, FIFOs, sockets and device nodes in a
      * persistent box's work dir are kept before and after the run (by
      * default they are removed, as isolate does; handback.h). */

@@ -462,6 +462,13 @@ static void set_rlimits(const struct rb_sandbox_spec *s)
                         (unsigned long long)lims[i].value, (unsigned long long)host_max_open_files());
         report_fail(s->report_fd, errno, "set %s to %llu", lims[i].name, (unsigned long long)lims[i].value);
     }
+    if (s->req->address_space) {
+        /* isolate's -m; without it the inherited limit stays (the box's
+         * memory is the cgroup's to bound). */
+        struct rlimit rl = { (rlim_t)s->req->address_space, (rlim_t)s->req->address_space };
+        if (setrlimit(RLIMIT_AS, &rl) < 0)
+            report_fail(s->report_fd, errno, "set RLIMIT_AS to %llu", (unsigned long long)rl.rlim_max);
+    }
     if (l->processes) {
         /* The box uid's processes, as isolate sets it; the cgroup's pids
          * limit counts the same tasks and is what enforces it. Unlimited

@@ -265,7 +265,9 @@ static void test_run_isolate_short_options(void **state)
     assert_true(l->cpu_time_s == 1.0);
     assert_true(l->wall_time_s == 2.5);
     assert_true(l->extra_time_s == 0.5);
-    assert_int_equal(l->memory, 65536ULL * 1024); /* -m is KiB, isolate's unit */
+    /* -m is isolate's RLIMIT_AS, in KiB; the box's memory is not touched */
+    assert_int_equal(cli.run.address_space, 65536ULL * 1024);
+    assert_false(cli.run.limits_set & RB_LIM_MEMORY);
     assert_int_equal(l->stack, 1024ULL * 1024);
     assert_int_equal(l->file_size, 2048ULL * 1024);
     assert_int_equal(l->open_files, 16);
@@ -315,16 +317,19 @@ static void test_run_memory_precedence(void **state)
 {
     struct rb_cli cli;
     char err[ERRLEN];
-    /* --cg-mem and --memory win over -m whatever the order. */
+    /* -m is each process's address space, whatever the order; the box's
+     * memory is --cg-mem's or --memory's alone. */
     assert_int_equal(parse(ARGV("rustbox", "run", "--cg-mem=1024", "-m", "4096", "--", "x"), &cli, err), 0);
     assert_int_equal(cli.run.limits.memory, 1024ULL * 1024);
+    assert_int_equal(cli.run.address_space, 4096ULL * 1024);
     assert_int_equal(parse(ARGV("rustbox", "run", "-m", "4096", "--cg-mem", "2048", "--", "x"), &cli, err), 0);
     assert_int_equal(cli.run.limits.memory, 2048ULL * 1024);
+    assert_int_equal(cli.run.address_space, 4096ULL * 1024);
     assert_int_equal(parse(ARGV("rustbox", "run", "--memory", "1G", "--mem=4096", "--", "x"), &cli, err), 0);
     assert_int_equal(cli.run.limits.memory, 1ULL << 30);
     assert_int_equal(parse(ARGV("rustbox", "run", "--mem=4096", "--", "x"), &cli, err), 0);
-    assert_int_equal(cli.run.limits.memory, 4096ULL * 1024);
-    assert_true(cli.run.limits_set & RB_LIM_MEMORY);
+    assert_int_equal(cli.run.address_space, 4096ULL * 1024);
+    assert_false(cli.run.limits_set & RB_LIM_MEMORY);
     /* --stack is SIZE natively, -k is KiB. */
     assert_int_equal(parse(ARGV("rustbox", "run", "--stack=65536", "--", "x"), &cli, err), 0);
     assert_int_equal(cli.run.limits.stack, 65536);
@@ -390,8 +395,6 @@ static void test_run_zero_limits(void **state)
     expect_error(ARGV("rustbox", "run", "--cg-mem=0", "--", "x"),
                  "--cg-mem: 0 would leave the box without a memory limit; give a size");
     /* -m is refused even where an explicit limit makes it moot, as a bad -m is. */
-    expect_error(ARGV("rustbox", "run", "--memory", "1G", "-m", "0", "--", "x"),
-                 "-m: 0 would leave the box without a memory limit; give a size");
     expect_error(ARGV("rustbox", "run", "--processes", "0", "--", "x"),
                  "--processes: 0 is not a process limit; give at least 1, or a bare --processes for no limit");
     expect_error(ARGV("rustbox", "run", "--processes=0", "--", "x"),
@@ -403,6 +406,9 @@ static void test_run_zero_limits(void **state)
 
     struct rb_cli cli;
     char err[ERRLEN] = "";
+    /* -m 0: no address-space limit, as in isolate */
+    assert_int_equal(parse(ARGV("rustbox", "run", "--memory", "1G", "-m", "0", "--", "x"), &cli, err), 0);
+    assert_int_equal(cli.run.address_space, 0);
     /* A bare --processes is still the way to say no process limit. */
     assert_int_equal(parse(ARGV("rustbox", "run", "--processes", "--", "x"), &cli, err), 0);
     assert_int_equal(cli.run.limits.processes, 0);
@@ -666,8 +672,6 @@ static void test_request_table(void **state)
                          o->field < offsetof(struct rb_run_request, limits) + sizeof(struct rb_limits);
         if ((o->limit != 0) != in_limits)
             fail_msg("%s: limit bit %#x, field at %zu", name, o->limit, o->field);
-        if (o->rules & (RQ_MEMORY | RQ_AS_MEMORY))
-            assert_int_equal(o->field, offsetof(struct rb_run_request, limits.memory));
     }
     assert_true(rows > 20);
 }
@@ -789,14 +793,15 @@ static void test_run_memory_rules(void **state)
 {
     struct rb_cli cli;
     char err[ERRLEN];
-    /* -m on both sides of an explicit limit: the explicit one still wins. */
+    /* -m never sets the box's memory: that is --memory's (or the config's). */
     assert_int_equal(parse(ARGV("rustbox", "run", "-m", "1", "--memory", "2K", "-m", "3", "--", "x"), &cli, err), 0);
     assert_int_equal(cli.run.limits.memory, 2048);
-    /* The later -m is the one that stands in. */
+    assert_int_equal(cli.run.address_space, 3 * 1024);
+    /* The later -m is the one that counts. */
     assert_int_equal(parse(ARGV("rustbox", "run", "-m", "1", "--mem=3", "--", "x"), &cli, err), 0);
-    assert_int_equal(cli.run.limits.memory, 3 * 1024);
-    assert_int_equal(cli.run.limits_set, RB_LIM_MEMORY);
-    /* A bad -m is refused even when an explicit limit makes it moot. */
+    assert_int_equal(cli.run.address_space, 3 * 1024);
+    assert_int_equal(cli.run.limits_set, 0);
+    /* A bad -m is refused. */
     expect_error(ARGV("rustbox", "run", "--memory=1G", "-m", "lots", "--", "x"),
                  "-m: invalid size 'lots' (use a number of KiB)");
 }

@@ -161,7 +161,7 @@ static void test_short_options_full_path(void **state)
     assert_int_equal(cli.cmd, RB_CMD_RUN);
     assert_int_equal(cli.box_id, 3);
     assert_true(cli.run.limits.cpu_time_s == 1.0);
-    assert_int_equal(cli.run.limits.memory, 65536ULL * 1024); /* -m stands in for the memory limit */
+    assert_int_equal(cli.run.address_space, 65536ULL * 1024); /* -m: RLIMIT_AS, as isolate sets it */
     assert_ptr_equal(cli.run.argv, &argv[7]);
     assert_null(cli.run.argv[1]);
 }
@@ -234,7 +234,7 @@ static void test_long_options_with_spaces(void **state)
                      0);
     assert_int_equal(cli.box_id, 8);
     assert_true(cli.run.limits.cpu_time_s == 0.5);
-    assert_int_equal(cli.run.limits.memory, 1024ULL * 1024);
+    assert_int_equal(cli.run.address_space, 1024ULL * 1024);
     assert_string_equal(cli.run.stdin_path, "a");
     assert_true(cli.run.stderr_to_stdout);
     assert_null(cli.run.stderr_path);
@@ -423,8 +423,8 @@ static void test_unsupported(void **state)
     expect_error(ARGV("isolate", "--print-cg-root"), "--print-cg-root: not supported by rustbox");
 }
 
-/* isolate's units through the shared table: sizes are KiB, -m stands in
- * for the memory limit only without --cg-mem. */
+/* isolate's units through the shared table: sizes are KiB; -m is each
+ * process's address space, --cg-mem the box's memory. */
 static void test_isolate_units(void **state)
 {
     struct rb_cli cli;
@@ -434,10 +434,11 @@ static void test_isolate_units(void **state)
     assert_int_equal(cli.run.limits.file_size, 8ULL * 1024);
     assert_int_equal(parse(ARGV("isolate", "-k64", "--run", "--", "x"), &cli, err), 0);
     assert_int_equal(cli.run.limits.stack, 64ULL * 1024);
-    /* -m on both sides of --cg-mem: --cg-mem still wins. */
+    /* -m and --cg-mem are two limits: the later -m counts. */
     assert_int_equal(parse(ARGV("isolate", "-m", "1", "--cg-mem=2", "-m", "3", "--run", "--", "x"), &cli, err), 0);
     assert_int_equal(cli.run.limits.memory, 2ULL * 1024);
-    /* A bad -m is refused even when --cg-mem makes it moot. */
+    assert_int_equal(cli.run.address_space, 3ULL * 1024);
+    /* A bad -m is refused. */
     expect_error(ARGV("isolate", "--cg-mem=2", "-m", "2G", "--run", "--", "x"),
                  "-m: invalid size '2G' (use a number of KiB)");
     /* The last of repeated options wins, as with getopt. */
