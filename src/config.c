@@ -580,10 +580,12 @@ static int load_file(struct rb_config *cfg, const char *path, char *err, size_t 
         return d < 0 ? d : -EINVAL;
     }
     r = config_parse(cfg, text, path, err, errlen);
-    if (r == 0)
-        r = idrange_check_host(cfg->first_uid, cfg->first_gid, cfg->num_boxes, path, err, errlen);
+    /* The private dirs first: the range's stamp lives in the state dir. */
     if (r == 0)
         r = check_private_dirs(cfg, path, err, errlen);
+    if (r == 0)
+        r = idrange_check_host_stamped(cfg->first_uid, cfg->first_gid, cfg->num_boxes, path, cfg->state_dir, err,
+                                       errlen);
     if (r < 0) {
         config_free(cfg);
         int d = config_defaults(cfg);
@@ -610,9 +612,10 @@ int config_load(struct rb_config *cfg, const char *explicit_path, char *err, siz
         if (err && errlen)
             err[0] = '\0';
         /* load_file left cfg at the defaults, whose range is checked too. */
-        r = idrange_check_host(cfg->first_uid, cfg->first_gid, cfg->num_boxes, "(built-in defaults)", err, errlen);
+        r = check_private_dirs(cfg, "(built-in defaults)", err, errlen);
         if (r == 0)
-            r = check_private_dirs(cfg, "(built-in defaults)", err, errlen);
+            r = idrange_check_host_stamped(cfg->first_uid, cfg->first_gid, cfg->num_boxes, "(built-in defaults)",
+                                           cfg->state_dir, err, errlen);
     }
     return r;
 }

@@ -13,8 +13,11 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "error.h"
 #include "util.h"
@@ -186,5 +189,79 @@ int idrange_check_host(uint32_t first_uid, uint32_t first_gid, uint32_t num_boxe
         r = scan_subids("/etc/subuid", "uid", first_uid, num_boxes, origin, err, errlen);
     if (r == 0)
         r = scan_subids("/etc/subgid", "gid", first_gid, num_boxes, origin, err, errlen);
+    return r;
+}
+
+/* The databases a pass read, as they were. */
+static const char *const stamped_files[] = { "/etc/passwd", "/etc/group", "/etc/subuid", "/etc/subgid",
+                                             "/etc/nsswitch.conf" };
+
+/* Only "files" (and systemd's, whose dynamic users sit in the reserved
+ * range) answer the same until those files change. */
+static bool nss_files_only(void)
+{
+    _cleanup_fclose_ FILE *f = fopen("/etc/nsswitch.conf", "re");
+    if (!f)
+        return true; /* glibc's default without it: files */
+    char line[512];
+    while (fgets(line, sizeof(line), f)) {
+        char *p = line + strspn(line, " \t");
+        bool db = !strncmp(p, "passwd:", 7) || !strncmp(p, "group:", 6);
+        if (!db)
+            continue;
+        p = strchr(p, ':') + 1;
+        for (char *tok = strtok(p, " \t\n"); tok; tok = strtok(NULL, " \t\n")) {
+            if (tok[0] == '[' || tok[0] == '#')
+                break;
+            if (strcmp(tok, "files") && strcmp(tok, "systemd") && strcmp(tok, "compat"))
+                return false;
+        }
+    }
+    return true;
+}
+
+static int stamp_text(uint32_t first_uid, uint32_t first_gid, uint32_t num_boxes, char *buf, size_t len)
+{
+    size_t used = (size_t)snprintf(buf, len, "idrange/1 %" PRIu32 " %" PRIu32 " %" PRIu32, first_uid, first_gid,
+                                   num_boxes);
+    for (size_t i = 0; i < sizeof(stamped_files) / sizeof(stamped_files[0]) && used < len; i++) {
+        struct stat st;
+        if (stat(stamped_files[i], &st) < 0)
+            used += (size_t)snprintf(buf + used, len - used, " -");
+        else
+            used += (size_t)snprintf(buf + used, len - used, " %ju:%ju:%jd:%jd.%09ld", (uintmax_t)st.st_dev,
+                                     (uintmax_t)st.st_ino, (intmax_t)st.st_size, (intmax_t)st.st_mtim.tv_sec,
+                                     st.st_mtim.tv_nsec);
+    }
+    return used < len ? 0 : -ENAMETOOLONG;
+}
+
+int idrange_check_host_stamped(uint32_t first_uid, uint32_t first_gid, uint32_t num_boxes, const char *origin,
+                               const char *stamp_dir, char *err, size_t errlen)
+{
+    char want[512], have[512] = "", path[4096];
+    bool stampable = stamp_dir && nss_files_only() &&
+                     stamp_text(first_uid, first_gid, num_boxes, want, sizeof(want)) == 0 &&
+                     (size_t)snprintf(path, sizeof(path), "%s/idrange.stamp", stamp_dir) < sizeof(path);
+    if (stampable) {
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+        ssize_t n = fd >= 0 ? read(fd, have, sizeof(have) - 1) : -1;
+        if (n > 0 && (size_t)n == strlen(want) && !memcmp(have, want, (size_t)n))
+            return 0;
+    }
+    int r = idrange_check_host(first_uid, first_gid, num_boxes, origin, err, errlen);
+    if (r == 0 && stampable) {
+        /* Best effort: without a stamp the next call just asks again. */
+        char tmp[4096 + 16];
+        if ((size_t)snprintf(tmp, sizeof(tmp), "%s.%d", path, (int)getpid()) < sizeof(tmp)) {
+            int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+            if (fd >= 0) {
+                bool ok = write(fd, want, strlen(want)) == (ssize_t)strlen(want);
+                (void)safe_close(fd);
+                if (!ok || rename(tmp, path) < 0)
+                    (void)unlink(tmp); /* no stamp: the next call asks again */
+            }
+        }
+    }
     return r;
 }

@@ -758,16 +758,15 @@ static void test_load_refuses_a_range_over_a_group_gid(void **state)
     config_free(&c);
 }
 
-/* A range no entry holds loads, writing nothing; a range that holds one is
- * refused on the next load. */
-static void test_load_accepts_a_clean_range_and_writes_nothing(void **state)
+/* A range no entry holds loads and leaves a stamp of the pass in the state
+ * dir; a range that holds one is refused on the next load all the same. */
+static void test_load_accepts_a_clean_range_and_stamps_it(void **state)
 {
     struct tmpdir *t = *state;
     const unsigned first = 3990000;
     if (host_ids_in(first, 100))
         skip();
     char a[128], json[512], cache[160], err[512] = "";
-    /* Loading a config writes nothing, in the state dir least of all. */
     snprintf(json, sizeof(json), "{\"state_dir\": \"%s\", \"first_uid\": %u, \"first_gid\": %u, \"num_boxes\": 100}",
              t->path, first, first);
     write_in(t, "a.json", json, a, sizeof(a));
@@ -777,11 +776,18 @@ static void test_load_accepts_a_clean_range_and_writes_nothing(void **state)
         fail_msg("%s", err);
     assert_int_equal(c.first_uid, first);
     config_free(&c);
-    snprintf(cache, sizeof(cache), "%s/id-range-check", t->path);
-    assert_int_equal(access(cache, F_OK), -1);
-    /* loaded again: the same result */
+    snprintf(cache, sizeof(cache), "%s/idrange.stamp", t->path);
+    char stamp[512] = "", prefix[64];
+    FILE *f = fopen(cache, "r");
+    assert_non_null(f);
+    assert_non_null(fgets(stamp, sizeof(stamp), f));
+    fclose(f);
+    snprintf(prefix, sizeof(prefix), "idrange/1 %u %u 100 ", first, first);
+    assert_true(!strncmp(stamp, prefix, strlen(prefix)));
+    /* loaded again: the same result, through the stamp */
     assert_int_equal(config_load(&c, a, err, sizeof(err)), 0);
     config_free(&c);
+    /* a stamp of another range proves nothing for this one (below) */
 
     uid_t uid = 0;
     char name[256];
@@ -891,8 +897,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_load_file_with_nul, setup_tmpdir, teardown_tmpdir),
         cmocka_unit_test_setup_teardown(test_load_refuses_a_range_over_a_passwd_uid, setup_tmpdir, teardown_tmpdir),
         cmocka_unit_test_setup_teardown(test_load_refuses_a_range_over_a_group_gid, setup_tmpdir, teardown_tmpdir),
-        cmocka_unit_test_setup_teardown(test_load_accepts_a_clean_range_and_writes_nothing, setup_tmpdir,
-                                        teardown_tmpdir),
+        cmocka_unit_test_setup_teardown(test_load_accepts_a_clean_range_and_stamps_it, setup_tmpdir, teardown_tmpdir),
         cmocka_unit_test(test_installed_config_is_spec),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
