@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "env.h"
+#include "fdpass.h"
 #include "sandbox.h"
 #include "seccomp_policy.h"
 #include "util.h"
@@ -158,20 +159,11 @@ static void kill_box(struct supervisor *sv, enum rb_kill_reason why)
  * socket has done its job. */
 static void recv_listener(struct supervisor *sv)
 {
-    char byte;
-    struct iovec iov = { &byte, 1 };
-    union {
-        char buf[CMSG_SPACE(sizeof(int))];
-        struct cmsghdr align;
-    } u;
-    memset(&u, 0, sizeof(u));
-    struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof(u.buf) };
-    ssize_t n = recvmsg(sv->notify_sock, &msg, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
-    if (n < 0 && (errno == EAGAIN || errno == EINTR))
+    int fd = fd_recv(sv->notify_sock, MSG_DONTWAIT);
+    if (fd == -EAGAIN || fd == -EINTR)
         return;
-    struct cmsghdr *c = n == 1 ? CMSG_FIRSTHDR(&msg) : NULL;
-    if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS && c->cmsg_len == CMSG_LEN(sizeof(int)))
-        memcpy(&sv->listener, CMSG_DATA(c), sizeof(int));
+    if (fd >= 0)
+        sv->listener = fd;
     (void)safe_close(sv->notify_sock);
     sv->notify_sock = -1;
 }

@@ -25,6 +25,7 @@
 
 #include "dirrules.h"
 #include "env.h"
+#include "fdpass.h"
 #include "seccomp_policy.h"
 #include "util.h"
 
@@ -568,24 +569,6 @@ static void exec_program(const struct rb_sandbox_spec *s, char *const argv[])
     report_fail(s->report_fd, err, "exec %s", argv[0]);
 }
 
-static int send_fd(int sock, int fd)
-{
-    char byte = 0;
-    struct iovec iov = { &byte, 1 };
-    union {
-        char buf[CMSG_SPACE(sizeof(int))];
-        struct cmsghdr align;
-    } u;
-    memset(&u, 0, sizeof(u));
-    struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof(u.buf) };
-    struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-    c->cmsg_level = SOL_SOCKET;
-    c->cmsg_type = SCM_RIGHTS;
-    c->cmsg_len = CMSG_LEN(sizeof(int));
-    memcpy(CMSG_DATA(c), &fd, sizeof(int));
-    return sendmsg(sock, &msg, MSG_NOSIGNAL) == 1 ? 0 : -errno;
-}
-
 __attribute__((noreturn)) static void payload_main(const struct rb_sandbox_spec *s)
 {
     const struct rb_run_request *req = s->req;
@@ -621,7 +604,7 @@ __attribute__((noreturn)) static void payload_main(const struct rb_sandbox_spec 
         report_fail(s->report_fd, r, "load seccomp policy");
     /* The listener decides what a denied call does: it goes to the
      * supervisor and never reaches the program. */
-    r = send_fd(s->notify_fd, listener);
+    r = fd_send(s->notify_fd, listener);
     if (r < 0)
         report_fail(s->report_fd, r, "hand over the seccomp listener");
     (void)safe_close(listener);

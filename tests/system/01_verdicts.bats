@@ -166,21 +166,30 @@ teardown_file() { rb_teardown_file; }
 # output must not grow with what the program writes. 60 MiB of 0x01 under a
 # 128M --output-limit once made it hold the whole output and escape it into a
 # 360 MB JSON line (\u0001 per byte) at 840 MiB of resident memory.
-@test "60 MiB of control bytes: the supervisor's peak memory and the JSON stay bounded" {
-    local o="$BATS_TEST_TMPDIR/bomb.json" e="$BATS_TEST_TMPDIR/bomb.err" rss="$BATS_TEST_TMPDIR/bomb.rss" size kib
+# bounded_run MAX_KIB MAX_BYTES RUSTBOX-RUN-ARGS...: runs rustbox under
+# peakrss, fails when the supervisor's peak RSS or the result's size is past
+# its bound (checked before the JSON is read: unbounded, it would be huge),
+# then loads the result into $out for expect_*.
+bounded_run() {
+    local max_kib=$1 max_bytes=$2 o="$BATS_TEST_TMPDIR/bomb.json" e="$BATS_TEST_TMPDIR/bomb.err"
+    local rss="$BATS_TEST_TMPDIR/bomb.rss" size kib
+    shift 2
     status=0
-    "$HELPERS/peakrss" "$rss" "$RUSTBOX" run --output-limit 128M --wall-time "$(tscale 20)" \
-        --time "$(tscale 10)" --dir "$HDIR" -- /opt/h/outbomb 62914560 1 >"$o" 2>"$e" </dev/null || status=$?
+    "$HELPERS/peakrss" "$rss" "$RUSTBOX" run "$@" >"$o" 2>"$e" </dev/null || status=$?
     size=$(stat -c %s "$o")
     kib=$(<"$rss")
     echo "supervisor peak RSS ${kib} KiB, result ${size} bytes, exit status $status"
-    # Checked before the JSON is read at all: unbounded, it would be huge.
-    ((kib < 64 * 1024)) || fail "supervisor peak RSS ${kib} KiB, expected under 64 MiB"
-    # stdout's default capture (1 MiB) escaped six bytes per byte, and the rest
-    ((size < 6 * 1048576 + 65536)) || fail "result is $size bytes, expected under 6 MiB + 64 KiB"
+    ((kib < max_kib)) || fail "supervisor peak RSS ${kib} KiB, expected under ${max_kib} KiB"
+    ((size < max_bytes)) || fail "result is $size bytes, expected under $max_bytes"
     out=$(<"$o")
     err=$(<"$e")
     jq -r '.box_id' <<<"$out" >>"$T/box_ids" || true
+}
+
+@test "60 MiB of control bytes: the supervisor's peak memory and the JSON stay bounded" {
+    # stdout's default capture (1 MiB) escaped six bytes per byte, and the rest
+    bounded_run $((64 * 1024)) $((6 * 1048576 + 65536)) --output-limit 128M --wall-time "$(tscale 20)" \
+        --time "$(tscale 10)" --dir "$HDIR" -- /opt/h/outbomb 62914560 1
     expect_verdict OK
     expect_true \
         '.output_truncated == true' \
@@ -191,18 +200,9 @@ teardown_file() { rb_teardown_file; }
 
     # both streams at once: each keeps its own 1 MiB (ASan's allocator costs
     # the supervisor about twice the memory of the release build)
-    status=0
-    "$HELPERS/peakrss" "$rss" "$RUSTBOX" run --output-limit 256M --wall-time "$(tscale 20)" \
+    bounded_run $((128 * 1024)) $((12 * 1048576 + 65536)) --output-limit 256M --wall-time "$(tscale 20)" \
         --time "$(tscale 10)" --dir "$HDIR" \
-        --code '/opt/h/outbomb 62914560 1 & /opt/h/outbomb 62914560 1 >&2; wait' >"$o" 2>"$e" </dev/null || status=$?
-    size=$(stat -c %s "$o")
-    kib=$(<"$rss")
-    echo "both streams: supervisor peak RSS ${kib} KiB, result ${size} bytes, exit status $status"
-    ((kib < 128 * 1024)) || fail "supervisor peak RSS ${kib} KiB, expected under 128 MiB"
-    ((size < 12 * 1048576 + 65536)) || fail "result is $size bytes, expected under 12 MiB + 64 KiB"
-    out=$(<"$o")
-    err=$(<"$e")
-    jq -r '.box_id' <<<"$out" >>"$T/box_ids" || true
+        --code '/opt/h/outbomb 62914560 1 & /opt/h/outbomb 62914560 1 >&2; wait'
     expect_verdict OK
     expect_true \
         '.output_truncated == true' \

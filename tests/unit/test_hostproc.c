@@ -73,6 +73,19 @@ static void test_mounts_under_a_dir_without_any(void **state)
     assert_int_equal(n, 0);
 }
 
+
+/* Allocation `at` failed: -ENOMEM, an empty answer, nothing of a partial
+ * list left behind. */
+static void assert_failed_cleanly(long at, int r, const void *got, int n)
+{
+    if (r != -ENOMEM)
+        fail_msg("allocation %ld failed: got %d, expected -ENOMEM", at, r);
+    assert_null(got);
+    assert_int_equal(n, 0);
+    if (inj.n_live)
+        fail_msg("allocation %ld failed: %zu block(s) leaked", at, inj.n_live);
+}
+
 static void test_mounts_under_fail_whole_on_every_allocation(void **state)
 {
     char **want;
@@ -97,13 +110,7 @@ static void test_mounts_under_fail_whole_on_every_allocation(void **state)
         disarm();
         failures++;
         assert_false(inj.overflow);
-        if (r != -ENOMEM)
-            fail_msg("allocation %ld failed: got %d, expected -ENOMEM", at, r);
-        assert_null(got);
-        assert_int_equal(n, 0);
-        /* nothing of a partial list is left behind */
-        if (inj.n_live)
-            fail_msg("allocation %ld failed: %zu block(s) leaked", at, inj.n_live);
+        assert_failed_cleanly(at, r, got, n);
     }
     /* the table's buffer, the list and every name each had their turn */
     assert_true(failures >= n_want + 2);
@@ -234,12 +241,7 @@ static void test_box_mounts_fail_whole_on_every_allocation(void **state)
             hostproc_free_mount_list(got, n);
             break;
         }
-        if (r != -ENOMEM)
-            fail_msg("allocation %ld failed: got %d, expected -ENOMEM", at, r);
-        assert_null(got);
-        assert_int_equal(n, 0);
-        if (inj.n_live)
-            fail_msg("allocation %ld failed: %zu block(s) leaked", at, inj.n_live);
+        assert_failed_cleanly(at, r, got, n);
     }
     hostproc_free_mount_list(want, n_want);
 }

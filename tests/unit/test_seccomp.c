@@ -26,6 +26,7 @@
 #include <cmocka.h>
 
 #include "seccomp_policy.h"
+#include "fdpass.h"
 
 #ifndef AF_VSOCK
 #define AF_VSOCK 40
@@ -143,42 +144,6 @@ static long do_call(const struct call *c)
     return r;
 }
 
-static int send_fd(int sock, int fd)
-{
-    char byte = 0;
-    struct iovec iov = { &byte, 1 };
-    union {
-        char buf[CMSG_SPACE(sizeof(int))];
-        struct cmsghdr align;
-    } u;
-    memset(&u, 0, sizeof(u));
-    struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof(u.buf) };
-    struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
-    cm->cmsg_level = SOL_SOCKET;
-    cm->cmsg_type = SCM_RIGHTS;
-    cm->cmsg_len = CMSG_LEN(sizeof(int));
-    memcpy(CMSG_DATA(cm), &fd, sizeof(int));
-    return sendmsg(sock, &msg, 0) == 1 ? 0 : -1;
-}
-
-static int recv_fd(int sock)
-{
-    char byte;
-    struct iovec iov = { &byte, 1 };
-    union {
-        char buf[CMSG_SPACE(sizeof(int))];
-        struct cmsghdr align;
-    } u;
-    struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof(u.buf) };
-    if (recvmsg(sock, &msg, MSG_CMSG_CLOEXEC) != 1)
-        return -1;
-    struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
-    int fd = -1;
-    if (cm && cm->cmsg_type == SCM_RIGHTS)
-        memcpy(&fd, CMSG_DATA(cm), sizeof(int));
-    return fd;
-}
-
 /* Makes the call in a child that has loaded the policy; this process holds
  * the filter's listener and answers as rustbox's supervisor does: a denied
  * call kills the child, a noted one goes on. */
@@ -195,7 +160,7 @@ static struct outcome under_policy(const struct call *c)
         int r = 0, listener = -1;
         scmp_filter_ctx ctx = seccomp_policy_build(&r);
         if (!ctx || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || seccomp_policy_load(ctx, &listener) < 0 ||
-            send_fd(sk[1], listener) < 0)
+            fd_send(sk[1], listener) < 0)
             _exit(100);
         close(listener);
         close(sk[1]);
@@ -207,7 +172,7 @@ static struct outcome under_policy(const struct call *c)
     close(p[1]);
     close(sk[1]);
     struct outcome o = { 0 };
-    int listener = recv_fd(sk[0]);
+    int listener = fd_recv(sk[0], 0);
     close(sk[0]);
     long rets[2];
     for (;;) {
