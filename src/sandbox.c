@@ -463,13 +463,6 @@ static void set_rlimits(const struct rb_sandbox_spec *s)
                         (unsigned long long)lims[i].value, (unsigned long long)host_max_open_files());
         report_fail(s->report_fd, errno, "set %s to %llu", lims[i].name, (unsigned long long)lims[i].value);
     }
-    if (s->req->address_space) {
-        /* isolate's -m; without it the inherited limit stays (the box's
-         * memory is the cgroup's to bound). */
-        struct rlimit rl = { (rlim_t)s->req->address_space, (rlim_t)s->req->address_space };
-        if (setrlimit(RLIMIT_AS, &rl) < 0)
-            report_fail(s->report_fd, errno, "set RLIMIT_AS to %llu", (unsigned long long)rl.rlim_max);
-    }
     if (l->processes) {
         /* The box uid's processes, as isolate sets it; the cgroup's pids
          * limit counts the same tasks and is what enforces it. Unlimited
@@ -542,8 +535,22 @@ static void setup_stdio(const struct rb_sandbox_spec *s)
 }
 
 /* execvpe would search the caller's PATH; the box's own PATH is what counts. */
+/* isolate's -m, set last, just before the exec: rustbox's own address space
+ * (its libraries, a sanitizer's shadow) is no business of the limit, and the
+ * steps before the exec must not fail for lack of it. Without -m the
+ * inherited limit stays (the box's memory is the cgroup's to bound). */
+static void limit_address_space(const struct rb_sandbox_spec *s)
+{
+    if (!s->req->address_space)
+        return;
+    struct rlimit rl = { (rlim_t)s->req->address_space, (rlim_t)s->req->address_space };
+    if (setrlimit(RLIMIT_AS, &rl) < 0)
+        report_fail(s->report_fd, errno, "set RLIMIT_AS to %llu", (unsigned long long)rl.rlim_max);
+}
+
 static void exec_program(const struct rb_sandbox_spec *s, char *const argv[])
 {
+    limit_address_space(s);
     if (s->req->rules == RB_RULES_ISOLATE) {
         /* isolate runs argv[0] as given and a failed exec is the program's
          * own failure: its message on the program's stderr, exit 127. */
