@@ -556,7 +556,7 @@ static int teardown_tmpdir(void **state)
 {
     struct tmpdir *t = *state;
     char p[128];
-    static const char *const names[] = { "a.json", "b.json", "nul.json", "id-range-check" };
+    static const char *const names[] = { "a.json", "b.json", "nul.json", "idrange.stamp" };
     for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
         snprintf(p, sizeof(p), "%s/%s", t->path, names[i]);
         unlink(p);
