@@ -5,6 +5,7 @@
  * array, so that env_free can always release a finished one. */
 #include "env.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -62,6 +63,14 @@ const char *env_lookup(char *const *envp, const char *name)
     return NULL;
 }
 
+/* An entry of the caller's environment that --full-env (-e) passes on:
+ * all but where rustbox's own configuration lives, which is the host's
+ * business, not the program's. */
+static bool passes_to_box(const char *entry)
+{
+    return strncmp(entry, RB_CONFIG_ENV "=", sizeof(RB_CONFIG_ENV)) != 0;
+}
+
 /* isolate's rule: any entry of the name goes first (the last entry moves
  * into its place), then NAME=VALUE is appended; an empty value, or a bare
  * name the caller does not have, leaves the name unset. The order matters to
@@ -102,7 +111,7 @@ static int env_fill_isolate(struct env_builder *b, const struct rb_run_request *
 {
     if (req->full_env)
         for (char *const *e = caller_env; e && *e; e++) {
-            if (!strncmp(*e, RB_CONFIG_ENV "=", sizeof(RB_CONFIG_ENV)))
+            if (!passes_to_box(*e))
                 continue;
             char *copy = strdup(*e);
             if (!copy)
@@ -123,9 +132,7 @@ static int env_fill(struct env_builder *b, const struct rb_run_request *req, cha
 {
     if (req->full_env)
         for (char *const *e = caller_env; e && *e; e++) {
-            /* Where rustbox's own configuration lives is the host's
-             * business, not the program's. */
-            if (!strncmp(*e, RB_CONFIG_ENV "=", sizeof(RB_CONFIG_ENV)))
+            if (!passes_to_box(*e))
                 continue;
             if (env_set(b, *e) < 0)
                 return -1;

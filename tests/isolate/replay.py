@@ -365,12 +365,6 @@ def read_known():
     return known
 
 
-def read_unstable():
-    """Known differences marked "~name": timing-dependent cases that differ
-    on some runs only; neither outcome fails the replay."""
-    return {n[1:] for n in read_known() if n.startswith("~")}
-
-
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--rustbox", required=True)
@@ -381,7 +375,9 @@ def main():
     if os.geteuid() != 0:
         sys.exit("replay.py: needs root (boxes, uids, mounts)")
     known = read_known()
-    unstable = read_unstable()
+    # "~name": a timing-dependent case that differs on some runs only;
+    # neither outcome fails the replay.
+    unstable = {n[1:] for n in known if n.startswith("~")}
     env = Env(args.rustbox)
     results = {}
     try:
