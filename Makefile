@@ -12,17 +12,29 @@ SRC := $(wildcard src/*.c)
 # docs/architecture.md; scripts/check-layering.sh enforces it).
 CMD_SRC := $(filter src/main.c src/cli.c src/cli_opt.c src/isolate_cli.c src/cmd.c src/cmd_%.c,$(SRC))
 LIB_SRC := $(filter-out $(CMD_SRC),$(SRC))
-PKGS := libseccomp mount libcap json-c
+PKGS := libseccomp json-c
 # libmicrohttpd: its header only; serve.c opens the library when serving.
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) libmicrohttpd 2>/dev/null)
-PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
+# libseccomp and json-c are linked in: every call of the binary (a run is
+# three: --init, --run, --cleanup) would otherwise pay the dynamic loader
+# for each (docs/performance.md). Only libc is loaded at start-up.
+# STATIC_DEPS=0 links them as shared libraries, for a distribution that
+# ships no static json-c (slower start-up, same behaviour).
+STATIC_DEPS ?= 1
+ifeq ($(STATIC_DEPS),1)
+PKG_LIBS := -Wl,-Bstatic $(shell pkg-config --libs $(PKGS) 2>/dev/null) -Wl,-Bdynamic
+else
+PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+endif
 
 WARN := -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wno-unused-parameter -Wconversion -Wsign-conversion \
     -Wmissing-prototypes
 HARDEN := -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fstack-clash-protection -fPIE
 BASE_CFLAGS := -std=gnu11 -D_GNU_SOURCE -DRUSTBOX_VERSION='"$(VERSION)"' $(WARN) $(PKG_CFLAGS)
 OPT ?= -O2 -g
-CFLAGS_ALL := $(BASE_CFLAGS) $(HARDEN) $(OPT) $(EXTRA_CFLAGS)
+# Sources generated at build time (the compiled seccomp program).
+GEN := $(BUILD)/gen
+CFLAGS_ALL := $(BASE_CFLAGS) -I$(GEN) $(HARDEN) $(OPT) $(EXTRA_CFLAGS)
 LDFLAGS_ALL := -pie -Wl,-z,relro,-z,now $(EXTRA_LDFLAGS)
 
 OBJ := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(SRC))
@@ -50,8 +62,17 @@ DEPFLAGS = -MMD -MP -MF $@.d -MT $@
 $(BUILD)/obj/%.o: src/%.c VERSION | $(BUILD)/obj
 	$(CC) $(CFLAGS_ALL) $(DEPFLAGS) -c -o $@ $<
 
-$(BUILD)/obj $(BUILD)/tests $(BUILD)/helpers:
+$(BUILD)/obj $(BUILD)/tests $(BUILD)/helpers $(GEN):
 	mkdir -p $@
+
+# The seccomp policy compiled to BPF once, at build time, with the same
+# libseccomp the binary links (src/seccomp_filter.h says why).
+SECCOMP_GEN_OBJ := $(BUILD)/obj/seccomp_policy.o $(BUILD)/obj/error.o $(BUILD)/obj/util.o
+$(GEN)/seccomp_gen: src/gen/seccomp_gen.c $(SECCOMP_GEN_OBJ) | $(GEN)
+	$(CC) $(CFLAGS_ALL) -Isrc $(LDFLAGS_ALL) -o $@ $< $(SECCOMP_GEN_OBJ) $(PKG_LIBS)
+$(GEN)/seccomp_program.inc: $(GEN)/seccomp_gen
+	$< $@
+$(BUILD)/obj/seccomp_filter.o: $(GEN)/seccomp_program.inc
 
 # The list of objects, rewritten only when it changes: a source removed or
 # moved between the layers rebuilds the archive and relinks the binary.
@@ -247,7 +268,7 @@ format:
 # (clang reports no compiler warnings under --analyze: `make CC=clang` does.)
 # One log per file in $(BUILD)/analyze/, redone when the file or a header it
 # includes changes.
-ANALYZE_FLAGS = $(filter-out -Werror,$(BASE_CFLAGS)) \
+ANALYZE_FLAGS = $(filter-out -Werror,$(BASE_CFLAGS)) -I$(GEN) \
     --analyze -Xanalyzer -analyzer-output=text
 ANALYZE_LOGS := $(patsubst src/%.c,$(BUILD)/analyze/%.txt,$(SRC))
 $(BUILD)/analyze:
@@ -256,6 +277,7 @@ $(BUILD)/analyze/%.txt: src/%.c VERSION | $(BUILD)/analyze
 	@$(CLANG) $(ANALYZE_FLAGS) -MMD -MP -MF $@.d -MT $@ -o /dev/null $< 2>$@.tmp || { cat $@.tmp >&2; exit 1; }
 	@mv $@.tmp $@
 -include $(ANALYZE_LOGS:=.d)
+$(BUILD)/analyze/seccomp_filter.txt: $(GEN)/seccomp_program.inc
 analyze: $(ANALYZE_LOGS)
 	@n=$$(cat $(ANALYZE_LOGS) | grep ': warning: ' | sort -u | grep -c . || true); \
 	if [ "$$n" -ne 0 ]; then \
@@ -327,7 +349,7 @@ adversarial: all
 # libFuzzer harnesses of the parsers and writers (tests/fuzz/fuzz_*.c), built
 # with clang, ASan and UBSan, each run FUZZ_SECONDS from its committed seeds.
 FUZZ_SECONDS ?= 300
-fuzz:
-	FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_PKG_CFLAGS="$(PKG_CFLAGS)" FUZZ_PKG_LIBS="$(PKG_LIBS)" tests/fuzz/run.sh
+fuzz: $(GEN)/seccomp_program.inc
+	FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_PKG_CFLAGS="$(PKG_CFLAGS) -I$(abspath $(GEN))" FUZZ_PKG_LIBS="$(PKG_LIBS)" tests/fuzz/run.sh
 fuzz-short:
 	$(MAKE) fuzz FUZZ_SECONDS=60

@@ -204,13 +204,13 @@ static double next_wait(const struct supervisor *sv, const struct rb_limits *l, 
     double wait = RB_RUN_POLL_MAX_S;
     double elapsed = monotonic_s() - sv->started;
     if (l->wall_time_s > 0)
-        wait = fmin(wait, l->wall_time_s - elapsed);
+        wait = min_double(wait, l->wall_time_s - elapsed);
     if (l->cpu_time_s > 0 && sv->have_cg) {
         /* CPU time grows at most ncpu seconds per second of sleep. */
         double left = l->cpu_time_s + l->extra_time_s - (double)cpu_used_ns(sv) / 1e9;
-        wait = fmin(wait, left / ncpu);
+        wait = min_double(wait, left / ncpu);
     }
-    return fmax(wait, RB_RUN_POLL_MIN_S);
+    return max_double(wait, RB_RUN_POLL_MIN_S);
 }
 
 static void check_limits(struct supervisor *sv, const struct rb_limits *l)
@@ -354,7 +354,6 @@ int run_in_box(struct rb_ctx *ctx, struct rb_box *box, const struct rb_run_reque
     int report[2] = { -1, -1 }, out[2] = { -1, -1 }, err[2] = { -1, -1 }, notify[2] = { -1, -1 };
     bool capture = req->output == RB_OUTPUT_CAPTURE;
     int r = 0;
-    scmp_filter_ctx filter = NULL;
     char **envp = NULL;
 
     uint64_t t = monotonic_us();
@@ -370,7 +369,7 @@ int run_in_box(struct rb_ctx *ctx, struct rb_box *box, const struct rb_run_reque
     if ((r = open_pipes(&sv, report, out, err, capture && !req->stdout_path,
                         capture && !req->stderr_path && !req->stderr_to_stdout)) < 0 ||
         (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, notify) < 0 && (r = -errno) < 0) ||
-        !(filter = seccomp_policy_build(&r)) || !(envp = env_build(req, environ))) {
+        !(envp = env_build(req, environ))) {
         res->verdict = RB_IE;
         verdict_set_reason(res, "cannot prepare the run: %s", strerror(r ? -r : ENOMEM));
         goto out;
@@ -381,7 +380,6 @@ int run_in_box(struct rb_ctx *ctx, struct rb_box *box, const struct rb_run_reque
         .box = box,
         .req = req,
         .cg = &sv.cg,
-        .seccomp = filter,
         .envp = envp,
         .stdin_fd = capture ? -1 : STDIN_FILENO,
         .stdout_fd = capture ? out[1] : STDOUT_FILENO,
@@ -495,7 +493,6 @@ out:
     cgroup_close_procs(&sv.cg);
     free(sv.out.buf);
     free(sv.err.buf);
-    seccomp_policy_free(filter);
     env_free(envp);
     return 0;
 }

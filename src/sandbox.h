@@ -7,7 +7,6 @@
 #ifndef RUSTBOX_SANDBOX_H
 #define RUSTBOX_SANDBOX_H
 
-#include <seccomp.h>
 #include <signal.h>
 
 #include "box.h"
@@ -42,7 +41,6 @@ struct rb_sandbox_spec {
     const struct rb_box *box;
     const struct rb_run_request *req;
     struct rb_cgroup *cg;
-    scmp_filter_ctx seccomp;
     char **envp;
     int stdin_fd;  /* -1: /dev/null unless req->stdin_path */
     int stdout_fd; /* capture pipe or inherited; req->stdout_path wins */

@@ -1,14 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* scoped: __attribute__((cleanup)) helpers for every kind of resource the
- * library holds (memory, fds, DIR *, FILE *, json-c objects, libmount tables,
- * the seccomp context), and the explicit hand-over of ownership out of a
+ * library holds (memory, fds, DIR *, FILE *, json-c objects, the seccomp
+ * context), and the explicit hand-over of ownership out of a
  * scope (TAKE_PTR, TAKE_FD). Each helper accepts the "nothing held" value. */
 #ifndef RUSTBOX_SCOPED_H
 #define RUSTBOX_SCOPED_H
 
 #include <dirent.h>
 #include <json-c/json.h>
-#include <libmount.h>
 #include <seccomp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,14 +48,6 @@ static inline void json_putp(json_object **o)
     if (*o)
         (void)json_object_put(*o);
 }
-static inline void mnt_tablep(struct libmnt_table **t)
-{
-    mnt_unref_table(*t);
-}
-static inline void mnt_iterp(struct libmnt_iter **it)
-{
-    mnt_free_iter(*it);
-}
 static inline void seccompp(scmp_filter_ctx *c)
 {
     if (*c)
@@ -68,8 +59,6 @@ static inline void seccompp(scmp_filter_ctx *c)
 #define _cleanup_dir_ __attribute__((cleanup(closedirp)))
 #define _cleanup_fclose_ __attribute__((cleanup(fclosep)))
 #define _cleanup_json_ __attribute__((cleanup(json_putp)))
-#define _cleanup_mnt_table_ __attribute__((cleanup(mnt_tablep)))
-#define _cleanup_mnt_iter_ __attribute__((cleanup(mnt_iterp)))
 #define _cleanup_seccomp_ __attribute__((cleanup(seccompp)))
 
 /* Hands a pointer out of a scope whose cleanup would free it. */

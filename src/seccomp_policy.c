@@ -217,16 +217,6 @@ scmp_filter_ctx seccomp_policy_build(int *err)
     return ctx;
 }
 
-int seccomp_policy_load(scmp_filter_ctx ctx, int *listener)
-{
-    *listener = -1;
-    int r = seccomp_load(ctx);
-    if (r < 0)
-        return r;
-    *listener = seccomp_notify_fd(ctx);
-    return *listener < 0 ? (*listener == -1 ? -EBADF : *listener) : 0;
-}
-
 enum seccomp_notice seccomp_policy_notice(const struct seccomp_data *d)
 {
     /* Another ABI, or x32 through the native one: the architecture check. */

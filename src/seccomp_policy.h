@@ -44,12 +44,9 @@ int seccomp_policy_resolve(const struct seccomp_deny *d, int *nr, struct rb_erro
 scmp_filter_ctx seccomp_policy_build_list(const struct seccomp_deny *list, size_t n, struct rb_error *err);
 /* The same with the deny-list above. NULL with *err (-errno) set on failure. */
 scmp_filter_ctx seccomp_policy_build(int *err);
-/* Loads it into the calling process; no_new_privs must already be set.
- * *listener is the filter's notification fd (close-on-exec), which must
- * leave the process before it execs the program: whoever holds it decides
- * the notified calls. A notified call with no listener left fails with
- * ENOSYS. */
-int seccomp_policy_load(scmp_filter_ctx ctx, int *listener);
+/* It is loaded from the program compiled at build time (seccomp_filter.h).
+ * Whoever holds the filter's listener decides the notified calls; a
+ * notified call with no listener left fails with ENOSYS. */
 
 /* What a notification from the filter stands for. */
 enum seccomp_notice {

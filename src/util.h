@@ -64,6 +64,17 @@ int path_printf(char *buf, size_t len, const char *fmt, ...) __attribute__((form
 /* -errno after a call that failed, or -EIO should it not have set errno: a
  * failure must never read as success (or, from a counting function, as a
  * count). */
+/* The smaller and larger of two numbers that are never NaN here (times,
+ * limits): written out so the binary needs no libm. */
+static inline double min_double(double a, double b)
+{
+    return a < b ? a : b;
+}
+static inline double max_double(double a, double b)
+{
+    return a > b ? a : b;
+}
+
 static inline int negative_errno(void)
 {
     return errno > 0 ? -errno : -EIO;

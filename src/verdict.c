@@ -5,7 +5,6 @@
  * the run ended must win. */
 #include "verdict.h"
 
-#include <math.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -42,7 +41,7 @@ static void classify(const struct rb_verdict_input *in, struct rb_result *res)
         res->verdict = RB_IE;
         verdict_set_reason(res, "interrupted by %s", strsignal(in->interrupted_by));
     } else if (in->killed == RB_KILL_CPU ||
-               (l->cpu_time_s > 0 && fmax(in->cpu_time_s, in->program_cpu_s) > l->cpu_time_s)) {
+               (l->cpu_time_s > 0 && (in->cpu_time_s > l->cpu_time_s || in->program_cpu_s > l->cpu_time_s))) {
         res->verdict = RB_TLE;
         res->reason = "cpu_time";
     } else if (in->killed == RB_KILL_WALL || (l->wall_time_s > 0 && in->wall_time_s > l->wall_time_s)) {

@@ -10,7 +10,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <sched.h>
@@ -25,6 +27,7 @@
 
 #include <cmocka.h>
 
+#include "seccomp_filter.h"
 #include "seccomp_policy.h"
 #include "fdpass.h"
 
@@ -115,6 +118,34 @@ static void test_unknown_name_fails_the_build(void **state)
     seccomp_policy_free(ctx);
 }
 
+/* The program compiled into the binary at build time is exactly what
+ * libseccomp makes of the policy now: a policy edit without a rebuilt
+ * program, or a libseccomp that compiles it differently, fails here. */
+static void test_compiled_program_is_the_policy(void **state)
+{
+    (void)state;
+    int r = 0;
+    scmp_filter_ctx ctx = seccomp_policy_build(&r);
+    assert_non_null(ctx);
+    int mfd = memfd_create("policy", MFD_CLOEXEC);
+    assert_true(mfd >= 0);
+    assert_int_equal(seccomp_export_bpf(ctx, mfd), 0);
+    seccomp_policy_free(ctx);
+    off_t size = lseek(mfd, 0, SEEK_END);
+    size_t n = 0;
+    const struct sock_filter *compiled = seccomp_filter_program(&n);
+    assert_true(n > 0);
+    assert_int_equal((size_t)size, n * sizeof(struct sock_filter));
+    struct sock_filter *fresh = calloc(n, sizeof(*fresh));
+    assert_non_null(fresh);
+    assert_int_equal(pread(mfd, fresh, (size_t)size, 0), size);
+    for (size_t i = 0; i < n; i++)
+        if (memcmp(&fresh[i], &compiled[i], sizeof(*fresh)) != 0)
+            fail_msg("instruction %zu differs: rebuild the program (make)", i);
+    free(fresh);
+    close(mfd);
+}
+
 /* ---- the loaded filter, in a child ---- */
 
 struct call {
@@ -157,9 +188,8 @@ static struct outcome under_policy(const struct call *c)
     if (pid == 0) {
         close(p[0]);
         close(sk[0]);
-        int r = 0, listener = -1;
-        scmp_filter_ctx ctx = seccomp_policy_build(&r);
-        if (!ctx || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || seccomp_policy_load(ctx, &listener) < 0 ||
+        int listener = -1;
+        if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || seccomp_filter_load(&listener) < 0 ||
             fd_send(sk[1], listener) < 0)
             _exit(100);
         close(listener);
@@ -379,6 +409,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_every_denied_name_resolves),
+        cmocka_unit_test(test_compiled_program_is_the_policy),
         cmocka_unit_test(test_newer_calls_listed),
         cmocka_unit_test(test_unknown_name_fails_the_build),
         cmocka_unit_test(test_newer_calls_filtered),
