@@ -37,6 +37,27 @@ expect_usage_error() {
     [[ "$out" == *"$v"* ]] || fail "version does not print $v"
 }
 
+@test "the binary loads no library but libc (and a sanitizer's): libseccomp and json-c are linked in" {
+    # Each call of rustbox (three per isolate run) would pay the dynamic
+    # loader for every shared library (docs/performance.md).
+    run readelf -d "$RUSTBOX"
+    [[ "$status" -eq 0 ]] || fail "readelf failed: $output"
+    local needed
+    needed=$(grep -o 'Shared library: \[[^]]*\]' <<<"$output" | sed 's/.*\[\(.*\)\]/\1/' | sort | tr '\n' ' ')
+    [[ "$needed" == *libc.so* ]] || fail "no libc in NEEDED: $needed"
+    local lib sanitized=0
+    [[ " $needed" == *" libasan.so"* ]] && sanitized=1
+    for lib in $needed; do
+        case $lib in
+            libc.so.* | ld-linux-*.so.*) ;;
+            # a sanitizer build's runtime and what it pulls in
+            libasan.so.* | libubsan.so.* | libm.so.* | libgcc_s.so.* | libstdc++.so.*)
+                [[ $sanitized == 1 ]] || fail "$lib loaded at start-up: $needed" ;;
+            *) fail "$lib loaded at start-up: $needed" ;;
+        esac
+    done
+}
+
 @test "help of the other commands exits 0" {
     local c
     for c in init cleanup; do
