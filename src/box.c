@@ -96,25 +96,38 @@ int box_read_lock_info(const char *lock_path, pid_t *holder, bool *persistent, u
     return 0;
 }
 
+/* The lock file's record is always this long (padded with spaces, which
+ * JSON ignores), so an update is one pwrite over the old one and never a
+ * truncation to zero: on ext4 that truncation makes the close start the
+ * file's writeback at once (auto_da_alloc), and the unlink at the end of a
+ * one-shot run then waits for the disk. */
+#define BOX_LOCK_RECORD 320
+
 int box_write_lock_info(const struct rb_box *box, pid_t holder, struct rb_error *err)
 {
     char created[32];
     utc_timestamp(created, sizeof(created));
-    char text[256];
+    char text[BOX_LOCK_RECORD + 1];
     int r = fmt(text, sizeof(text),
                 "{\"pid\": %d, \"box_id\": %ld, \"created_at\": \"%s\", \"version\": \"%s\", "
-                "\"persistent\": %s, \"mnt_id\": %" PRIu64 "}\n",
+                "\"persistent\": %s, \"mnt_id\": %" PRIu64 "}",
                 (int)holder, box->id, created, RUSTBOX_VERSION, box->persistent ? "true" : "false", box->root_mnt_id);
     if (r < 0)
         return rb_error_set(err, r, "cannot describe the holder of %s", box->lock_path);
+    size_t len = strlen(text);
+    memset(text + len, ' ', BOX_LOCK_RECORD - 1 - len);
+    text[BOX_LOCK_RECORD - 1] = '\n';
+    text[BOX_LOCK_RECORD] = '\0';
     /* Written in place: the lock lives on this inode, so no rename. */
-    if (ftruncate(box->lock_fd, 0) < 0)
-        return rb_error_set(err, -errno, "cannot truncate the lock file %s", box->lock_path);
-    ssize_t w = pwrite(box->lock_fd, text, strlen(text), 0);
+    ssize_t w = pwrite(box->lock_fd, text, BOX_LOCK_RECORD, 0);
     if (w < 0)
         return rb_error_set(err, -errno, "cannot write the lock file %s", box->lock_path);
-    if ((size_t)w != strlen(text))
+    if ((size_t)w != BOX_LOCK_RECORD)
         return rb_error_set(err, -EIO, "short write to the lock file %s", box->lock_path);
+    /* A file left longer by an older rustbox loses its tail (never 0). */
+    struct stat st;
+    if (fstat(box->lock_fd, &st) == 0 && st.st_size > BOX_LOCK_RECORD && ftruncate(box->lock_fd, BOX_LOCK_RECORD) < 0)
+        return rb_error_set(err, -errno, "cannot truncate the lock file %s", box->lock_path);
     return 0;
 }
 

@@ -441,10 +441,31 @@ double monotonic_s(void)
 
 void utc_timestamp(char *buf, size_t len)
 {
-    time_t t = time(NULL);
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    utc_timestamp_at(time(NULL), buf, len);
+}
+
+void utc_timestamp_at(time_t when, char *buf, size_t len)
+{
+    /* Computed here rather than with gmtime_r: glibc's loads the local time
+     * zone (/etc/localtime) on its first call even for UTC, a cost every
+     * command paid. Days to a civil date: H. Hinnant's algorithm. */
+    long long t = (long long)when;
+    long long days = t / 86400, secs = t % 86400;
+    if (secs < 0) {
+        secs += 86400;
+        days--;
+    }
+    long long z = days + 719468;
+    long long era = (z >= 0 ? z : z - 146096) / 146097;
+    long long doe = z - era * 146097;
+    long long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    long long doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    long long mp = (5 * doy + 2) / 153;
+    long long day = doy - (153 * mp + 2) / 5 + 1;
+    long long month = mp < 10 ? mp + 3 : mp - 9;
+    long long year = yoe + era * 400 + (month <= 2);
+    (void)snprintf(buf, len, "%04lld-%02lld-%02lldT%02lld:%02lld:%02lldZ", year, month, day, secs / 3600,
+                   secs / 60 % 60, secs % 60);
 }
 
 int path_printf(char *buf, size_t len, const char *fmt, ...)

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -55,6 +56,8 @@ double monotonic_s(void);
 uint64_t monotonic_us(void);
 /* ISO 8601 UTC, e.g. 2026-02-08T12:34:56Z; buf needs 21 bytes. */
 void utc_timestamp(char *buf, size_t len);
+/* The same for a given time. */
+void utc_timestamp_at(time_t when, char *buf, size_t len);
 
 /* snprintf for a path: 0, or -ENAMETOOLONG when it does not fit. A cut
  * path names another file, so it must never be used; buf then holds as much

@@ -17,6 +17,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <time.h>
 #include <cmocka.h>
 
 #include "util.h"
@@ -364,6 +365,37 @@ static void test_proc_stat_parse(void **state)
     assert_int_equal(proc_stat_parse("no paren", &st, &flags), -EINVAL);
 }
 
+/* The hand-made UTC timestamp agrees with the C library's for dates across
+ * leap years, century rules and the epoch. */
+static void test_utc_timestamp(void **state)
+{
+    (void)state;
+    const time_t fixed[] = { 0,
+                             59,
+                             86399,
+                             86400,
+                             951782400 /* 2000-02-29 */,
+                             951868800,
+                             4107542399 /* 2100-02-28 */,
+                             4107542400,
+                             1796222937,
+                             253402300799 /* 9999-12-31T23:59:59 */ };
+    char got[32], want[32];
+    struct tm tm;
+    for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++) {
+        utc_timestamp_at(fixed[i], got, sizeof(got));
+        gmtime_r(&fixed[i], &tm);
+        strftime(want, sizeof(want), "%Y-%m-%dT%H:%M:%SZ", &tm);
+        assert_string_equal(got, want);
+    }
+    for (time_t t = 0; t < (time_t)4200000000; t += 7777777) {
+        utc_timestamp_at(t, got, sizeof(got));
+        gmtime_r(&t, &tm);
+        strftime(want, sizeof(want), "%Y-%m-%dT%H:%M:%SZ", &tm);
+        assert_string_equal(got, want);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -378,6 +410,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_read_file_errors, setup_dir, teardown_dir),
         cmocka_unit_test(test_proc_state),
         cmocka_unit_test(test_proc_stat_parse),
+        cmocka_unit_test(test_utc_timestamp),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
