@@ -39,10 +39,13 @@ int cmd_init(struct rb_ctx *ctx, struct rb_cli *cli)
 {
     struct rb_box box;
     struct rb_error err = { 0 };
-    enum rb_status st = lifecycle_init(ctx, cli->box_id, &box, &err);
+    /* isolate's syntax gets isolate's layout: --init prints a private dir
+     * that holds box/; rustbox's own keeps its tmpfs root (docs/SPEC.md). */
+    struct rb_box_shape shape = { .layout = cli->isolate_mode ? RB_LAYOUT_ISOLATE : RB_LAYOUT_NATIVE };
+    enum rb_status st = lifecycle_init(ctx, cli->box_id, &shape, &box, &err);
     if (st != RB_STATUS_DONE)
         return failure_status(cli, st, &err);
-    printf("%s\n", box.root);
+    printf("%s\n", box.layout == RB_LAYOUT_ISOLATE ? box.dir : box.root);
     return RB_EXIT_OK;
 }
 
