@@ -90,6 +90,11 @@ static void hb_entry(struct hb_walk *w, int dfd, const char *name, const struct 
             hb_fail(w, -errno, w->hb->remove_all ? "remove" : "remove the special file", name);
         return;
     }
+    /* A work dir on the disk (isolate's layout) may hold a hard link the
+     * caller made to a file of someone else's it may write: its owner is
+     * not ours to change, to the box user's or to the caller's. */
+    if (st->st_nlink > 1 && st->st_uid != getuid() && st->st_uid != w->hb->uid && st->st_uid != w->hb->box_uid)
+        return;
     if (s.chown && fchownat(dfd, name, w->hb->uid, w->hb->gid, AT_SYMLINK_NOFOLLOW) < 0)
         hb_fail(w, -errno, "hand back", name);
     if (s.chmod && fchmodat(dfd, name, s.mode, AT_SYMLINK_NOFOLLOW) < 0)

@@ -121,6 +121,14 @@ static int prepare_persistent(struct rb_ctx *ctx, const struct rb_run_request *r
     box->persistent = true;
     box->keep_special_files = req->special_files;
     r = box_write_lock_info(box, getpid(), err);
+    if (r == 0 && box->layout == RB_LAYOUT_ISOLATE)
+        /* isolate's chown -R: during a run box/ and all in it are the box
+         * user's (modes kept: no entry is owned by uid -1). */
+        return handback_tree(
+            box->workdir,
+            &(struct rb_handback){
+                .uid = box->uid, .gid = box->gid, .box_uid = (uid_t)-1, .keep_special = req->special_files },
+            err);
     if (r == 0)
         r = handback_tree(box->workdir, &(struct rb_handback){ .keep_special = req->special_files, .sweep_only = true },
                           err);
