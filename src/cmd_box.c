@@ -41,7 +41,9 @@ int cmd_init(struct rb_ctx *ctx, struct rb_cli *cli)
     struct rb_error err = { 0 };
     /* isolate's syntax gets isolate's layout: --init prints a private dir
      * that holds box/; rustbox's own keeps its tmpfs root (docs/SPEC.md). */
-    struct rb_box_shape shape = { .layout = cli->isolate_mode ? RB_LAYOUT_ISOLATE : RB_LAYOUT_NATIVE };
+    struct rb_box_shape shape = { .layout = cli->isolate_mode ? RB_LAYOUT_ISOLATE : RB_LAYOUT_NATIVE,
+                                  .quota_blocks = cli->quota_blocks,
+                                  .quota_inodes = cli->quota_inodes };
     enum rb_status st = lifecycle_init(ctx, cli->box_id, &shape, &box, &err);
     if (st != RB_STATUS_DONE)
         return failure_status(cli, st, &err);

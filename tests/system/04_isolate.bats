@@ -563,3 +563,25 @@ entries() { ls -A "$1" | sort | tr '\n' ' ' | sed 's/ $//'; }
     expect_status 64
     [[ "$err" == *box_root* ]] || fail "stderr: $err"
 }
+
+@test "isolate --quota=BLOCKS,INODES at --init: box/ is a tmpfs of that size and inode count; cleanup unmounts it" {
+    echo 469 >>"$T/persistent_ids"
+    iso --box-id=469 --cg --quota=1024,50 --init
+    expect_status 0
+    local D=$out
+    grep -qF " $D/box " /proc/self/mountinfo || fail "no host mount on $D/box"
+    [[ "$(jq -r .mnt_id "$T/state/boxes/469/lock")" != 0 ]] || fail "the mount id is not recorded"
+    [[ "$(owner_mode "$D/box")" == "$(id -u) 700" ]] || fail "box/: $(owner_mode "$D/box")"
+    iso --box-id=469 --cg -p --run -- /bin/sh -c 'head -c 2097152 /dev/zero > big; echo $?'
+    expect_status 0
+    [[ "$out" != 0 ]] || fail "2 MiB fit in a 1 MiB quota"
+    [[ "$err" == *"No space left on device"* ]] || fail "stderr: $err"
+    iso --box-id=469 --cg -p --run -- /bin/sh -c 'i=0; while [ $i -lt 60 ]; do : > f$i || exit 7; i=$((i+1)); done'
+    expect_status 1
+    rb health --verify-clean
+    expect_status 0
+    iso --box-id=469 --cg --cleanup
+    expect_status 0
+    ! grep -qF " $D" /proc/self/mountinfo || fail "the quota mount is left"
+    [[ ! -e "$D" ]] || fail "$D still exists"
+}
