@@ -36,6 +36,7 @@ enum key_kind {
     K_OBJECT,
     K_STRING,        /* any string */
     K_ABS_PATH,      /* absolute path */
+    K_OPT_ABS_PATH,  /* absolute path, or "" for unset */
     K_CGROUP_PARENT, /* relative path without ".." */
     K_PREFIX,        /* name_prefix */
     K_BACKEND,
@@ -91,7 +92,7 @@ static const struct key metrics_keys[] = {
 static const struct key top_keys[] = {
     { "state_dir", K_ABS_PATH, F(state_dir), NULL, RB_STATE_DIR_MAX },
     { "work_root", K_ABS_PATH, F(work_root), NULL, RB_WORK_ROOT_MAX },
-    { "box_root", K_ABS_PATH, F(box_root), NULL, RB_WORK_ROOT_MAX },
+    { "box_root", K_OPT_ABS_PATH, F(box_root), NULL, RB_WORK_ROOT_MAX },
     { "name_prefix", K_PREFIX, F(name_prefix), NULL, RB_NAME_PREFIX_MAX },
     { "cgroup_backend", K_BACKEND, F(cgroup_backend), NULL, 0 },
     { "cgroup_parent", K_CGROUP_PARENT, F(cgroup_parent), NULL, RB_CGROUP_PARENT_MAX },
@@ -115,6 +116,7 @@ static const char *const expectations[] = {
     [K_OBJECT] = "expected an object",
     [K_STRING] = "expected a string",
     [K_ABS_PATH] = "expected an absolute path string",
+    [K_OPT_ABS_PATH] = "expected an absolute path string, or \"\" (unset)",
     [K_CGROUP_PARENT] = "expected a relative cgroup path without \"..\" (may be empty)",
     [K_PREFIX] = "expected a non-empty name of letters, digits, '_', '.', '-' starting with a letter",
     [K_BACKEND] = "expected one of \"auto\", \"v1\", \"v2\"",
@@ -293,6 +295,7 @@ static int apply_value(struct rb_config *cfg, const struct key *k, struct json_o
     case K_OBJECT: return 1; /* objects are walked by the caller */
     case K_STRING: return s ? set_string(slot, s) : 1;
     case K_ABS_PATH: return s && s[0] == '/' ? set_string(slot, s) : 1;
+    case K_OPT_ABS_PATH: return s && (s[0] == '/' || !s[0]) ? set_string(slot, s) : 1;
     case K_CGROUP_PARENT: return s && valid_cgroup_parent(s) ? set_string(slot, s) : 1;
     case K_PREFIX: return s && valid_prefix(s) ? set_string(slot, s) : 1;
     case K_BACKEND: {
