@@ -55,11 +55,7 @@ int box_describe(const struct rb_ctx *ctx, long id, struct rb_box *box)
     box->gid = (gid_t)(c->first_gid + (uint32_t)id);
     int r = fmt(box->name, sizeof(box->name), "%s-%ld", c->name_prefix, id);
     if (!r)
-        r = fmt(box->dir, sizeof(box->dir), "%s/%s", c->work_root, box->name);
-    if (!r)
-        r = fmt(box->root, sizeof(box->root), "%s/root", box->dir);
-    if (!r)
-        r = fmt(box->workdir, sizeof(box->workdir), "%s/box", box->root);
+        r = box_set_layout(ctx, box, RB_LAYOUT_NATIVE);
     if (!r)
         r = fmt(box->lock_dir, sizeof(box->lock_dir), "%s/boxes/%ld", c->state_dir, id);
     if (!r)
@@ -67,6 +63,32 @@ int box_describe(const struct rb_ctx *ctx, long id, struct rb_box *box)
     if (!r && ctx->cg)
         r = cgroup_describe(&box->cg, ctx->cg, &ctx->cg_caps, ctx->cg_root ? ctx->cg_root : RB_CG_ROOT_DEFAULT,
                             c->cgroup_parent, c->name_prefix, box->name);
+    return r;
+}
+
+const char *box_layout_name(enum rb_box_layout layout)
+{
+    return layout == RB_LAYOUT_ISOLATE ? "isolate" : "native";
+}
+
+int box_set_layout(const struct rb_ctx *ctx, struct rb_box *box, enum rb_box_layout layout)
+{
+    const struct rb_config *c = &ctx->cfg;
+    bool own_root = layout == RB_LAYOUT_ISOLATE && c->box_root && c->box_root[0];
+    box->layout = layout;
+    int r = fmt(box->parent, sizeof(box->parent), "%s", own_root ? c->box_root : c->work_root);
+    if (!r)
+        r = own_root ? fmt(box->leaf, sizeof(box->leaf), "%ld", box->id)
+                     : fmt(box->leaf, sizeof(box->leaf), "%s", box->name);
+    if (!r)
+        r = fmt(box->dir, sizeof(box->dir), "%s/%s", box->parent, box->leaf);
+    if (!r)
+        r = fmt(box->root, sizeof(box->root), "%s/root", box->dir);
+    if (!r)
+        r = layout == RB_LAYOUT_ISOLATE ? fmt(box->workdir, sizeof(box->workdir), "%s/box", box->dir)
+                                        : fmt(box->workdir, sizeof(box->workdir), "%s/box", box->root);
+    if (!r)
+        r = fmt(box->tmpdir, sizeof(box->tmpdir), "%s/tmp", box->dir);
     return r;
 }
 
@@ -78,7 +100,8 @@ static bool lock_still_current(int fd, const char *path)
     return fstat(fd, &a) == 0 && stat(path, &b) == 0 && a.st_ino == b.st_ino && a.st_dev == b.st_dev;
 }
 
-int box_read_lock_info(const char *lock_path, pid_t *holder, bool *persistent, uint64_t *mnt_id)
+int box_read_lock_info(const char *lock_path, pid_t *holder, bool *persistent, uint64_t *mnt_id,
+                       enum rb_box_layout *layout)
 {
     _cleanup_free_ char *text = NULL;
     int r = read_file(lock_path, &text, NULL);
@@ -92,6 +115,8 @@ int box_read_lock_info(const char *lock_path, pid_t *holder, bool *persistent, u
     *persistent = json_object_object_get_ex(o, "persistent", &v) && json_object_get_boolean(v);
     if (mnt_id)
         *mnt_id = json_object_object_get_ex(o, "mnt_id", &v) ? json_object_get_uint64(v) : 0;
+    if (layout && json_object_object_get_ex(o, "layout", &v) && json_object_is_type(v, json_type_string))
+        *layout = strcmp(json_object_get_string(v), "isolate") == 0 ? RB_LAYOUT_ISOLATE : RB_LAYOUT_NATIVE;
     json_object_put(o);
     return 0;
 }
@@ -108,10 +133,13 @@ int box_write_lock_info(const struct rb_box *box, pid_t holder, struct rb_error 
     char created[32];
     utc_timestamp(created, sizeof(created));
     char text[BOX_LOCK_RECORD + 1];
-    int r = fmt(text, sizeof(text),
+    /* At most BOX_LOCK_RECORD - 1 characters: the padding and the newline
+     * always fit. */
+    int r = fmt(text, BOX_LOCK_RECORD,
                 "{\"pid\": %d, \"box_id\": %ld, \"created_at\": \"%s\", \"version\": \"%s\", "
-                "\"persistent\": %s, \"mnt_id\": %" PRIu64 "}",
-                (int)holder, box->id, created, RUSTBOX_VERSION, box->persistent ? "true" : "false", box->root_mnt_id);
+                "\"persistent\": %s, \"mnt_id\": %" PRIu64 ", \"layout\": \"%s\"}",
+                (int)holder, box->id, created, RUSTBOX_VERSION, box->persistent ? "true" : "false", box->root_mnt_id,
+                box_layout_name(box->layout));
     if (r < 0)
         return rb_error_set(err, r, "cannot describe the holder of %s", box->lock_path);
     size_t len = strlen(text);
@@ -190,6 +218,17 @@ static int describe(const struct rb_ctx *ctx, long id, struct rb_box *box, struc
     return 0;
 }
 
+/* A lock file that names no layout (just made, by recovery of a leftover
+ * say): the box's dir tells, when the two layouts put it apart. */
+static enum rb_box_layout guess_layout(const struct rb_ctx *ctx, const struct rb_box *box)
+{
+    struct rb_box iso = *box;
+    struct stat st;
+    if (!ctx->cfg.box_root || !ctx->cfg.box_root[0] || box_set_layout(ctx, &iso, RB_LAYOUT_ISOLATE) < 0)
+        return RB_LAYOUT_NATIVE;
+    return lstat(iso.dir, &st) == 0 && lstat(box->dir, &st) < 0 ? RB_LAYOUT_ISOLATE : RB_LAYOUT_NATIVE;
+}
+
 int box_lock(const struct rb_ctx *ctx, long id, bool create, struct rb_box *box, struct rb_error *err)
 {
     int r = describe(ctx, id, box, err);
@@ -205,10 +244,14 @@ int box_lock(const struct rb_ctx *ctx, long id, bool create, struct rb_box *box,
     pid_t holder;
     bool persistent = false;
     uint64_t mnt_id = 0;
-    if (box_read_lock_info(box->lock_path, &holder, &persistent, &mnt_id) == 0) {
+    enum rb_box_layout layout = guess_layout(ctx, box);
+    if (box_read_lock_info(box->lock_path, &holder, &persistent, &mnt_id, &layout) == 0) {
         box->persistent = persistent;
         box->root_mnt_id = mnt_id;
     }
+    r = box_set_layout(ctx, box, layout);
+    if (r < 0)
+        return rb_error_set(err, r, "box %ld: cannot name its paths under %s", id, ctx->cfg.box_root);
     return 0;
 }
 
@@ -220,7 +263,8 @@ int box_lock_free_id(const struct rb_ctx *ctx, struct rb_box *box, struct rb_err
             return r;
         struct stat st;
         /* A dir without a lock is a dead box's leftover: recovery's, not ours. */
-        if (lstat(box->dir, &st) == 0 || access(box->lock_path, F_OK) == 0)
+        if (lstat(box->dir, &st) == 0 || guess_layout(ctx, box) == RB_LAYOUT_ISOLATE ||
+            access(box->lock_path, F_OK) == 0)
             continue;
         r = lock_open(box, O_CREAT | O_EXCL, err);
         if (r == -EEXIST || r == -EBUSY)
@@ -259,12 +303,13 @@ int box_unlock(struct rb_box *box, bool remove)
  * its name; -ENOTDIR for anything but a directory there, -ELOOP for a link. */
 static int open_box_dir(const struct rb_ctx *ctx, const struct rb_box *box)
 {
-    /* work_root and its ancestors are root's alone (config_load checks): the
-     * path up to it may be followed. */
-    _cleanup_close_ int wfd = open(ctx->cfg.work_root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    /* work_root, box_root and their ancestors are root's alone (config_load
+     * checks): the path up to them may be followed. */
+    (void)ctx;
+    _cleanup_close_ int wfd = open(box->parent, O_PATH | O_DIRECTORY | O_CLOEXEC);
     if (wfd < 0)
         return negative_errno();
-    int dfd = openat(wfd, box->name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    int dfd = openat(wfd, box->leaf, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     return dfd < 0 ? negative_errno() : dfd;
 }
 
@@ -361,6 +406,122 @@ int box_create_root(const struct rb_ctx *ctx, struct rb_box *box, struct rb_erro
         return r;
     }
     return 0;
+}
+
+/* The box dir, made below its parent (made first, root's alone like the
+ * rest) without following a symlink: its fd, or -errno with err set. A
+ * dir already there was made by someone else or left by a box that died:
+ * never ours to build on. */
+static int make_box_dir(const struct rb_box *box, int *parent_fd, struct rb_error *err)
+{
+    int r = mkdir_p(box->parent, 0711);
+    if (r < 0)
+        return rb_error_set(err, r, "cannot create %s", box->parent);
+    *parent_fd = open(box->parent, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (*parent_fd < 0)
+        return rb_error_set(err, negative_errno(), "cannot open %s", box->parent);
+    /* 0711: a set-uid caller reaches its box/ (0700, the caller's) by
+     * name; no one else lists the dir or reads box/. */
+    if (mkdirat(*parent_fd, box->leaf, 0711) < 0) {
+        if (errno == EEXIST)
+            return rb_error_say(err, -EEXIST,
+                                "box dir %s already exists: a leftover, never reused (run: rustbox cleanup --box-id "
+                                "%ld)",
+                                box->dir, box->id);
+        return rb_error_set(err, negative_errno(), "cannot create the box dir %s", box->dir);
+    }
+    int dfd = openat(*parent_fd, box->leaf, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (dfd < 0) {
+        r = rb_error_set(err, negative_errno(), "cannot open the box dir %s", box->dir);
+        (void)unlinkat(*parent_fd, box->leaf, AT_REMOVEDIR); /* undo; cleanup verifies it went */
+        return r;
+    }
+    /* The mode the umask may have narrowed: the caller's box/ must stay
+     * reachable. */
+    char self[64];
+    if (fmt_fd_path(self, sizeof(self), dfd) < 0 || chmod(self, 0711) < 0) {
+        r = rb_error_set(err, negative_errno(), "cannot set the mode of the box dir %s", box->dir);
+        (void)close(dfd);
+        (void)unlinkat(*parent_fd, box->leaf, AT_REMOVEDIR);
+        return r;
+    }
+    return dfd;
+}
+
+/* Mounts a size- and inode-limited tmpfs (mode 0700 root's, fixed by the
+ * caller) on the dir `name` below dfd, through an fd of it, and returns the
+ * new mount's id in *id. */
+static int mount_limited_tmpfs(int dfd, const char *name, const char *source, uint64_t size, uint64_t inodes,
+                               uint64_t *id)
+{
+    _cleanup_close_ int tfd = openat(dfd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (tfd < 0)
+        return negative_errno();
+    char target[64], opts[128];
+    int r = fmt_fd_path(target, sizeof(target), tfd);
+    if (r == 0)
+        r = fmt(opts, sizeof(opts), "size=%" PRIu64 ",nr_inodes=%" PRIu64 ",mode=0700", size, inodes);
+    if (r == 0 && mount(source, target, "tmpfs", MS_NOSUID | MS_NODEV, opts) < 0)
+        r = negative_errno();
+    if (r < 0)
+        return r;
+    /* The lookup of the name now crosses into the new mount: its id is what
+     * cleanup will know it by. */
+    _cleanup_close_ int mfd = openat(dfd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    uint64_t dir_id = 0;
+    if (mfd < 0)
+        r = negative_errno();
+    else if ((r = hostproc_fd_mount_id(dfd, &dir_id)) == 0 && (r = hostproc_fd_mount_id(mfd, id)) == 0 && *id == dir_id)
+        r = -EIO; /* the mount is not where the fd is */
+    if (r < 0 && fmt(target, sizeof(target), "/proc/self/fd/%d/%s", dfd, name) == 0)
+        (void)umount2(target, MNT_DETACH | UMOUNT_NOFOLLOW);
+    return r;
+}
+
+int box_create_isolate(const struct rb_ctx *ctx, struct rb_box *box, uint64_t quota_blocks, uint64_t quota_inodes,
+                       struct rb_error *err)
+{
+    box->root_mnt_id = 0;
+    int r = box_set_layout(ctx, box, RB_LAYOUT_ISOLATE);
+    if (r < 0)
+        return rb_error_set(err, r, "box %ld: cannot name its paths under %s", box->id, box->parent);
+    _cleanup_close_ int pfd = -1;
+    _cleanup_close_ int dfd = make_box_dir(box, &pfd, err);
+    if (dfd < 0)
+        return dfd;
+    if (mkdirat(dfd, "box", 0700) < 0) {
+        r = rb_error_set(err, negative_errno(), "cannot make the work dir %s", box->workdir);
+    } else if (quota_blocks && (r = mount_limited_tmpfs(dfd, "box", box->name, quota_blocks * 1024,
+                                                        quota_inodes ? quota_inodes : 1, &box->root_mnt_id)) < 0) {
+        (void)rb_error_set(err, r, "cannot mount the --quota tmpfs on %s", box->workdir);
+    } else if (fchownat(dfd, "box", getuid(), getgid(), AT_SYMLINK_NOFOLLOW) < 0 || fchmodat(dfd, "box", 0700, 0) < 0) {
+        r = rb_error_set(err, negative_errno(), "cannot hand the work dir %s to the caller", box->workdir);
+    }
+    if (r < 0) {
+        char target[64];
+        if (box->root_mnt_id && fmt(target, sizeof(target), "/proc/self/fd/%d/box", dfd) == 0)
+            (void)umount2(target, MNT_DETACH | UMOUNT_NOFOLLOW);
+        box->root_mnt_id = 0;
+        (void)unlinkat(dfd, "box", AT_REMOVEDIR);
+        (void)unlinkat(pfd, box->leaf, AT_REMOVEDIR);
+    }
+    return r;
+}
+
+bool box_intact(const struct rb_ctx *ctx, const struct rb_box *box)
+{
+    if (box->layout != RB_LAYOUT_ISOLATE)
+        return box_root_mounted(ctx, box);
+    _cleanup_close_ int dfd = open_box_dir(ctx, box);
+    if (dfd < 0)
+        return false;
+    _cleanup_close_ int bfd = openat(dfd, "box", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (bfd < 0)
+        return false;
+    if (!box->root_mnt_id)
+        return true;
+    uint64_t id;
+    return hostproc_fd_mount_id(bfd, &id) == 0 && id == box->root_mnt_id;
 }
 
 int box_chown_workdir(const struct rb_box *box, uid_t uid, gid_t gid, struct rb_error *err)

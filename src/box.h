@@ -1,6 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* box: a box's identity on the host (paths, uid, cgroup name), its lock in
- * the state dir, and the size-limited tmpfs root every run happens on. */
+ * the state dir, and its directory in one of two layouts: rustbox's own (a
+ * size-limited tmpfs root mounted on the host from init to cleanup, box/
+ * inside it) or isolate's (box/ a plain dir on the disk, next to root/, an
+ * empty mount point for the per-run root tmpfs, and tmp/, the box's /tmp
+ * and its ':tmp' dirs). */
 #ifndef RUSTBOX_BOX_H
 #define RUSTBOX_BOX_H
 
@@ -14,21 +18,41 @@
 #define RB_BOX_NAME_MAX 128
 #define RB_BOX_PATH_MAX 512
 
+/* Where a box's files live (recorded in its lock file). */
+enum rb_box_layout {
+    RB_LAYOUT_NATIVE,  /* <dir>/root a host tmpfs mount, <dir>/root/box the work dir */
+    RB_LAYOUT_ISOLATE, /* <dir>/box on the disk, <dir>/root mounted per run only, <dir>/tmp */
+};
+
+/* What an init asks the box to be: its layout and, isolate's --quota
+ * (isolate layout only), the limits of a tmpfs on box/ (0: none). */
+struct rb_box_shape {
+    enum rb_box_layout layout;
+    uint64_t quota_blocks; /* KiB */
+    uint64_t quota_inodes;
+};
+
 struct rb_box {
     long id;
-    char name[RB_BOX_NAME_MAX];      /* <prefix>-<id>: cgroup and dir name */
-    char dir[RB_BOX_PATH_MAX];       /* <work_root>/<name> */
+    char name[RB_BOX_NAME_MAX];      /* <prefix>-<id>: cgroup name (and dir name under work_root) */
+    char parent[RB_BOX_PATH_MAX];    /* the dir that holds the box dir: work_root, or box_root */
+    char leaf[RB_BOX_NAME_MAX];      /* the box dir's name in parent: <name>, or <id> under box_root */
+    char dir[RB_BOX_PATH_MAX];       /* <parent>/<leaf> */
     char root[RB_BOX_PATH_MAX];      /* <dir>/root: the tmpfs mount point */
-    char workdir[RB_BOX_PATH_MAX];   /* <root>/box: /box inside */
+    char workdir[RB_BOX_PATH_MAX];   /* /box inside: <root>/box (native) or <dir>/box (isolate) */
+    char tmpdir[RB_BOX_PATH_MAX];    /* isolate layout: <dir>/tmp, the host side of its tmp dirs */
     char lock_dir[RB_BOX_PATH_MAX];  /* <state_dir>/boxes/<id> */
     char lock_path[RB_BOX_PATH_MAX]; /* <lock_dir>/lock */
     /* Its cgroup dirs, <name> under the backend's parents (described, not
      * created; no backend when the host has none usable). Every run and
      * cleanup of the box uses these, never names of its own. */
     struct rb_cgroup cg;
-    /* The id of the mount of its tmpfs root (0: none known), recorded in the
-     * lock file: cleanup finds the box's mounts by it, not by a path. */
+    /* The id of the box's host mount (0: none known), recorded in the lock
+     * file: cleanup finds the box's mounts by it, not by a path. Native
+     * layout: its tmpfs root; isolate layout: the --quota tmpfs on box/, if
+     * any (its root tmpfs is never on the host). */
     uint64_t root_mnt_id;
+    enum rb_box_layout layout;
     uid_t uid;
     gid_t gid;
     int lock_fd; /* -1 when not held */
@@ -36,15 +60,23 @@ struct rb_box {
     bool keep_special_files; /* the run's --special-files, for the hand-back after it */
 };
 
-/* Fills the identity of box `id`, its cgroup dirs included (no I/O).
+/* Fills the identity of box `id` in the native layout, its cgroup dirs
+ * included (no I/O).
  * -ERANGE if id is out of range, -ENAMETOOLONG if a path does not fit (the
  * config's bounds rule that out). */
 int box_describe(const struct rb_ctx *ctx, long id, struct rb_box *box);
 
+/* Sets the box's layout and the paths that follow from it (no I/O):
+ * -ENAMETOOLONG if a path does not fit (the config's bounds rule that out). */
+int box_set_layout(const struct rb_ctx *ctx, struct rb_box *box, enum rb_box_layout layout);
+const char *box_layout_name(enum rb_box_layout layout);
+
 /* The functions below that take `err` name what failed there, with the path. */
 
 /* Takes the box's lock (flock on the lock file), creating the file when
- * `create`. -ERANGE for an id past num_boxes; -EBUSY if another live process
+ * `create`, and takes the layout, mount id and persistence its lock file
+ * records (a lock file without a layout: the isolate layout if box_root is
+ * set and only <box_root>/<id> exists, else native). -ERANGE for an id past num_boxes; -EBUSY if another live process
  * holds it; -ENOENT if !create and the box was never initialised. */
 int box_lock(const struct rb_ctx *ctx, long id, bool create, struct rb_box *box, struct rb_error *err);
 /* Allocates a free one-shot box without races between parallel callers.
@@ -53,8 +85,10 @@ int box_lock_free_id(const struct rb_ctx *ctx, struct rb_box *box, struct rb_err
 /* Records who holds the box (pid 0: idle persistent box). */
 int box_write_lock_info(const struct rb_box *box, pid_t holder, struct rb_error *err);
 /* Reads the lock file's JSON (pid, persistent and, when mnt_id is not
- * NULL, the root's mount id or 0). */
-int box_read_lock_info(const char *lock_path, pid_t *holder, bool *persistent, uint64_t *mnt_id);
+ * NULL, the root's mount id or 0; when layout is not NULL, the layout,
+ * left unchanged when the file names none). */
+int box_read_lock_info(const char *lock_path, pid_t *holder, bool *persistent, uint64_t *mnt_id,
+                       enum rb_box_layout *layout);
 /* Releases the lock; with `remove`, the lock file and dir go too. */
 int box_unlock(struct rb_box *box, bool remove);
 
@@ -64,8 +98,19 @@ int box_unlock(struct rb_box *box, bool remove);
  * already is a leftover, never reused: -EEXIST. Undoes its own steps on
  * failure. */
 int box_create_root(const struct rb_ctx *ctx, struct rb_box *box, struct rb_error *err);
+/* isolate's --init: creates <dir> (0711) and <dir>/box (0700, the
+ * caller's) on the disk, relative to dir fds without following a symlink;
+ * with quota_blocks (KiB) a size- and inode-limited tmpfs is mounted on box/
+ * and its id recorded in box->root_mnt_id. root/ and tmp/ come with the
+ * first run (rootfs.h). -EEXIST for a <dir> already there. Undoes its own
+ * steps on failure. */
+int box_create_isolate(const struct rb_ctx *ctx, struct rb_box *box, uint64_t quota_blocks, uint64_t quota_inodes,
+                       struct rb_error *err);
 /* Whether the box's root is a mount (the one recorded, when one is). */
 bool box_root_mounted(const struct rb_ctx *ctx, const struct rb_box *box);
+/* Whether an idle box is whole: native, its root mounted; isolate, <dir>
+ * and <dir>/box directories (and box/ the recorded mount, with a quota). */
+bool box_intact(const struct rb_ctx *ctx, const struct rb_box *box);
 /* isolate's hand-over: before a run only the work dir itself goes to the box
  * user, so the program can create files while the judge's own files keep
  * their owner and modes (a 0600 input stays unreadable, a 0722 output stays

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "handback.h"
 #include "hostproc.h"
 #include "util.h"
 
@@ -215,19 +216,43 @@ static void step_cgroups(struct cleanup_run *c)
     }
 }
 
+/* The box dir and everything below it. The tree may be the box's own (an
+ * isolate-layout box/ and tmp/ are on the disk): handback's walk in its
+ * removing mode goes to any depth with one directory open at a time,
+ * relative to its descriptor, and follows no symlink. It never crosses into
+ * another filesystem and rmdir refuses a mount point, so a mount that
+ * survived step_unmount is left intact (and reported). */
+static int remove_box_dir(const struct rb_box *box, struct rb_error *err)
+{
+    _cleanup_close_ int pfd = open(box->parent, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    struct stat st;
+    if (pfd < 0 || fstatat(pfd, box->leaf, &st, AT_SYMLINK_NOFOLLOW) < 0)
+        return errno == ENOENT || errno == ENOTDIR ? 0 : rb_error_set(err, negative_errno(), "%s", box->dir);
+    if (S_ISDIR(st.st_mode)) {
+        int r = handback_tree(box->dir, &(struct rb_handback){ .remove_all = true }, err);
+        if (r < 0)
+            return r;
+    }
+    if (unlinkat(pfd, box->leaf, S_ISDIR(st.st_mode) ? AT_REMOVEDIR : 0) < 0 && errno != ENOENT)
+        return rb_error_set(err, negative_errno(), "%s", box->dir);
+    return 0;
+}
+
 static void step_dirs(struct cleanup_run *c)
 {
-    /* remove_tree never crosses into another filesystem and rmdir refuses a
-     * mount point, so a mount that survived step_unmount is left intact. */
     for (;;) {
-        int r = remove_tree(c->box->dir);
+        struct rb_error err = { 0 };
+        int r = remove_box_dir(c->box, &err);
         if (r == 0)
             return;
         if (transient(r) && time_left(c, c->deadline)) {
             pause_briefly();
             continue;
         }
-        cleanup_report_add(c->rep, RB_ERR_TEMPDIR_REMOVAL_FAILED, "%s: %s", c->box->dir, strerror(-r));
+        if (err.text[0])
+            cleanup_report_add(c->rep, RB_ERR_TEMPDIR_REMOVAL_FAILED, "%s", err.text);
+        else
+            cleanup_report_add(c->rep, RB_ERR_TEMPDIR_REMOVAL_FAILED, "%s: %s", c->box->dir, strerror(-r));
         return;
     }
 }

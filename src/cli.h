@@ -48,6 +48,8 @@ struct rb_cli {
     enum rb_command cmd;
     enum rb_command help_for; /* RB_CMD_NONE: general help */
     long box_id;              /* -1: not given */
+    uint64_t quota_blocks;    /* isolate's --quota (KiB, inodes); 0: none */
+    uint64_t quota_inodes;
     struct rb_run_request run;
     enum rb_health_action health_action;
     bool health_cleanup;

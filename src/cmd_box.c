@@ -39,10 +39,15 @@ int cmd_init(struct rb_ctx *ctx, struct rb_cli *cli)
 {
     struct rb_box box;
     struct rb_error err = { 0 };
-    enum rb_status st = lifecycle_init(ctx, cli->box_id, &box, &err);
+    /* isolate's syntax gets isolate's layout: --init prints a private dir
+     * that holds box/; rustbox's own keeps its tmpfs root (docs/SPEC.md). */
+    struct rb_box_shape shape = { .layout = cli->isolate_mode ? RB_LAYOUT_ISOLATE : RB_LAYOUT_NATIVE,
+                                  .quota_blocks = cli->quota_blocks,
+                                  .quota_inodes = cli->quota_inodes };
+    enum rb_status st = lifecycle_init(ctx, cli->box_id, &shape, &box, &err);
     if (st != RB_STATUS_DONE)
         return failure_status(cli, st, &err);
-    printf("%s\n", box.root);
+    printf("%s\n", box.layout == RB_LAYOUT_ISOLATE ? box.dir : box.root);
     return RB_EXIT_OK;
 }
 
@@ -108,33 +113,46 @@ int cmd_dry_run(struct rb_ctx *ctx, struct rb_cli *cli)
 }
 
 /* Where a meta file may not go: into a box's directory,
- * <work_root>/<prefix>-<id>, whose box/ the box fills as it likes (a symlink
- * planted there once had root overwrite a file outside). Only the boxes'
- * directories, not all of work_root: that may be a shared directory such as
- * /tmp, where judges keep their meta files. */
+ * <work_root>/<prefix>-<id> (or <box_root>/<id>), whose box/ the box fills
+ * as it likes (a symlink planted there once had root overwrite a file
+ * outside). Only the boxes' directories, not all of work_root: that may be
+ * a shared directory such as /tmp, where judges keep their meta files. */
 struct meta_bounds {
-    char root[PATH_MAX]; /* work_root, resolved */
+    char root[PATH_MAX];     /* work_root, resolved */
+    char box_root[PATH_MAX]; /* box_root, resolved; "" when unset */
     const char *prefix;
     char why[PATH_MAX + 64];
 };
 
-static const char *meta_dir_refused(const char *dir, void *data)
+/* The end of the box dir name in dir when dir is <root>/<prefix>-<id>[/...]
+ * (prefix NULL: <root>/<id>[/...]), else NULL. */
+static const char *box_dir_end(const char *dir, const char *root, const char *prefix)
 {
-    struct meta_bounds *b = data;
-    size_t rl = strlen(b->root), pl = strlen(b->prefix);
+    size_t rl = strlen(root), pl = prefix ? strlen(prefix) : 0;
     const char *rest = dir;
-    if (!(rl == 1 && b->root[0] == '/')) {
-        if (strncmp(dir, b->root, rl) != 0 || dir[rl] != '/')
+    if (!(rl == 1 && root[0] == '/')) {
+        if (strncmp(dir, root, rl) != 0 || dir[rl] != '/')
             return NULL;
         rest = dir + rl;
     }
     rest++; /* the '/' after the root */
-    if (strncmp(rest, b->prefix, pl) != 0 || rest[pl] != '-' || !(rest[pl + 1] >= '0' && rest[pl + 1] <= '9'))
+    if (prefix && (strncmp(rest, prefix, pl) != 0 || rest[pl] != '-'))
         return NULL;
-    const char *end = rest + pl + 1;
+    const char *end = rest + (prefix ? pl + 1 : 0);
+    if (!(*end >= '0' && *end <= '9'))
+        return NULL;
     while (*end >= '0' && *end <= '9')
         end++;
-    if (*end && *end != '/')
+    return *end && *end != '/' ? NULL : end;
+}
+
+static const char *meta_dir_refused(const char *dir, void *data)
+{
+    struct meta_bounds *b = data;
+    const char *end = box_dir_end(dir, b->root, b->prefix);
+    if (!end && b->box_root[0])
+        end = box_dir_end(dir, b->box_root, NULL);
+    if (!end)
         return NULL;
     (void)snprintf(b->why, sizeof(b->why), "the box directory %.*s, which its box can change", (int)(end - dir),
                    dir); /* a prefix of a PATH_MAX path: it fits */
@@ -156,6 +174,8 @@ static int meta_file(const struct rb_ctx *ctx, const char *path, const char *tex
     struct meta_bounds b = { .prefix = ctx->cfg.name_prefix };
     if (!realpath(ctx->cfg.work_root, b.root))
         (void)snprintf(b.root, sizeof(b.root), "%s", ctx->cfg.work_root); /* config bounds it far below PATH_MAX */
+    if (ctx->cfg.box_root[0] && !realpath(ctx->cfg.box_root, b.box_root))
+        (void)snprintf(b.box_root, sizeof(b.box_root), "%s", ctx->cfg.box_root);
     uid_t euid = geteuid();
     gid_t egid = getegid();
     bool drop = getuid() != euid;

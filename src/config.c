@@ -36,6 +36,7 @@ enum key_kind {
     K_OBJECT,
     K_STRING,        /* any string */
     K_ABS_PATH,      /* absolute path */
+    K_OPT_ABS_PATH,  /* absolute path, or "" for unset */
     K_CGROUP_PARENT, /* relative path without ".." */
     K_PREFIX,        /* name_prefix */
     K_BACKEND,
@@ -91,6 +92,7 @@ static const struct key metrics_keys[] = {
 static const struct key top_keys[] = {
     { "state_dir", K_ABS_PATH, F(state_dir), NULL, RB_STATE_DIR_MAX },
     { "work_root", K_ABS_PATH, F(work_root), NULL, RB_WORK_ROOT_MAX },
+    { "box_root", K_OPT_ABS_PATH, F(box_root), NULL, RB_WORK_ROOT_MAX },
     { "name_prefix", K_PREFIX, F(name_prefix), NULL, RB_NAME_PREFIX_MAX },
     { "cgroup_backend", K_BACKEND, F(cgroup_backend), NULL, 0 },
     { "cgroup_parent", K_CGROUP_PARENT, F(cgroup_parent), NULL, RB_CGROUP_PARENT_MAX },
@@ -114,6 +116,7 @@ static const char *const expectations[] = {
     [K_OBJECT] = "expected an object",
     [K_STRING] = "expected a string",
     [K_ABS_PATH] = "expected an absolute path string",
+    [K_OPT_ABS_PATH] = "expected an absolute path string, or \"\" (unset)",
     [K_CGROUP_PARENT] = "expected a relative cgroup path without \"..\" (may be empty)",
     [K_PREFIX] = "expected a non-empty name of letters, digits, '_', '.', '-' starting with a letter",
     [K_BACKEND] = "expected one of \"auto\", \"v1\", \"v2\"",
@@ -185,12 +188,13 @@ int config_defaults(struct rb_config *cfg)
     };
     cfg->state_dir = strdup(RB_DEFAULT_STATE_DIR);
     cfg->work_root = strdup(RB_DEFAULT_WORK_ROOT);
+    cfg->box_root = strdup(""); /* unset: isolate-mode boxes live under work_root */
     cfg->name_prefix = strdup(RB_DEFAULT_NAME_PREFIX);
     cfg->cgroup_parent = strdup("");
     cfg->metrics_listen = strdup(RB_DEFAULT_LISTEN);
     cfg->metrics_textfile_dir = strdup("");
-    if (!cfg->state_dir || !cfg->work_root || !cfg->name_prefix || !cfg->cgroup_parent || !cfg->metrics_listen ||
-        !cfg->metrics_textfile_dir) {
+    if (!cfg->state_dir || !cfg->work_root || !cfg->box_root || !cfg->name_prefix || !cfg->cgroup_parent ||
+        !cfg->metrics_listen || !cfg->metrics_textfile_dir) {
         config_free(cfg);
         return -ENOMEM;
     }
@@ -201,8 +205,9 @@ void config_free(struct rb_config *cfg)
 {
     if (!cfg)
         return;
-    char **strings[] = { &cfg->state_dir,     &cfg->work_root,      &cfg->name_prefix,
-                         &cfg->cgroup_parent, &cfg->metrics_listen, &cfg->metrics_textfile_dir };
+    char **strings[] = { &cfg->state_dir,           &cfg->work_root,     &cfg->box_root,
+                         &cfg->name_prefix,         &cfg->cgroup_parent, &cfg->metrics_listen,
+                         &cfg->metrics_textfile_dir };
     for (size_t i = 0; i < ARRAY_SIZE(strings); i++) {
         free(*strings[i]);
         *strings[i] = NULL;
@@ -290,6 +295,7 @@ static int apply_value(struct rb_config *cfg, const struct key *k, struct json_o
     case K_OBJECT: return 1; /* objects are walked by the caller */
     case K_STRING: return s ? set_string(slot, s) : 1;
     case K_ABS_PATH: return s && s[0] == '/' ? set_string(slot, s) : 1;
+    case K_OPT_ABS_PATH: return s && (s[0] == '/' || !s[0]) ? set_string(slot, s) : 1;
     case K_CGROUP_PARENT: return s && valid_cgroup_parent(s) ? set_string(slot, s) : 1;
     case K_PREFIX: return s && valid_prefix(s) ? set_string(slot, s) : 1;
     case K_BACKEND: {
@@ -561,7 +567,10 @@ static int check_private_path(const char *origin, const char *key, const char *p
 static int check_private_dirs(const struct rb_config *cfg, const char *origin, char *err, size_t errlen)
 {
     int r = check_private_path(origin, "state_dir", cfg->state_dir, false, err, errlen);
-    return r < 0 ? r : check_private_path(origin, "work_root", cfg->work_root, false, err, errlen);
+    if (r == 0)
+        r = check_private_path(origin, "work_root", cfg->work_root, false, err, errlen);
+    /* box_root: isolate-mode box dirs, <box_root>/<id>, when set. */
+    return r < 0 || !cfg->box_root[0] ? r : check_private_path(origin, "box_root", cfg->box_root, false, err, errlen);
 }
 
 static int load_file(struct rb_config *cfg, const char *path, char *err, size_t errlen)

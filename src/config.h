@@ -106,6 +106,7 @@ struct rb_floors {
 struct rb_config {
     char *state_dir;
     char *work_root;
+    char *box_root; /* "": unset (isolate-mode boxes under work_root, as native ones) */
     char *name_prefix;
     enum rb_cg_choice cgroup_backend;
     char *cgroup_parent;

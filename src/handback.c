@@ -28,9 +28,9 @@ struct rb_handback_step handback_decide(mode_t st_mode, uid_t uid, gid_t gid, co
     struct rb_handback_step s = { .action = RB_HB_KEEP, .mode = st_mode & 07777 };
     if (S_ISDIR(st_mode))
         s.action = RB_HB_DESCEND;
-    else if (!S_ISREG(st_mode) && !hb->keep_special)
+    else if (hb->remove_all || (!S_ISREG(st_mode) && !hb->keep_special))
         s.action = RB_HB_REMOVE;
-    if (s.action == RB_HB_REMOVE || hb->sweep_only)
+    if (s.action == RB_HB_REMOVE || hb->sweep_only || hb->remove_all)
         return s;
     s.chown = uid != hb->uid || gid != hb->gid;
     /* Only modes the box chose are changed: the judge's own files keep
@@ -87,9 +87,14 @@ static void hb_entry(struct hb_walk *w, int dfd, const char *name, const struct 
     struct rb_handback_step s = handback_decide(st->st_mode, st->st_uid, st->st_gid, w->hb);
     if (s.action == RB_HB_REMOVE) {
         if (unlinkat(dfd, name, 0) < 0 && errno != ENOENT)
-            hb_fail(w, -errno, "remove the special file", name);
+            hb_fail(w, -errno, w->hb->remove_all ? "remove" : "remove the special file", name);
         return;
     }
+    /* A work dir on the disk (isolate's layout) may hold a hard link the
+     * caller made to a file of someone else's it may write: its owner is
+     * not ours to change, to the box user's or to the caller's. */
+    if (st->st_nlink > 1 && st->st_uid != getuid() && st->st_uid != w->hb->uid && st->st_uid != w->hb->box_uid)
+        return;
     if (s.chown && fchownat(dfd, name, w->hb->uid, w->hb->gid, AT_SYMLINK_NOFOLLOW) < 0)
         hb_fail(w, -errno, "hand back", name);
     if (s.chmod && fchmodat(dfd, name, s.mode, AT_SYMLINK_NOFOLLOW) < 0)
@@ -235,13 +240,17 @@ static int hb_step(struct hb_walk *w, struct hb_frame **stack, size_t *n, size_t
             (void)safe_close(pfd);
             return -1;
         }
+        /* Emptied on the way: the directory just left goes too. */
+        const char *left = parent->names[parent->next - 1];
+        if (w->hb->remove_all && unlinkat(pfd, left, AT_REMOVEDIR) < 0 && errno != ENOENT)
+            hb_fail(w, -errno, "remove the directory", left);
         fd = pfd;
     }
 }
 
 int handback_tree(const char *dir, const struct rb_handback *hb, struct rb_error *err)
 {
-    if (hb->sweep_only && hb->keep_special)
+    if (hb->sweep_only && hb->keep_special && !hb->remove_all)
         return 0;
     struct hb_walk w = { .hb = hb, .top = dir, .err = err };
     int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);

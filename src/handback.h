@@ -20,6 +20,7 @@ struct rb_handback {
     uid_t box_uid;     /* entries it owns have modes the box chose */
     bool keep_special; /* --special-files: symlinks, FIFOs, sockets, devices stay */
     bool sweep_only;   /* before a run: only remove special files, touch nothing else */
+    bool remove_all;   /* a box's teardown: every entry below dir goes (dir itself stays, empty) */
 };
 
 /* What becomes of one entry. */
@@ -44,7 +45,8 @@ struct rb_handback_step handback_decide(mode_t st_mode, uid_t uid, gid_t gid, co
 mode_t handback_mode(mode_t mode);
 
 /* Applies handback_decide to dir and everything below it on the same
- * filesystem (a mount inside is neither entered nor changed). Goes on past
+ * filesystem (a mount inside is neither entered nor changed; with
+ * remove_all, the dirs holding one stay and their removal is an error). Goes on past
  * a failing entry; returns the first error (err names it), or 0. */
 int handback_tree(const char *dir, const struct rb_handback *hb, struct rb_error *err);
 

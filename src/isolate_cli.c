@@ -30,6 +30,7 @@ enum {
     I_VERBOSE,
     I_AS_ID,
     I_CORE,
+    I_QUOTA,
     I_UNSUPPORTED,
     I_CONFIG,
     I_DRY_RUN,
@@ -50,8 +51,8 @@ static const struct opt_def isolate_opts[] = {
     { "as-uid", 0, ARG_REQ, I_AS_ID },
     { "as-gid", 0, ARG_REQ, I_AS_ID },
     { "core", 0, ARG_REQ, I_CORE },
+    { "quota", 'q', ARG_REQ, I_QUOTA },
     /* Accepted by isolate but refused here, each with its reason. */
-    { "quota", 'q', ARG_REQ, I_UNSUPPORTED },
     { "inherit-fds", 0, ARG_NONE, I_UNSUPPORTED },
     { "tty-hack", 0, ARG_NONE, I_UNSUPPORTED },
     { "wait", 0, ARG_NONE, I_UNSUPPORTED },
@@ -66,15 +67,24 @@ static const struct opt_def isolate_opts[] = {
 
 static int unsupported(const struct opt_hit *h, char *err, size_t errlen)
 {
-    static const struct {
-        const char *option, *why;
-    } reasons[] = {
-        { "quota", "disk quotas are not supported; the box is a size-limited tmpfs (box_size in the config)" },
-    };
-    for (size_t i = 0; i < ARRAY_SIZE(reasons); i++)
-        if (!strcmp(h->def->lng, reasons[i].option))
-            return cli_fail(err, errlen, "%s: %s", h->name, reasons[i].why);
     return cli_fail(err, errlen, "%s: not supported by rustbox", h->name);
+}
+
+/* isolate's --quota=BLOCKS,INODES: 1 KiB blocks and inodes of box/, both
+ * positive (served at --init by a tmpfs of that size on box/). */
+static int val_quota(const struct opt_hit *h, uint64_t *blocks, uint64_t *inodes, char *err, size_t errlen)
+{
+    const char *comma = strchr(h->val, ',');
+    char b[32];
+    if (!comma || (size_t)(comma - h->val) >= sizeof(b))
+        return cli_fail(err, errlen, "%s: expected BLOCKS,INODES, got '%s'", h->name, h->val);
+    memcpy(b, h->val, (size_t)(comma - h->val));
+    b[comma - h->val] = '\0';
+    /* At most 2^40 KiB (1 PiB): the byte size must not overflow. */
+    if (parse_uint(b, (uint64_t)1 << 40, blocks) < 0 || parse_uint(comma + 1, UINT32_MAX, inodes) < 0 || !*blocks ||
+        !*inodes)
+        return cli_fail(err, errlen, "%s: expected BLOCKS,INODES (positive numbers), got '%s'", h->name, h->val);
+    return 0;
 }
 
 struct isolate_state {
@@ -111,6 +121,7 @@ static int isolate_option(struct rb_cli *cli, struct isolate_state *st, const st
         if (v != 0)
             return cli_fail(err, errlen, "%s: core dumps are not supported (only 0 is accepted)", h->name);
         return 0;
+    case I_QUOTA: return val_quota(h, &cli->quota_blocks, &cli->quota_inodes, err, errlen);
     case I_CONFIG: return val_nonempty(h, &cli->config_path, err, errlen);
     case I_DRY_RUN: cli->dry_run = true; return 0;
     case I_HELP: return 0; /* found by the pre-scan in isolate_parse */

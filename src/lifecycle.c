@@ -48,7 +48,17 @@ static bool box_dir_present(const struct rb_box *box)
     return lstat(box->dir, &st) == 0;
 }
 
-enum rb_status lifecycle_init(struct rb_ctx *ctx, long id, struct rb_box *box, struct rb_error *err)
+/* A box dir in either layout's place (they differ when box_root is set). */
+static bool any_box_dir_present(const struct rb_ctx *ctx, const struct rb_box *box)
+{
+    struct rb_box other = *box;
+    return box_dir_present(box) ||
+           (box_set_layout(ctx, &other, box->layout == RB_LAYOUT_ISOLATE ? RB_LAYOUT_NATIVE : RB_LAYOUT_ISOLATE) == 0 &&
+            box_dir_present(&other));
+}
+
+enum rb_status lifecycle_init(struct rb_ctx *ctx, long id, const struct rb_box_shape *shape, struct rb_box *box,
+                              struct rb_error *err)
 {
     int r = check_box_id(ctx, id, err);
     if (r == 0)
@@ -70,7 +80,12 @@ enum rb_status lifecycle_init(struct rb_ctx *ctx, long id, struct rb_box *box, s
         }
     }
     box->persistent = true;
-    r = box_create_root(ctx, box, err);
+    if (shape->layout == RB_LAYOUT_ISOLATE) {
+        r = box_create_isolate(ctx, box, shape->quota_blocks, shape->quota_inodes, err);
+    } else {
+        r = box_set_layout(ctx, box, RB_LAYOUT_NATIVE);
+        r = r < 0 ? rb_error_set(err, r, "box %ld: cannot name its paths", id) : box_create_root(ctx, box, err);
+    }
     if (r == 0)
         r = box_write_lock_info(box, 0, err);
     if (r < 0) {
@@ -95,13 +110,25 @@ static int prepare_persistent(struct rb_ctx *ctx, const struct rb_run_request *r
     if (r < 0)
         return r;
     *locked = true;
-    if (!box_root_mounted(ctx, box))
-        return rb_error_say(err, -EUCLEAN,
-                            "box %ld is damaged: its root %s is not mounted (run: rustbox cleanup --box-id %ld)",
-                            box->id, box->root, box->id);
+    if (!box_intact(ctx, box))
+        return box->layout == RB_LAYOUT_ISOLATE
+                   ? rb_error_say(err, -EUCLEAN,
+                                  "box %ld is damaged: its work dir %s is missing (run: rustbox cleanup --box-id %ld)",
+                                  box->id, box->workdir, box->id)
+                   : rb_error_say(err, -EUCLEAN,
+                                  "box %ld is damaged: its root %s is not mounted (run: rustbox cleanup --box-id %ld)",
+                                  box->id, box->root, box->id);
     box->persistent = true;
     box->keep_special_files = req->special_files;
     r = box_write_lock_info(box, getpid(), err);
+    if (r == 0 && box->layout == RB_LAYOUT_ISOLATE)
+        /* isolate's chown -R: during a run box/ and all in it are the box
+         * user's (modes kept: no entry is owned by uid -1). */
+        return handback_tree(
+            box->workdir,
+            &(struct rb_handback){
+                .uid = box->uid, .gid = box->gid, .box_uid = (uid_t)-1, .keep_special = req->special_files },
+            err);
     if (r == 0)
         r = handback_tree(box->workdir, &(struct rb_handback){ .keep_special = req->special_files, .sweep_only = true },
                           err);
@@ -227,7 +254,7 @@ enum rb_status lifecycle_cleanup(struct rb_ctx *ctx, long id, struct rb_cleanup_
     if (r == -ENOENT) {
         /* No lock: either nothing to do (isolate's --cleanup of a box that
          * never existed succeeds) or a leftover whose lock is gone. */
-        if (!box_dir_present(&box))
+        if (!any_box_dir_present(ctx, &box))
             return RB_STATUS_DONE;
         r = box_lock(ctx, id, true, &box, err);
     } else if (r < 0) {

@@ -23,8 +23,10 @@ enum rb_status {
     RB_STATUS_FAILED,      /* the host let us down (err names what and where) */
 };
 
-/* init: (re-)creates persistent box `id`; box->root is where it lives. */
-enum rb_status lifecycle_init(struct rb_ctx *ctx, long id, struct rb_box *box, struct rb_error *err);
+/* init: (re-)creates persistent box `id` in the layout shape asks for;
+ * box->root (native) or box->dir (isolate) is what the caller is told. */
+enum rb_status lifecycle_init(struct rb_ctx *ctx, long id, const struct rb_box_shape *shape, struct rb_box *box,
+                              struct rb_error *err);
 
 /* run: applies the config's defaults to what the request left unset, runs it
  * and fills res (its cleanup included). RB_STATUS_DONE whenever res holds a

@@ -26,6 +26,7 @@
 #include "dirrules.h"
 #include "env.h"
 #include "fdpass.h"
+#include "rootfs.h"
 #include "seccomp_filter.h"
 #include "util.h"
 
@@ -273,7 +274,15 @@ static void mount_rule(const struct rb_sandbox_spec *s, int rootfd, const struct
      * cannot redirect the bind. */
     int src = -1;
     char source[64];
-    if (!(rule->flags & RB_DIR_TMP)) {
+    /* isolate layout: a ':tmp' dir is the box's own below its tmp/, bound. */
+    bool tmp_dir = rootfs_tmp_on_disk(s->box, rule);
+    if (tmp_dir) {
+        char what[sizeof(((struct rb_report *)0)->what)];
+        int r = rootfs_tmp_source(s->box, rule->inside, &src, what, sizeof(what));
+        if (r < 0)
+            report_fail(s->report_fd, r, "%s", what);
+        fd_path(source, sizeof(source), src);
+    } else if (!(rule->flags & RB_DIR_TMP)) {
         src = open_source(s, rule, &is_file);
         if (src < 0)
             return; /* a "maybe" rule whose source is missing */
@@ -282,12 +291,13 @@ static void mount_rule(const struct rb_sandbox_spec *s, int rootfd, const struct
     int fd = open_mountpoint(s, rootfd, rule->inside, is_file ? MP_FILE : MP_DIR);
     char target[64];
     fd_path(target, sizeof(target), fd);
+    unsigned rflags = rootfs_rule_flags(s->box, rule);
     unsigned long flags = MS_NOSUID;
-    if (!(rule->flags & RB_DIR_DEV))
+    if (!(rflags & RB_DIR_DEV))
         flags |= MS_NODEV;
-    if (rule->flags & RB_DIR_NOEXEC)
+    if (rflags & RB_DIR_NOEXEC)
         flags |= MS_NOEXEC;
-    if (rule->flags & RB_DIR_TMP) {
+    if ((rule->flags & RB_DIR_TMP) && !tmp_dir) {
         int r = mount_tmpfs(target, s->cfg, flags);
         if (r < 0)
             report_fail(s->report_fd, r, "tmpfs on %s", rule->inside);
@@ -379,6 +389,13 @@ static void build_root(const struct rb_sandbox_spec *s)
     /* Nothing we mount may leak back to the host's namespace. */
     if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
         report_fail(s->report_fd, errno, "make mounts private");
+    if (s->box->layout == RB_LAYOUT_ISOLATE) {
+        /* The root tmpfs of this run alone, with the box's box/ bound in. */
+        char what[sizeof(((struct rb_report *)0)->what)];
+        int r = rootfs_isolate_root(s->box, s->cfg, what, sizeof(what));
+        if (r < 0)
+            report_fail(s->report_fd, r, "%s", what);
+    }
     int rootfd = open(root, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (rootfd < 0)
         report_fail(s->report_fd, errno, "open box root %s", root);

@@ -58,22 +58,32 @@ static struct rb_scan_box *box_entry(struct rb_scan *s, long id)
     return b;
 }
 
-/* Mount points whose first component below work_root names a box. */
-static int scan_mounts(const struct rb_ctx *ctx, struct rb_scan *s)
+/* A box dir's name: <prefix>-<id> under work_root, <id> under box_root. */
+static long box_dir_id(const struct rb_ctx *ctx, const char *name, bool box_root)
+{
+    uint64_t id;
+    if (!box_root)
+        return scan_parse_box_name(name, ctx->cfg.name_prefix);
+    return name[0] >= '0' && name[0] <= '9' && parse_uint(name, INT32_MAX, &id) == 0 ? (long)id : -1;
+}
+
+/* Mount points whose first component below work_root (or box_root) names a
+ * box. */
+static int scan_mounts(const struct rb_ctx *ctx, struct rb_scan *s, const char *under, bool box_root)
 {
     char **targets;
     int n;
-    int r = hostproc_mounts_under(ctx->cfg.work_root, &targets, &n);
+    int r = hostproc_mounts_under(under, &targets, &n);
     if (r < 0)
         return r;
-    size_t root_len = strlen(ctx->cfg.work_root);
+    size_t root_len = strlen(under);
     for (int i = 0; i < n && r == 0; i++) {
         char first[256];
         const char *rest = targets[i] + root_len + (targets[i][root_len] == '/');
         /* A component longer than a box name cannot be one: skip it. */
         if (path_printf(first, sizeof(first), "%.*s", (int)strcspn(rest, "/"), rest) < 0)
             continue;
-        long id = scan_parse_box_name(first, ctx->cfg.name_prefix);
+        long id = box_dir_id(ctx, first, box_root);
         if (id < 0)
             continue;
         struct rb_scan_box *b = box_entry(s, id);
@@ -106,8 +116,10 @@ static int scan_recorded_mounts(const struct rb_ctx *ctx, struct rb_scan *s)
         struct rb_box box;
         pid_t holder;
         bool persistent;
+        enum rb_box_layout layout = RB_LAYOUT_NATIVE;
         if (!s->boxes[i].has_lock || box_describe(ctx, s->boxes[i].id, &box) < 0 ||
-            box_read_lock_info(box.lock_path, &holder, &persistent, &box.root_mnt_id) < 0 || !box.root_mnt_id)
+            box_read_lock_info(box.lock_path, &holder, &persistent, &box.root_mnt_id, &layout) < 0 ||
+            !box.root_mnt_id || box_set_layout(ctx, &box, layout) < 0)
             continue;
         struct rb_mount *mounts;
         int n;
@@ -124,7 +136,7 @@ static int scan_recorded_mounts(const struct rb_ctx *ctx, struct rb_scan *s)
     return r;
 }
 
-static int scan_named_dir(const struct rb_ctx *ctx, struct rb_scan *s, const char *dir, bool cgroups)
+static int scan_named_dir(const struct rb_ctx *ctx, struct rb_scan *s, const char *dir, bool cgroups, bool box_root)
 {
     DIR *d = opendir(dir);
     if (!d)
@@ -132,7 +144,7 @@ static int scan_named_dir(const struct rb_ctx *ctx, struct rb_scan *s, const cha
     struct dirent *de;
     int r = 0;
     while (r == 0 && (de = readdir(d))) {
-        long id = scan_parse_box_name(de->d_name, ctx->cfg.name_prefix);
+        long id = box_dir_id(ctx, de->d_name, box_root);
         if (id < 0)
             continue;
         char path[1024];
@@ -165,7 +177,7 @@ static int scan_cgroups(const struct rb_ctx *ctx, struct rb_scan *s)
     int r = ctx->cg->parents(&cg, &ctx->cg_caps, ctx->cg_root ? ctx->cg_root : RB_CG_ROOT_DEFAULT,
                              ctx->cfg.cgroup_parent, ctx->cfg.name_prefix);
     for (int i = 0; r == 0 && i < cg.n_dirs; i++)
-        r = scan_named_dir(ctx, s, cg.dirs[i], true);
+        r = scan_named_dir(ctx, s, cg.dirs[i], true, false);
     return r;
 }
 
@@ -258,8 +270,9 @@ static void classify_box(const struct rb_ctx *ctx, struct rb_scan_box *b)
     }
     pid_t holder;
     bool persistent;
-    if (box_read_lock_info(box.lock_path, &holder, &persistent, &box.root_mnt_id) == 0 && persistent && holder == 0 &&
-        box_root_mounted(ctx, &box))
+    enum rb_box_layout layout = RB_LAYOUT_NATIVE;
+    if (box_read_lock_info(box.lock_path, &holder, &persistent, &box.root_mnt_id, &layout) == 0 && persistent &&
+        holder == 0 && box_set_layout(ctx, &box, layout) == 0 && box_intact(ctx, &box))
         b->state = RB_BOX_IDLE;
 }
 
@@ -267,14 +280,19 @@ int scan_host(const struct rb_ctx *ctx, struct rb_scan *s)
 {
     memset(s, 0, sizeof(*s));
     int r = scan_locks(ctx, s);
+    bool own_root = ctx->cfg.box_root && ctx->cfg.box_root[0];
     if (r == 0)
-        r = scan_mounts(ctx, s);
+        r = scan_mounts(ctx, s, ctx->cfg.work_root, false);
+    if (r == 0 && own_root)
+        r = scan_mounts(ctx, s, ctx->cfg.box_root, true);
     if (r == 0)
         r = scan_recorded_mounts(ctx, s);
     if (r == 0)
         r = scan_cgroups(ctx, s);
     if (r == 0)
-        r = scan_named_dir(ctx, s, ctx->cfg.work_root, false);
+        r = scan_named_dir(ctx, s, ctx->cfg.work_root, false, false);
+    if (r == 0 && own_root)
+        r = scan_named_dir(ctx, s, ctx->cfg.box_root, false, true);
     if (r == 0)
         r = scan_processes(ctx, s);
     if (r < 0) {

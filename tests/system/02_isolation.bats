@@ -361,9 +361,11 @@ $u"
 # fifo_in_box N NAME: box N's work dir holds a FIFO NAME. Special files are
 # swept before and after a run unless --special-files, so the runs below
 # keep them; should the FIFO be gone anyway, it is made from the host, so
-# that the next run still meets one.
+# that the next run still meets one. (An isolate-syntax box keeps box/ next
+# to root/, a native one inside its root.)
 fifo_in_box() {
     local p="$T/work/$RB_PREFIX-$1/root/box/$2"
+    [[ -d "$T/work/$RB_PREFIX-$1/root/box" ]] || p="$T/work/$RB_PREFIX-$1/box/$2"
     [[ -p "$p" ]] || mkfifo -m 0644 "$p" || fail "cannot make the FIFO $p"
 }
 

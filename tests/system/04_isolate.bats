@@ -37,7 +37,7 @@ iso_init() {
 
 @test "--init prints the box path whose box/ is the working dir; --cleanup removes it" {
     iso_init 400
-    [[ "$BOXPATH" == "$T/work/$RB_PREFIX-400/root" ]] || fail "--init printed '$BOXPATH'"
+    [[ "$BOXPATH" == "$T/work/$RB_PREFIX-400" ]] || fail "--init printed '$BOXPATH'"
     [[ -d "$BOXPATH/box" ]] || fail "$BOXPATH/box is not a directory"
     echo marker >"$BOXPATH/box/marker"
     iso --box-id=400 --cg --run -- /bin/cat marker
@@ -52,7 +52,7 @@ iso_init() {
     echo 401 >>"$T/persistent_ids"
     rb --box-id=401 --cg --init
     expect_status 0
-    [[ "$out" == "$T/work/$RB_PREFIX-401/root" ]] || fail "--init printed '$out'"
+    [[ "$out" == "$T/work/$RB_PREFIX-401" ]] || fail "--init printed '$out'"
     rb --box-id=401 --cg --run -- /bin/echo via-rustbox
     expect_status 0
     [[ "$out" == via-rustbox ]] || fail "stdout '$out'"
@@ -187,7 +187,7 @@ iso_init() {
     expect_status 0
     iso_init $id
     local P=$BOXPATH
-    [[ "$P" == "$T/work/$RB_PREFIX-$id/root" ]] || fail "--init printed '$P'"
+    [[ "$P" == "$T/work/$RB_PREFIX-$id" ]] || fail "--init printed '$P'"
     cat >"$P/box/prog.sh" <<'EOF'
 read x
 echo "got $x"
@@ -232,16 +232,25 @@ EOF
 
 @test "--stdin/--stdout are opened inside the box after privileges are dropped" {
     iso_init 421
-    echo topsecret >"$BOXPATH/box/secret"
-    chmod 0600 "$BOXPATH/box/secret"
-    echo original >"$BOXPATH/box/rootfile"
-    chmod 0644 "$BOXPATH/box/rootfile"
-    iso --box-id=421 --cg --stdin=secret -M "$T/priv.meta" --run -- /bin/cat
+    mkdir -m 0755 "$T/priv421"
+    echo topsecret >"$T/priv421/secret"
+    chmod 0600 "$T/priv421/secret"
+    echo original >"$T/priv421/rootfile"
+    chmod 0644 "$T/priv421/rootfile"
+    iso --box-id=421 --cg --dir=/priv="$T/priv421":rw --stdin=/priv/secret -M "$T/priv.meta" --run -- /bin/cat
     [[ "$status" != 0 ]] || fail "a root-only stdin file was opened"
     [[ "$out" != *topsecret* ]] || fail "the box read a root-only file"
-    iso --box-id=421 --cg --stdout=rootfile --run -- /bin/echo overwritten
+    iso --box-id=421 --cg --dir=/priv="$T/priv421":rw --stdout=/priv/rootfile --run -- /bin/echo overwritten
     [[ "$status" != 0 ]] || fail "a root-owned 0644 stdout file was opened for writing"
-    [[ "$(cat "$BOXPATH/box/rootfile")" == original ]] || fail "rootfile was overwritten"
+    [[ "$(cat "$T/priv421/rootfile")" == original ]] || fail "rootfile was overwritten"
+    # isolate's chown -R: the files in box/ are the box user's during a run,
+    # a 0600 one the judge put there included, and the caller's again after.
+    echo mine >"$BOXPATH/box/own"
+    chmod 0600 "$BOXPATH/box/own"
+    iso --box-id=421 --cg --stdin=own --run -- /bin/cat
+    expect_status 0
+    [[ "$out" == mine ]] || fail "the box's own 0600 input: '$out'"
+    [[ "$(stat -c '%u %a' "$BOXPATH/box/own")" == "$(id -u) 600" ]] || fail "own: $(stat -c '%u %a' "$BOXPATH/box/own")"
     iso --box-id=421 --cg --cleanup
     expect_status 0
 }
@@ -316,7 +325,8 @@ specials_under() {
     iso_init 440
     local B=$BOXPATH/box deep
     deep="$B/deep/$(deep_path 300)"
-    # The judge's own file keeps its mode, as in isolate.
+    # The judge's own file is the box user's during the run (isolate's
+    # chown -R), so its mode is one the box could have chosen: normalised.
     echo judge >"$B/judge.txt"
     chmod 0666 "$B/judge.txt"
     rb_exec timeout "$(tscale 60)" "$ISOLATE" --box-id=440 --cg --dir="$HDIR" --run -- /opt/h/mkspecial 300
@@ -331,11 +341,11 @@ specials_under() {
         fail "the deepest file: $(stat -c '%u:%g %a' "$deep/leaf")"
     [[ -z "$(find "$B" \( ! -user "$(id -u)" -o ! -group "$(id -g)" \) -print)" ]] ||
         fail "not the caller's: $(find "$B" \( ! -user "$(id -u)" -o ! -group "$(id -g)" \) -printf '%p %u:%g\n' | head)"
-    [[ -z "$(find "$B" ! -path "$B/judge.txt" -perm /6022 -print)" ]] ||
+    [[ -z "$(find "$B" -perm /6022 -print)" ]] ||
         fail "set-id or group/other write left: $(find "$B" -perm /6022 -printf '%p %m\n' | head)"
     [[ "$(stat -c %a "$B/open") $(stat -c %a "$B/suid") $(stat -c %a "$B/sgid")" == "755 755 755" ]] ||
         fail "open/suid/sgid: $(stat -c %a "$B/open" "$B/suid" "$B/sgid" | tr '\n' ' ')"
-    [[ "$(stat -c %a "$B/judge.txt")" == 666 ]] || fail "the judge's file mode changed: $(stat -c %a "$B/judge.txt")"
+    [[ "$(stat -c %a "$B/judge.txt")" == 644 ]] || fail "the judge's file mode: $(stat -c %a "$B/judge.txt")"
     iso --box-id=440 --cg --cleanup
     expect_status 0
 }
@@ -403,4 +413,175 @@ specials_under() {
     [[ "${META[status]:-}" == XX ]] || fail "status '${META[status]:-}'"
     [[ "${META[message]:-}" == "Box directory not found"* ]] || fail "message '${META[message]:-}'"
     [[ -z "${META[time]+x}" ]] || fail "time key on a run that never happened"
+}
+
+# --- isolate's box layout (docs/decisions.md "isolate fidelity") ----------
+
+# owner_mode PATH: "<uid> <octal mode>" of PATH itself.
+owner_mode() { stat -c '%u %a' "$1"; }
+# entries DIR: its entries, sorted, on one line.
+entries() { ls -A "$1" | sort | tr '\n' ' ' | sed 's/ $//'; }
+
+@test "isolate layout: --init makes <dir>/box only; a run adds root/ (empty, no host mount) and tmp/tmp; owners and modes" {
+    iso_init 460
+    local D=$BOXPATH uid
+    uid=$(box_uid 460)
+    [[ "$D" == "$T/work/$RB_PREFIX-460" ]] || fail "--init printed '$D'"
+    [[ "$(entries "$D")" == box ]] || fail "after --init: $(entries "$D")"
+    [[ "$(owner_mode "$D")" == "0 711" ]] || fail "box dir: $(owner_mode "$D")"
+    [[ "$(owner_mode "$D/box")" == "$(id -u) 700" ]] || fail "box/: $(owner_mode "$D/box")"
+    [[ "$(jq -r .layout "$T/state/boxes/460/lock")" == isolate ]] || fail "lock: $(cat "$T/state/boxes/460/lock")"
+    ! grep -qF " $D" /proc/self/mountinfo || fail "a host mount under the box dir after --init"
+    echo data >"$D/box/data.txt"
+    iso --box-id=460 --cg --run -- /usr/bin/stat -c '%n %u %a' /box /box/data.txt /tmp
+    expect_status 0
+    [[ "$out" == "/box $uid 700"$'\n'"/box/data.txt $uid 644"$'\n'"/tmp $uid 700" ]] || fail "inside: $out"
+    [[ "$(entries "$D")" == "box root tmp" ]] || fail "after a run: $(entries "$D")"
+    [[ "$(owner_mode "$D/root")" == "0 750" && -z "$(entries "$D/root")" ]] ||
+        fail "root/: $(owner_mode "$D/root"), entries '$(entries "$D/root")'"
+    [[ "$(owner_mode "$D/tmp")" == "0 755" && "$(entries "$D/tmp")" == tmp ]] ||
+        fail "tmp/: $(owner_mode "$D/tmp"), entries '$(entries "$D/tmp")'"
+    [[ "$(owner_mode "$D/tmp/tmp")" == "$uid 700" ]] || fail "tmp/tmp: $(owner_mode "$D/tmp/tmp")"
+    [[ "$(owner_mode "$D/box")" == "$(id -u) 700" && "$(owner_mode "$D/box/data.txt")" == "$(id -u) 644" ]] ||
+        fail "box/ not handed back: $(owner_mode "$D/box"), $(owner_mode "$D/box/data.txt")"
+    ! grep -qF " $D" /proc/self/mountinfo || fail "a host mount under the box dir after a run"
+    iso --box-id=460 --cg --cleanup
+    expect_status 0
+    [[ ! -e "$D" ]] || fail "$D still exists"
+}
+
+@test "isolate layout: what the client puts next to box/ is not visible inside" {
+    iso_init 461
+    echo secret >"$BOXPATH/stdin.txt"
+    mkdir "$BOXPATH/extra"
+    iso --box-id=461 --cg --run -- /bin/ls -A /
+    expect_status 0
+    [[ "$out" != *stdin.txt* && "$out" != *extra* ]] || fail "the box sees the client's files: $out"
+    iso --box-id=461 --cg --run -- /bin/cat /stdin.txt
+    expect_status 1
+    iso --box-id=461 --cg --cleanup
+    expect_status 0
+    [[ ! -e "$BOXPATH" ]] || fail "$BOXPATH still exists"
+}
+
+@test "isolate layout: /tmp persists between runs of a box, exec allowed, until --cleanup" {
+    iso_init 462
+    iso --box-id=462 --cg -p --run -- /bin/sh -c 'echo kept > /tmp/k; cp /bin/true /tmp/t'
+    expect_status 0
+    iso --box-id=462 --cg -p --run -- /bin/sh -c 'cat /tmp/k; /tmp/t && echo exec-ok'
+    expect_status 0
+    [[ "$out" == "kept"$'\n'"exec-ok" ]] || fail "second run: $out"
+    iso --box-id=462 --cg --cleanup
+    expect_status 0
+    iso_init 462
+    iso --box-id=462 --cg --run -- /bin/cat /tmp/k
+    expect_status 1
+    iso --box-id=462 --cg --cleanup
+    expect_status 0
+}
+
+@test "isolate layout: 64 MiB written to /box under --cg-mem=32768 is OK (box/ is on the disk)" {
+    iso_init 463
+    iso --box-id=463 --cg --cg-mem=32768 -p -o out.txt -M "$T/big.meta" --run -- /bin/sh -c 'head -c 67108864 /dev/zero'
+    expect_status 0
+    meta_parse "$T/big.meta"
+    [[ -z "${META[status]+x}" && "${META[exitcode]:-}" == 0 ]] || fail "status '${META[status]:-}'"
+    [[ "$(stat -c %s "$BOXPATH/box/out.txt")" == 67108864 ]] || fail "out.txt: $(stat -c %s "$BOXPATH/box/out.txt")"
+    iso --box-id=463 --cg --cleanup
+    expect_status 0
+}
+
+@test "isolate layout: cleanup leaves nothing and follows no symlink, however deep the box's tree" {
+    iso_init 464
+    local D=$BOXPATH
+    mkdir -p "$T/outside464"
+    echo precious >"$T/outside464/file"
+    # A deep tree in /tmp (past any recursion cap), then links to a host dir
+    # in box/ (the client's) and in tmp/tmp (as the box could leave them).
+    iso --box-id=464 --cg -p --run -- /bin/sh -c 'd=/tmp; i=0; while [ $i -lt 600 ]; do d=$d/d; i=$((i+1)); done; mkdir -p $d && echo made'
+    expect_status 0
+    [[ "$out" == made ]] || fail "the deep tree: $out"
+    ln -s "$T/outside464" "$D/box/link"
+    ln -s "$T/outside464" "$D/tmp/tmp/link"
+    ln -s "$T/outside464/file" "$D/tmp/tmp/filelink"
+    iso --box-id=464 --cg --cleanup
+    expect_status 0
+    [[ "$(cat "$T/outside464/file")" == precious ]] || fail "cleanup followed a symlink out of the box"
+    [[ ! -e "$D" && ! -L "$D" ]] || fail "$D still exists"
+    ! grep -qF " $D" /proc/self/mountinfo || fail "a mount left under $D"
+    [[ ! -e "$T/state/boxes/464/lock" ]] || fail "the lock file is left"
+}
+
+@test "box_root: isolate-mode boxes at <box_root>/<id>, native ones under work_root; validated like work_root" {
+    local cfg="$T/boxroot.json" D
+    # State and work dirs of its own: the other tests' boxes are not this
+    # configuration's to judge.
+    mkdir -p "$T/state-br" "$T/work-br"
+    jq --arg r "$T/isoroot" --arg s "$T/state-br" --arg w "$T/work-br" \
+        '. + {"box_root": $r, "state_dir": $s, "work_root": $w}' "$T/config.json" >"$cfg"
+    echo 465 >>"$T/persistent_ids"
+    RUSTBOX_CONFIG="$cfg" iso --box-id=465 --cg --init
+    expect_status 0
+    D=$out
+    [[ "$D" == "$T/isoroot/465" ]] || fail "--init printed '$D'"
+    [[ -d "$D/box" && ! -e "$T/work-br/$RB_PREFIX-465" ]] || fail "box dir not under box_root"
+    echo hi >"$D/box/in.txt"
+    RUSTBOX_CONFIG="$cfg" iso --box-id=465 --cg --run -- /bin/cat in.txt
+    expect_status 0
+    [[ "$out" == hi ]] || fail "stdout '$out'"
+    # The meta file may not go into a box dir under box_root either.
+    RUSTBOX_CONFIG="$cfg" iso --box-id=465 --cg -M "$D/box/meta" --run -- /bin/true
+    expect_status 2
+    [[ ! -e "$D/box/meta" ]] || fail "the meta file was written into the box dir"
+    RUSTBOX_CONFIG="$cfg" rb health --verify-clean
+    expect_status 0
+    # The native syntax keeps its layout under work_root.
+    echo 466 >>"$T/persistent_ids"
+    RUSTBOX_CONFIG="$cfg" rb init --box-id 466
+    expect_status 0
+    [[ "$out" == "$T/work-br/$RB_PREFIX-466/root" ]] || fail "native init printed '$out'"
+    RUSTBOX_CONFIG="$cfg" rb cleanup --box-id 466
+    expect_status 0
+    RUSTBOX_CONFIG="$cfg" iso --box-id=465 --cg --cleanup
+    expect_status 0
+    [[ ! -e "$D" ]] || fail "$D still exists"
+    # A leftover dir there is recovered under box_root too.
+    mkdir -p "$T/isoroot/467/box"
+    RUSTBOX_CONFIG="$cfg" rb health --verify-clean
+    [[ "$status" != 0 ]] || fail "verify-clean did not see the leftover at $T/isoroot/467"
+    RUSTBOX_CONFIG="$cfg" iso --box-id=467 --cg --cleanup
+    expect_status 0
+    [[ ! -e "$T/isoroot/467" ]] || fail "the leftover at box_root stays"
+    # Validated like work_root: absolute, root's, not writable by others.
+    jq '. + {"box_root": "rel/dir"}' "$T/config.json" >"$T/badroot1.json"
+    RUSTBOX_CONFIG="$T/badroot1.json" rb init --box-id 468
+    expect_status 64
+    [[ "$err" == *box_root* ]] || fail "stderr: $err"
+    mkdir -m 0777 "$T/open"
+    jq --arg r "$T/open/boxes" '. + {"box_root": $r}' "$T/config.json" >"$T/badroot2.json"
+    RUSTBOX_CONFIG="$T/badroot2.json" rb init --box-id 468
+    expect_status 64
+    [[ "$err" == *box_root* ]] || fail "stderr: $err"
+}
+
+@test "isolate --quota=BLOCKS,INODES at --init: box/ is a tmpfs of that size and inode count; cleanup unmounts it" {
+    echo 469 >>"$T/persistent_ids"
+    iso --box-id=469 --cg --quota=1024,50 --init
+    expect_status 0
+    local D=$out
+    grep -qF " $D/box " /proc/self/mountinfo || fail "no host mount on $D/box"
+    [[ "$(jq -r .mnt_id "$T/state/boxes/469/lock")" != 0 ]] || fail "the mount id is not recorded"
+    [[ "$(owner_mode "$D/box")" == "$(id -u) 700" ]] || fail "box/: $(owner_mode "$D/box")"
+    iso --box-id=469 --cg -p --run -- /bin/sh -c 'head -c 2097152 /dev/zero > big; echo $?'
+    expect_status 0
+    [[ "$out" != 0 ]] || fail "2 MiB fit in a 1 MiB quota"
+    [[ "$err" == *"No space left on device"* ]] || fail "stderr: $err"
+    iso --box-id=469 --cg -p --run -- /bin/sh -c 'i=0; while [ $i -lt 60 ]; do : > f$i || exit 7; i=$((i+1)); done'
+    expect_status 1
+    rb health --verify-clean
+    expect_status 0
+    iso --box-id=469 --cg --cleanup
+    expect_status 0
+    ! grep -qF " $D" /proc/self/mountinfo || fail "the quota mount is left"
+    [[ ! -e "$D" ]] || fail "$D still exists"
 }

@@ -139,3 +139,25 @@ EOF
     [[ "$(stat -c %u:%g "$T/caller/meta")" == "$CALLER:$CALLER" ]] || fail "meta owned by $(stat -c %u:%g "$T/caller/meta")"
     grep -q '^status:\|^time:' "$T/caller/meta" || fail "meta file: $(cat "$T/caller/meta")"
 }
+
+@test "set-uid: a hard link the caller puts in box/ to a root-owned file it may write is never given away" {
+    # box/ of an isolate-syntax box is on the disk: the caller can link
+    # files of the same filesystem into it. Run and hand-back chown box/'s
+    # tree (to the box user, then to the caller), never such a file.
+    echo 902 >>"$T/persistent_ids"
+    caller_iso --box-id=902 --init
+    expect_status 0
+    local D=$out
+    echo shared >"$T/rootonly/shared"
+    chmod 0666 "$T/rootonly/shared"
+    setpriv --reuid="$CALLER" --regid="$CALLER" --clear-groups ln "$T/rootonly/shared" "$D/box/link" ||
+        fail "setup: the caller cannot link the file"
+    caller_iso --box-id=902 -M "$T/caller/hl.meta" --run -- /usr/bin/stat -c %u /box/link
+    expect_status 0
+    [[ "$out" == 0 ]] || fail "during the run the linked file was owned by uid $out"
+    [[ "$(stat -c '%u %a' "$T/rootonly/shared")" == "0 666" ]] ||
+        fail "the root-owned file was given away: $(stat -c '%u %a' "$T/rootonly/shared")"
+    caller_iso --box-id=902 --cleanup
+    expect_status 0
+    [[ "$(cat "$T/rootonly/shared")" == shared ]] || fail "cleanup changed the linked file"
+}

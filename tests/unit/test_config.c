@@ -25,6 +25,7 @@ static const char spec_json[] =
     "{\n"
     "  \"state_dir\": \"/var/lib/rustbox\",\n"
     "  \"work_root\": \"/var/lib/rustbox/boxes\",\n"
+    "  \"box_root\": \"\",\n"
     "  \"name_prefix\": \"rustbox\",\n"
     "  \"cgroup_backend\": \"auto\",\n"
     "  \"cgroup_parent\": \"\",\n"
@@ -45,6 +46,7 @@ static void assert_spec_defaults(const struct rb_config *c)
 {
     assert_string_equal(c->state_dir, "/var/lib/rustbox");
     assert_string_equal(c->work_root, "/var/lib/rustbox/boxes");
+    assert_string_equal(c->box_root, "");
     assert_string_equal(c->name_prefix, "rustbox");
     assert_int_equal(c->cgroup_backend, RB_CG_AUTO);
     assert_string_equal(c->cgroup_parent, "");
@@ -108,7 +110,7 @@ static void test_empty_object_is_defaults(void **state)
 static void test_every_key_applies(void **state)
 {
     static const char json[] =
-        "{\"state_dir\": \"/srv/rb/state\", \"work_root\": \"/srv/rb/work\",\n"
+        "{\"state_dir\": \"/srv/rb/state\", \"work_root\": \"/srv/rb/work\", \"box_root\": \"/srv/isolate\",\n"
         " \"name_prefix\": \"rbtest_1.x-y\", \"cgroup_backend\": \"v1\",\n"
         " \"cgroup_parent\": \"judge.slice/rb\", \"strict\": false,\n"
         " \"first_uid\": 70000, \"first_gid\": 71000, \"num_boxes\": 65000,\n"
@@ -125,6 +127,7 @@ static void test_every_key_applies(void **state)
     assert_int_equal(config_parse(&c, json, ORIGIN, err, sizeof(err)), 0);
     assert_string_equal(c.state_dir, "/srv/rb/state");
     assert_string_equal(c.work_root, "/srv/rb/work");
+    assert_string_equal(c.box_root, "/srv/isolate");
     assert_string_equal(c.name_prefix, "rbtest_1.x-y");
     assert_int_equal(c.cgroup_backend, RB_CG_V1);
     assert_string_equal(c.cgroup_parent, "judge.slice/rb");
@@ -306,6 +309,8 @@ static void test_paths_and_names(void **state)
     expect_error("{\"state_dir\": \"\"}", "state_dir", "absolute path");
     expect_error("{\"work_root\": \"tmp\"}", "work_root", "absolute path");
     expect_error("{\"work_root\": 1}", "work_root", "absolute path");
+    expect_error("{\"box_root\": \"var/local/lib/isolate\"}", "box_root", "absolute path string, or \"\" (unset)");
+    expect_error("{\"box_root\": null}", "box_root", "absolute path");
     expect_error("{\"cgroup_parent\": \"/judge\"}", "cgroup_parent", "relative");
     expect_error("{\"cgroup_parent\": \"..\"}", "cgroup_parent", "\"..\"");
     expect_error("{\"cgroup_parent\": \"a/../../b\"}", "cgroup_parent", NULL);
@@ -367,6 +372,7 @@ static void test_path_keys_are_bounded(void **state)
 {
     expect_bound("state_dir", RB_STATE_DIR_MAX, true);
     expect_bound("work_root", RB_WORK_ROOT_MAX, true);
+    expect_bound("box_root", RB_WORK_ROOT_MAX, true);
     expect_bound("cgroup_parent", RB_CGROUP_PARENT_MAX, false);
     expect_bound("name_prefix", RB_NAME_PREFIX_MAX, false);
     /* the bounds follow from the buffers (config.h): pinned here so that a
@@ -847,6 +853,18 @@ static void test_load_refuses_a_work_root_others_can_write(void **state)
     r = config_load(&c, a, err, sizeof(err));
     if (r != 0)
         fail_msg("%s", err);
+    config_free(&c);
+
+    /* box_root is held to the same */
+    assert_int_equal(mkdir(open_dir, 0755), 0);
+    assert_int_equal(chmod(open_dir, 0777), 0);
+    snprintf(json, sizeof(json), "{\"state_dir\": \"%s\", \"work_root\": \"%s/work\", \"box_root\": \"%s/iso\"}",
+             t->path, t->path, open_dir);
+    write_in(t, "a.json", json, a, sizeof(a));
+    r = config_load(&c, a, err, sizeof(err));
+    (void)rmdir(open_dir);
+    assert_int_equal(r, -EINVAL);
+    assert_non_null(strstr(err, "key \"box_root\""));
     config_free(&c);
 }
 

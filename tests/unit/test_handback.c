@@ -2,6 +2,7 @@
 /* Unit tests for the hand-back of a work dir: what happens to each kind of
  * entry (pure), and the walk itself on a real tree (as root: it changes
  * owners) deeper than the descriptors it may hold. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
@@ -308,6 +309,105 @@ static void test_mount_inside_left_alone(void **state)
     remove_dir(dir);
 }
 
+/* A box's teardown: everything below dir goes, at any depth and with few
+ * descriptors, no symlink followed; dir itself stays, empty. */
+static void test_remove_all(void **state)
+{
+    if (geteuid() != 0)
+        skip();
+    char *dir = tree_dir();
+    make_tree(dir);
+    char outside[] = "/tmp/rbhandback-out.XXXXXX";
+    assert_non_null(mkdtemp(outside));
+    char keep[64];
+    assert_true(snprintf(keep, sizeof(keep), "%s/keep", outside) < (int)sizeof(keep));
+    int fd = open(keep, O_WRONLY | O_CREAT | O_EXCL, 0644);
+    assert_true(fd >= 0);
+    close(fd);
+    int top = open(dir, O_RDONLY | O_DIRECTORY);
+    assert_int_equal(symlinkat(outside, top, "dirlink"), 0);
+    int deep = open_deep(dir, DEPTH);
+    assert_true(deep >= 0);
+    assert_int_equal(symlinkat(outside, deep, "deeplink"), 0);
+    close(deep);
+    struct rlimit old, low = { 32, 32 };
+    assert_int_equal(getrlimit(RLIMIT_NOFILE, &old), 0);
+    low.rlim_max = old.rlim_max;
+    assert_int_equal(setrlimit(RLIMIT_NOFILE, &low), 0);
+    struct rb_error err = { 0 };
+    int r = handback_tree(dir, &(struct rb_handback){ .remove_all = true }, &err);
+    assert_int_equal(setrlimit(RLIMIT_NOFILE, &old), 0);
+    if (r != 0)
+        fail_msg("handback_tree: %d %s", r, err.text);
+    DIR *d = fdopendir(top);
+    assert_non_null(d);
+    struct dirent *de;
+    while ((de = readdir(d)))
+        if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+            fail_msg("left: %s", de->d_name);
+    closedir(d);
+    assert_int_equal(access(keep, F_OK), 0); /* the links were not followed */
+    assert_int_equal(unlink(keep), 0);
+    assert_int_equal(rmdir(outside), 0);
+    remove_dir(dir);
+}
+
+/* A mount inside is neither entered nor removed: an error, the mount intact. */
+static void test_remove_all_stops_at_a_mount(void **state)
+{
+    if (geteuid() != 0)
+        skip();
+    char *dir = tree_dir();
+    char mnt[64];
+    assert_true(snprintf(mnt, sizeof(mnt), "%s/mnt", dir) < (int)sizeof(mnt));
+    assert_int_equal(mkdir(mnt, 0755), 0);
+    assert_int_equal(mount("rbhandback", mnt, "tmpfs", MS_NOSUID | MS_NODEV, "size=64k"), 0);
+    int m = open(mnt, O_RDONLY | O_DIRECTORY);
+    int fd = openat(m, "f", O_WRONLY | O_CREAT, 0644);
+    assert_true(fd >= 0);
+    close(fd);
+    struct rb_error err = { 0 };
+    int r = handback_tree(dir, &(struct rb_handback){ .remove_all = true }, &err);
+    struct stat st;
+    int there = fstatat(m, "f", &st, 0);
+    close(m);
+    assert_int_equal(umount2(mnt, MNT_DETACH), 0);
+    assert_int_equal(there, 0);
+    assert_true(r == 0 || r == -EBUSY || r == -ENOTEMPTY);
+    remove_dir(dir);
+}
+
+/* A hard link to a file of someone else's (not the new owner's, the
+ * caller's or the box user's) is never chowned: a work dir on the disk may
+ * hold one the caller made. */
+static void test_foreign_hard_link_not_given_away(void **state)
+{
+    if (geteuid() != 0)
+        skip();
+    char *dir = tree_dir();
+    char out[] = "/tmp/rbhandback-out.XXXXXX";
+    assert_non_null(mkdtemp(out));
+    char target[64], hard[64];
+    assert_true(snprintf(target, sizeof(target), "%s/f", out) < (int)sizeof(target));
+    assert_true(snprintf(hard, sizeof(hard), "%s/link", dir) < (int)sizeof(hard));
+    int fd = open(target, O_WRONLY | O_CREAT | O_EXCL, 0666);
+    assert_true(fd >= 0);
+    close(fd);
+    assert_int_equal(chown(target, 4242, 4242), 0);
+    assert_int_equal(chmod(target, 0666), 0);
+    assert_int_equal(link(target, hard), 0);
+    struct rb_error err = { 0 };
+    assert_int_equal(handback_tree(dir, &after, &err), 0);
+    struct stat st;
+    assert_int_equal(stat(target, &st), 0);
+    assert_int_equal(st.st_uid, 4242);
+    assert_int_equal(st.st_mode & 07777, 0666);
+    assert_int_equal(unlink(hard), 0);
+    assert_int_equal(unlink(target), 0);
+    assert_int_equal(rmdir(out), 0);
+    remove_dir(dir);
+}
+
 static void test_missing_dir(void **state)
 {
     struct rb_error err = { 0 };
@@ -325,6 +425,9 @@ int main(void)
         cmocka_unit_test(test_walk_keeps_special_files),
         cmocka_unit_test(test_sweep_before_a_run),
         cmocka_unit_test(test_mount_inside_left_alone),
+        cmocka_unit_test(test_remove_all),
+        cmocka_unit_test(test_remove_all_stops_at_a_mount),
+        cmocka_unit_test(test_foreign_hard_link_not_given_away),
         cmocka_unit_test(test_missing_dir),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -412,11 +412,31 @@ static void test_errors(void **state)
                  "--core: core dumps are not supported (only 0 is accepted)");
 }
 
+/* isolate's --quota=BLOCKS,INODES (KiB and inodes of box/, for --init). */
+static void test_quota(void **state)
+{
+    (void)state;
+    struct rb_cli cli;
+    char err[ERRLEN] = "";
+    assert_int_equal(parse(ARGV("isolate", "--quota=100,10", "--init"), &cli, err), 0);
+    assert_int_equal(cli.quota_blocks, 100);
+    assert_int_equal(cli.quota_inodes, 10);
+    cli_free(&cli);
+    assert_int_equal(parse(ARGV("isolate", "-q", "2048,5", "-b", "3", "--init"), &cli, err), 0);
+    assert_int_equal(cli.quota_blocks, 2048);
+    assert_int_equal(cli.quota_inodes, 5);
+    cli_free(&cli);
+    assert_int_equal(parse(ARGV("isolate", "--init"), &cli, err), 0);
+    assert_int_equal(cli.quota_blocks, 0);
+    cli_free(&cli);
+    expect_error(ARGV("isolate", "--quota=100", "--init"), "--quota: expected BLOCKS,INODES, got '100'");
+    expect_error(ARGV("isolate", "--quota=0,10", "--init"),
+                 "--quota: expected BLOCKS,INODES (positive numbers), got '0,10'");
+    expect_error_has(ARGV("isolate", "-q", "1,x", "--init"), "-q: expected BLOCKS,INODES");
+}
+
 static void test_unsupported(void **state)
 {
-    expect_error(ARGV("isolate", "--quota=100,10", "--init"),
-                 "--quota: disk quotas are not supported; the box is a size-limited tmpfs (box_size in the config)");
-    expect_error_has(ARGV("isolate", "-q", "100,10", "--init"), "-q: disk quotas are not supported");
     expect_error(ARGV("isolate", "--inherit-fds", "--run", "--", "x"), "--inherit-fds: not supported by rustbox");
     expect_error(ARGV("isolate", "--tty-hack", "--run", "--", "x"), "--tty-hack: not supported by rustbox");
     expect_error(ARGV("isolate", "--wait", "--run", "--", "x"), "--wait: not supported by rustbox");
@@ -537,6 +557,7 @@ int main(void)
         cmocka_unit_test(test_no_default_dirs),
         cmocka_unit_test(test_version_help_extras),
         cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_quota),
         cmocka_unit_test(test_unsupported),
         cmocka_unit_test(test_isolate_units),
         cmocka_unit_test(test_isolate_dir_cases),
