@@ -112,11 +112,13 @@ int cmd_dry_run(struct rb_ctx *ctx, struct rb_cli *cli)
     return RB_EXIT_OK;
 }
 
-/* Where a meta file may not go: into a box's directory,
- * <work_root>/<prefix>-<id> (or <box_root>/<id>), whose box/ the box fills
- * as it likes (a symlink planted there once had root overwrite a file
- * outside). Only the boxes' directories, not all of work_root: that may be
- * a shared directory such as /tmp, where judges keep their meta files. */
+/* Where a meta file may not go: below a box's directory,
+ * <work_root>/<prefix>-<id> (or <box_root>/<id>), whose box/ and tmp/ the
+ * box fills as it likes (a symlink planted there once had root overwrite a
+ * file outside). The box directory itself is root's and no box can write
+ * it: Judge0 keeps its meta file there, next to box/, as isolate allows.
+ * Only the boxes' directories, not all of work_root: that may be a shared
+ * directory such as /tmp, where judges keep their meta files. */
 struct meta_bounds {
     char root[PATH_MAX];     /* work_root, resolved */
     char box_root[PATH_MAX]; /* box_root, resolved; "" when unset */
@@ -152,10 +154,10 @@ static const char *meta_dir_refused(const char *dir, void *data)
     const char *end = box_dir_end(dir, b->root, b->prefix);
     if (!end && b->box_root[0])
         end = box_dir_end(dir, b->box_root, NULL);
-    if (!end)
+    if (!end || !*end) /* not a box's, or the box dir itself */
         return NULL;
-    (void)snprintf(b->why, sizeof(b->why), "the box directory %.*s, which its box can change", (int)(end - dir),
-                   dir); /* a prefix of a PATH_MAX path: it fits */
+    (void)snprintf(b->why, sizeof(b->why), "the box directory %.*s, whose subdirectories its box can change",
+                   (int)(end - dir), dir); /* a prefix of a PATH_MAX path: it fits */
     return b->why;
 }
 
