@@ -119,6 +119,7 @@ const char *const procinfo_masked[] = {
     "schedstat",
     "sysrq-trigger",
     "sys/kernel/random/boot_id",
+    "sys/kernel/core_pattern",
     /* directories */
     "acpi",
     "asound",
