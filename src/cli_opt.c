@@ -247,11 +247,13 @@ const struct req_opt req_opts[] = {
     REQ("code", 0, ARG_REQ, RV_TEXT, RV_ABSENT, code, 0, 0),
     REQ("special-files", 0, ARG_NONE, RV_TRUE, RV_TRUE, special_files, 0, 0),
     REQ("share-net", 0, ARG_NONE, RV_TRUE, RV_TRUE, share_net, 0, 0),
-    /* isolate's cgroup switches: rustbox always uses cgroups; --cg only
-     * decides whether isolate's meta file carries the cg- keys. */
+    /* isolate's cgroup switches: rustbox always uses cgroups; --cg decides
+     * whether isolate's meta file carries the cg- keys and, with
+     * --no-cg-timing, whose CPU time counts (request_cpu_rule). --cg-timing
+     * is isolate's default. */
     REQ("cg", 0, ARG_NONE, RV_TRUE, RV_TRUE, cg_meta_keys, 0, 0),
     IGNORED("cg-timing", RV_IGNORED, RV_IGNORED),
-    IGNORED("no-cg-timing", RV_ABSENT, RV_IGNORED),
+    REQ("no-cg-timing", 0, ARG_NONE, RV_ABSENT, RV_TRUE, process_timing, 0, 0),
     { { NULL, 0, 0, 0 }, { RV_ABSENT, RV_ABSENT }, 0, RT_OTHER, 0, 0 },
 };
 /* clang-format on */

@@ -27,3 +27,17 @@ void request_apply_limits(struct rb_run_request *req, const struct rb_limits *de
     l->box_size = def->box_size;
     l->box_inodes = def->box_inodes;
 }
+
+struct rb_cpu_rule request_cpu_rule(const struct rb_run_request *req)
+{
+    const struct rb_limits *l = &req->limits;
+    struct rb_cpu_rule rule = { .per_process = false, .kill_at_s = 0 };
+    if (req->rules == RB_RULES_ISOLATE) {
+        rule.per_process = !req->cg_meta_keys || req->process_timing;
+        if (l->cpu_time_s > 0)
+            rule.kill_at_s = l->extra_time_s > l->cpu_time_s ? l->extra_time_s : l->cpu_time_s;
+    } else if (l->cpu_time_s > 0) {
+        rule.kill_at_s = l->cpu_time_s + l->extra_time_s;
+    }
+    return rule;
+}

@@ -90,7 +90,27 @@ struct rb_run_request {
     /* isolate's --cg: the meta file carries cg-mem and cg-oom-killed (as
      * isolate writes them only with --cg); cgroups are used either way. */
     bool cg_meta_keys;
+    /* isolate's --no-cg-timing: the CPU limit counts the program's own
+     * time, not the box's (request_cpu_rule). */
+    bool process_timing;
 };
+
+/* How the CPU limit is measured and where the supervisor kills: the one
+ * place where rustbox's syntax and isolate's differ on it. Over
+ * limits.cpu_time_s the verdict is TLE in both. */
+struct rb_cpu_rule {
+    /* The program's own CPU time (its main process while it runs, with the
+     * children it reaped once it ended) instead of the box's cgroup. */
+    bool per_process;
+    /* The supervisor kills once the measured time is past it; 0: never. */
+    double kill_at_s;
+};
+
+/* rustbox: the cgroup's time, killed past cpu_time_s + extra_time_s.
+ * isolate 1.10: killed once the time is past both -t and -x (so -x below
+ * -t adds nothing, as isolate checks it), and the cgroup's time only with
+ * --cg and without --no-cg-timing. */
+struct rb_cpu_rule request_cpu_rule(const struct rb_run_request *req);
 
 /* Applies the config's defaults to every limit the request left unset. */
 void request_apply_limits(struct rb_run_request *req, const struct rb_limits *defaults);

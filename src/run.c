@@ -65,6 +65,11 @@ struct supervisor {
     int notify_sock;        /* where the payload hands over the seccomp listener */
     int listener;           /* the seccomp listener */
     bool fsize_noted;       /* a box process sent SIGXFSZ or changed its file-size limit */
+    struct rb_cpu_rule cpu; /* how CPU time is measured and where the box is killed */
+    bool per_process;       /* the program's own CPU time counts (cpu.per_process, or no cgroup) */
+    int prog_stat_fd;       /* /proc/<program>/stat, once found; pins that process */
+    bool prog_gone;         /* the program was found, or can no longer be */
+    double prog_cpu_s;      /* its CPU time when last read */
 };
 
 void run_controls(const struct rb_ctx *ctx, unsigned *applied, unsigned *missing)
@@ -199,23 +204,112 @@ static uint64_t cpu_used_ns(const struct supervisor *sv)
     return u.cpu_ns;
 }
 
-static double next_wait(const struct supervisor *sv, const struct rb_limits *l, double ncpu)
+/* Whether the process at dirfd (a /proc/<pid> of the host) is the program:
+ * a child of the proxy that is pid 2 of the box's namespace, the proxy's
+ * one fork (the proxy's other children are orphans it adopted). */
+static bool is_program(int dirfd, pid_t proxy)
+{
+    char buf[4096];
+    int fd = openat(dirfd, "status", O_RDONLY | O_CLOEXEC);
+    ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
+    if (fd >= 0)
+        (void)close(fd);
+    if (n <= 0)
+        return false;
+    buf[n] = '\0';
+    const char *pp = strstr(buf, "\nPPid:\t"), *ns = strstr(buf, "\nNSpid:\t");
+    if (!pp || !ns || strtol(pp + strlen("\nPPid:\t"), NULL, 10) != proxy)
+        return false;
+    const char *end = strchr(ns + 1, '\n'), *last = end;
+    while (last && last > ns && last[-1] != '\t' && last[-1] != ' ')
+        last--;
+    return last && end - last == 1 && *last == '2';
+}
+
+/* Finds the program among the proxy's children and keeps its stat file
+ * open: the fd holds that very process, so a pid the host reuses after it
+ * ends is never read. */
+static void find_program(struct supervisor *sv)
+{
+    char path[96];
+    _cleanup_free_ char *list = NULL;
+    snprintf(path, sizeof(path), "/proc/%d/task/%d/children", (int)sv->proxy, (int)sv->proxy);
+    if (read_file(path, &list, NULL) < 0)
+        return;
+    char *save = NULL;
+    for (char *tok = strtok_r(list, " \n", &save); tok; tok = strtok_r(NULL, " \n", &save)) {
+        char dir[64];
+        snprintf(dir, sizeof(dir), "/proc/%s", tok);
+        int dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (dfd < 0)
+            continue;
+        if (is_program(dfd, sv->proxy))
+            sv->prog_stat_fd = openat(dfd, "stat", O_RDONLY | O_CLOEXEC);
+        (void)close(dfd);
+        if (sv->prog_stat_fd >= 0)
+            break;
+    }
+    /* The program is the proxy's first child: children without it mean it
+     * is gone. */
+    sv->prog_gone = sv->prog_stat_fd >= 0 || list[0] != '\0';
+}
+
+/* The program's own CPU time as isolate reads it without the cgroup: utime
+ * and stime of its main process (all its threads), its children not counted
+ * while it runs. The last value read once it is gone. */
+static double program_cpu_s(struct supervisor *sv)
+{
+    if (sv->prog_stat_fd < 0 && !sv->prog_gone)
+        find_program(sv);
+    if (sv->prog_stat_fd < 0)
+        return sv->prog_cpu_s;
+    char buf[1024];
+    ssize_t n = pread(sv->prog_stat_fd, buf, sizeof(buf) - 1, 0);
+    unsigned long long utime, stime;
+    const char *p = n > 0 ? (buf[n] = '\0', strrchr(buf, ')')) : NULL;
+    /* After the name: state ppid pgrp session tty tpgid flags minflt
+     * cminflt majflt cmajflt utime stime. */
+    if (p && sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &utime, &stime) == 2) {
+        long tck = sysconf(_SC_CLK_TCK);
+        sv->prog_cpu_s = (double)(utime + stime) / (double)(tck > 0 ? tck : 100);
+    } else {
+        (void)close(sv->prog_stat_fd);
+        sv->prog_stat_fd = -1;
+    }
+    return sv->prog_cpu_s;
+}
+
+/* The CPU time the limit counts (request_cpu_rule). */
+static double cpu_measured_s(struct supervisor *sv)
+{
+    return sv->per_process ? program_cpu_s(sv) : (double)cpu_used_ns(sv) / 1e9;
+}
+
+static double next_wait(struct supervisor *sv, const struct rb_limits *l, double ncpu)
 {
     double wait = RB_RUN_POLL_MAX_S;
     double elapsed = monotonic_s() - sv->started;
     if (l->wall_time_s > 0)
+<<<<<<< HEAD
         wait = min_double(wait, l->wall_time_s - elapsed);
     if (l->cpu_time_s > 0 && sv->have_cg) {
         /* CPU time grows at most ncpu seconds per second of sleep. */
         double left = l->cpu_time_s + l->extra_time_s - (double)cpu_used_ns(sv) / 1e9;
         wait = min_double(wait, left / ncpu);
+=======
+        wait = fmin(wait, l->wall_time_s - elapsed);
+    if (sv->cpu.kill_at_s > 0) {
+        /* CPU time grows at most ncpu seconds per second of sleep. */
+        double left = sv->cpu.kill_at_s - cpu_measured_s(sv);
+        wait = fmin(wait, left / ncpu);
+>>>>>>> wt-proc
     }
     return max_double(wait, RB_RUN_POLL_MIN_S);
 }
 
 static void check_limits(struct supervisor *sv, const struct rb_limits *l)
 {
-    if (l->cpu_time_s > 0 && sv->have_cg && (double)cpu_used_ns(sv) / 1e9 > l->cpu_time_s + l->extra_time_s)
+    if (sv->cpu.kill_at_s > 0 && cpu_measured_s(sv) > sv->cpu.kill_at_s)
         kill_box(sv, RB_KILL_CPU);
     if (l->wall_time_s > 0 && monotonic_s() - sv->started > l->wall_time_s)
         kill_box(sv, RB_KILL_WALL);
@@ -346,7 +440,15 @@ static int fresh_cgroup(const struct rb_ctx *ctx, const struct rb_box *box, cons
 int run_in_box(struct rb_ctx *ctx, struct rb_box *box, const struct rb_run_request *req, struct rb_result *res)
 {
     struct supervisor sv = {
-        .req = req, .pidfd = -1, .report_fd = -1, .sigfd = -1, .program_cpu_ms = -1, .notify_sock = -1, .listener = -1
+        .req = req,
+        .pidfd = -1,
+        .report_fd = -1,
+        .sigfd = -1,
+        .program_cpu_ms = -1,
+        .notify_sock = -1,
+        .listener = -1,
+        .cpu = request_cpu_rule(req),
+        .prog_stat_fd = -1,
     };
     sv.out.fd = sv.err.fd = -1;
     sv.out.max = sv.err.max = (size_t)ctx->cfg.capture_limit;
@@ -366,6 +468,7 @@ int run_in_box(struct rb_ctx *ctx, struct rb_box *box, const struct rb_run_reque
         return 0;
     }
     sv.have_cg = ctx->cg != NULL;
+    sv.per_process = sv.cpu.per_process || !sv.have_cg;
     if ((r = open_pipes(&sv, report, out, err, capture && !req->stdout_path,
                         capture && !req->stderr_path && !req->stderr_to_stdout)) < 0 ||
         (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, notify) < 0 && (r = -errno) < 0) ||
@@ -440,6 +543,8 @@ int run_in_box(struct rb_ctx *ctx, struct rb_box *box, const struct rb_run_reque
     if (sv.have_cg)
         (void)sv.cg.backend->usage(&sv.cg, &u);
     res->cpu_time_s = (double)u.cpu_ns / 1e9;
+    if (sv.per_process) /* the program's own, with what it reaped if it ended */
+        res->cpu_time_s = fmax(sv.prog_cpu_s, sv.program_cpu_ms >= 0 ? sv.program_cpu_ms / 1e3 : 0);
     res->memory_peak_kib = u.memory_peak / 1024;
     res->oom_killed = u.oom_kills > 0;
     res->killed_by_supervisor = sv.killed != RB_KILL_NONE;
@@ -485,6 +590,8 @@ out:
         (void)safe_close(sv.pidfd);
     if (sv.sigfd >= 0)
         (void)safe_close(sv.sigfd);
+    if (sv.prog_stat_fd >= 0)
+        (void)safe_close(sv.prog_stat_fd);
     for (size_t i = 0; i < 4; i++) {
         int fds[] = { notify[0], notify[1], sv.notify_sock, sv.listener };
         if (fds[i] >= 0)

@@ -18,6 +18,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/sysinfo.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <linux/capability.h>
@@ -25,7 +26,10 @@
 
 #include "dirrules.h"
 #include "env.h"
+#include "error.h"
 #include "fdpass.h"
+#include "procfs.h"
+#include "procinfo.h"
 #include "rootfs.h"
 #include "seccomp_filter.h"
 #include "util.h"
@@ -360,17 +364,26 @@ static void mount_dev(const struct rb_sandbox_spec *s, int rootfd)
     (void)safe_close(devfd);
 }
 
+/* The box's memory limit as its /proc/meminfo tells it, and what the box
+ * already uses. */
+static void box_memory(const struct rb_sandbox_spec *s, uint64_t *total_kib, uint64_t *used_kib)
+{
+    struct sysinfo si;
+    uint64_t host = sysinfo(&si) == 0 ? (uint64_t)si.totalram * si.mem_unit : 0;
+    *total_kib = procinfo_mem_total(s->req->limits.memory, s->req->address_space, host) / 1024;
+    struct rb_cg_usage u = { 0 };
+    *used_kib = s->cg->backend && s->cg->backend->usage(s->cg, &u) == 0 ? u.memory_peak / 1024 : 0;
+}
+
 static void mount_proc(const struct rb_sandbox_spec *s, int rootfd)
 {
     int fd = open_mountpoint(s, rootfd, "/proc", MP_DIR);
-    char target[64];
-    fd_path(target, sizeof(target), fd);
-    unsigned long flags = MS_NOSUID | MS_NODEV | MS_NOEXEC;
-    /* subset=pid hides host-wide files (cpuinfo, meminfo, sys); kernels
-     * before 5.8 lack it and fall back to hidepid alone. */
-    if (mount("proc", target, "proc", flags, "subset=pid,hidepid=invisible") < 0 &&
-        mount("proc", target, "proc", flags, "hidepid=2") < 0)
-        report_fail(s->report_fd, errno, "mount /proc");
+    struct rb_procfs_spec spec = { .rootfd = rootfd, .mountpoint = fd, .dir = "proc" };
+    box_memory(s, &spec.mem_total_kib, &spec.mem_used_kib);
+    struct rb_error err = { 0 };
+    int r = procfs_mount(&spec, &err);
+    if (r < 0)
+        report_fail(s->report_fd, r, "%s", err.text);
     (void)safe_close(fd);
 }
 
@@ -432,8 +445,8 @@ static void bring_up_loopback(const struct rb_sandbox_spec *s)
 
 /* fs.nr_open: the most descriptors the kernel lets a process have, and the
  * highest RLIMIT_NOFILE setrlimit takes (EPERM above it; RLIM_INFINITY is
- * always above it). The box's /proc (subset=pid) hides /proc/sys, so
- * setrlimit itself is asked while this process still holds
+ * always above it). Rather than trust the box's /proc/sys, setrlimit
+ * itself is asked while this process still holds
  * CAP_SYS_RESOURCE: a binary search between the current hard limit, always
  * allowed, and 2^31, above the kernel's ceiling for nr_open (some 30 calls).
  * Without the capability (a container, a unit that bounds it) nothing above

@@ -278,10 +278,60 @@ has_opts() {
         fail "the host's init ($host_init) is visible"
 }
 
-@test "/proc hides host details (subset=pid)" {
-    rb run --code 'for f in /proc/cpuinfo /proc/meminfo /proc/kallsyms /proc/sysrq-trigger; do test -e $f && echo "visible $f"; done; true'
+@test "/proc/cpuinfo and /proc/stat list as many processors as nproc reports" {
+    rb run --code 'grep -c "^processor" /proc/cpuinfo; grep -c "^cpu[0-9]" /proc/stat; nproc'
     expect_verdict OK
-    expect_true '.stdout == ""'
+    local -a n
+    mapfile -t n < <(jq -r .stdout <<<"$out")
+    [[ "${n[2]}" -ge 1 && "${n[0]}" == "${n[2]}" && "${n[1]}" == "${n[2]}" ]] ||
+        fail "cpuinfo ${n[0]}, stat ${n[1]}, nproc ${n[2]}"
+}
+
+@test "/proc/cpuinfo follows the box's CPU affinity, not the host's CPUs" {
+    [[ "$(nproc)" -ge 2 ]] || skip "one CPU: no smaller affinity to give"
+    rb_exec taskset -c 1 "$RUSTBOX" run --code 'grep "^processor" /proc/cpuinfo; nproc'
+    expect_verdict OK
+    expect_true '.stdout == "processor\t: 1\n1\n"'
+}
+
+@test "/proc/meminfo: MemTotal is the box's memory limit, no swap" {
+    rb run --memory 100M --code 'grep -E "^(MemTotal|MemAvailable|SwapTotal):" /proc/meminfo'
+    expect_verdict OK
+    expect_true \
+        '.stdout | test("MemTotal: +102400 kB\n")' \
+        '.stdout | capture("MemAvailable: +(?<k>[0-9]+) kB").k | tonumber | . > 0 and . <= 102400' \
+        '.stdout | test("SwapTotal: +0 kB\n")'
+}
+
+@test "free works in the box and reports the box's limit" {
+    [[ -x /usr/bin/free ]] || skip "no /usr/bin/free"
+    rb run --memory 64M --code 'free -k'
+    expect_verdict OK
+    expect_true '.stdout | test("Mem: +65536 ")'
+}
+
+@test "/proc shows nothing of the host: model name, MemTotal, kernel command line, interrupts" {
+    local model mem
+    model=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
+    mem=$(awk '/^MemTotal:/ { print $2 }' /proc/meminfo)
+    rb run --code 'cat /proc/cpuinfo /proc/meminfo /proc/stat; echo "covered: $(cat /proc/cmdline /proc/interrupts /proc/kallsyms /proc/partitions /proc/sys/kernel/random/boot_id /proc/keys 2>&1 | wc -c)"; echo "entries: $(find /proc/acpi /proc/bus /proc/irq /proc/fs -mindepth 1 2>&1 | wc -l)"'
+    expect_verdict OK
+    jq -e --arg m "$model" '$m == "" or (.stdout | contains($m) | not)' <<<"$out" >/dev/null ||
+        fail "the host's model name ($model) is visible"
+    jq -e --arg m "$mem" '.stdout | test("MemTotal: +" + $m + " kB") | not' <<<"$out" >/dev/null ||
+        fail "the host's MemTotal ($mem kB) is visible"
+    expect_true \
+        '.stdout | test("model name\t: rustbox virtual CPU")' \
+        '.stdout | test("covered: 0\n")' \
+        '.stdout | test("entries: 0\n")'
+}
+
+@test "/proc/sys is read-only and sysrq-trigger is not writable" {
+    rb run --code 'for f in /proc/sys/kernel/hostname /proc/sys/vm/drop_caches /proc/sysrq-trigger /proc/cpuinfo /proc/meminfo; do (echo 1 > $f) 2>/dev/null && echo "wrote $f"; done; grep -E " /proc/sys " /proc/self/mountinfo; true'
+    expect_verdict OK
+    expect_true \
+        '.stdout | test("wrote") | not' \
+        '.stdout | test(" /proc/sys ro,")'
 }
 
 @test "a minimal /dev" {

@@ -163,6 +163,85 @@ iso_init() {
     expect_status 0
 }
 
+# cpu_timeout BOX ARGS...: a --cg run of ARGS in box BOX whose meta must say
+# it was killed for its CPU time; leaves the meta in META.
+cpu_timeout() {
+    local box=$1
+    shift
+    iso --box-id="$box" --cg -M "$T/x$box.meta" --dir="$HDIR" "$@"
+    expect_status 1
+    meta_parse "$T/x$box.meta"
+    [[ "${META[status]:-}" == TO && "${META[message]:-}" == "Time limit exceeded" ]] ||
+        fail "status '${META[status]:-}', message '${META[message]:-}'"
+    [[ "${META[killed]:-}" == 1 ]] || fail "killed: '${META[killed]:-}'"
+}
+
+# within T LO HI: LO <= T < HI.
+within() { awk -v t="$1" -v lo="$2" -v hi="$3" 'BEGIN { exit !(t >= lo && t < hi) }'; }
+
+@test "-x: isolate kills once the CPU time is past both -t and -x, not their sum" {
+    iso_init 460
+    # isolate 1.10.1 stopped these at 1.012-1.020 and 1.025 s (recorded)
+    cpu_timeout 460 -t 1 -x 0.5 -w 10 --run -- /opt/h/busyloop
+    within "${META[time]}" 1.0 1.3 || fail "-t 1 -x 0.5 killed at ${META[time]} s"
+    cpu_timeout 460 -t 0.3 -x 1 -w 10 --run -- /opt/h/busyloop
+    within "${META[time]}" 1.0 1.1 || fail "-t 0.3 -x 1 killed at ${META[time]} s"
+    # under -t, past it within -x: TO after the fact, not killed
+    iso --box-id=460 --cg -M "$T/x460.meta" --dir="$HDIR" -t 0.2 -x 1 -w 10 --run -- /opt/h/cpuburn 400
+    expect_status 1
+    meta_parse "$T/x460.meta"
+    [[ "${META[status]:-}" == TO && -z "${META[killed]:-}" ]] || fail "status '${META[status]:-}', killed '${META[killed]:-}'"
+    within "${META[time]}" 0.39 0.6 || fail "time ${META[time]}"
+    iso --box-id=460 --cg --cleanup
+    expect_status 0
+}
+
+@test "rustbox run keeps its own -x: killed past --time plus --extra-time" {
+    rb run --time 0.3 --extra-time 0.5 --dir "$HDIR" -- /opt/h/busyloop
+    expect_verdict TLE
+    expect_true '.reason == "cpu_time"' '.cpu_time_s >= 0.8'
+}
+
+@test "--no-cg-timing: only the main process counts; children spinning past -t end by the wall limit" {
+    iso_init 461
+    iso --box-id=461 --cg -p --no-cg-timing -t 0.3 -w 1.5 -M "$T/nc.meta" --dir="$HDIR" \
+        --run -- /bin/sh -c '/opt/h/busyloop; echo after'
+    expect_status 1
+    meta_parse "$T/nc.meta"
+    [[ "${META[status]:-}" == TO && "${META[message]:-}" == "Time limit exceeded (wall clock)" ]] ||
+        fail "status '${META[status]:-}', message '${META[message]:-}'"
+    [[ "${META[killed]:-}" == 1 ]] || fail "killed: '${META[killed]:-}'"
+    within "${META[time-wall]}" 1.5 3 || fail "time-wall ${META[time-wall]}"
+    iso --box-id=461 --cg --cleanup
+    expect_status 0
+}
+
+@test "--no-cg-timing: a program whose children use more than -t finishes with its output, TO after the fact" {
+    iso_init 462
+    iso --box-id=462 --cg -p --no-cg-timing -t 0.3 -w 10 -M "$T/nc.meta" --dir="$HDIR" \
+        --run -- /bin/sh -c '/opt/h/cpuburn 600; echo after'
+    expect_status 1
+    [[ "$out" == after ]] || fail "stdout '$out'"
+    meta_parse "$T/nc.meta"
+    [[ "${META[status]:-}" == TO && -z "${META[killed]:-}" ]] || fail "status '${META[status]:-}', killed '${META[killed]:-}'"
+    within "${META[time]}" 0.59 1.5 || fail "time ${META[time]}: the reaped child's CPU time counts at the end"
+    # with the cgroup's timing (--cg's default) the same program is killed at -t
+    cpu_timeout 462 -p -t 0.3 -w 10 --run -- /bin/sh -c '/opt/h/cpuburn 600; echo after'
+    [[ "$out" != *after* ]] || fail "stdout '$out'"
+    within "${META[time]}" 0.3 0.5 || fail "killed at ${META[time]} s"
+    iso --box-id=462 --cg --cleanup
+    expect_status 0
+}
+
+@test "--no-cg-timing: a busy main process is killed at -t by its own CPU time" {
+    iso_init 463
+    cpu_timeout 463 --no-cg-timing -t 0.3 -w 10 --run -- /opt/h/busyloop
+    within "${META[time]}" 0.3 0.5 || fail "killed at ${META[time]} s"
+    within "${META[time-wall]}" 0.3 5 || fail "time-wall ${META[time-wall]}"
+    iso --box-id=463 --cg --cleanup
+    expect_status 0
+}
+
 @test "cg-oom-killed appears only in the run the OOM killer acted in" {
     iso_init 415
     iso --box-id=415 --cg --cg-mem=65536 --wall-time=10 --dir="$HDIR" -M "$T/oom.meta" --run -- /opt/h/memtouch 256

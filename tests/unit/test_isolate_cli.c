@@ -200,6 +200,7 @@ static void test_all_short_options(void **state)
                        "-t", "2", "-w", "4", "-x", "1", "-vv", "-s", "--cg-timing", "--run", "--", "prog");
     assert_int_equal(parse(argv, &cli, err), 0);
     assert_int_equal(cli.box_id, 7);
+    assert_false(cli.run.process_timing); /* --cg-timing: isolate's default */
     assert_string_equal(cli.run.chdir, "/box/w");
     assert_string_equal(cli.run.dirs[0].inside, "/opt");
     assert_string_equal(cli.run.dirs[0].outside, "/srv/opt");
@@ -359,6 +360,7 @@ static void test_version_help_extras(void **state)
     assert_string_equal(cli.config_path, "/etc/t.json");
     assert_true(cli.dry_run);
     assert_int_equal(cli.cmd, RB_CMD_INIT);
+    assert_true(cli.run.process_timing); /* --no-cg-timing */
 
     assert_int_equal(parse(ARGV("isolate", "--init", "--init"), &cli, err), 0);
     assert_int_equal(cli.cmd, RB_CMD_INIT);

@@ -1,0 +1,267 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "procfs.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/sysinfo.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/magic.h>
+
+#include "error.h"
+#include "procinfo.h"
+#include "util.h"
+
+#define PROC_FLAGS (MS_NOSUID | MS_NODEV | MS_NOEXEC)
+/* Names on the box's root while a file is being bound (then unlinked). */
+#define RB_PROCFS_STAGED ".rustbox-procinfo"
+#define RB_PROCFS_EMPTY ".rustbox-empty"
+#define RB_PROCFS_EMPTY_DIR ".rustbox-emptydir"
+
+static void fd_path(char *buf, size_t len, int fd)
+{
+    snprintf(buf, len, "/proc/self/fd/%d", fd);
+}
+
+/* The ids of the CPUs this process may run on: the box's, since the
+ * program inherits the mask. *n is their count; NULL when out of memory. */
+static unsigned *affinity_cpus(size_t *n)
+{
+    for (int ncpu = 1024; ncpu <= (1 << 20); ncpu *= 2) {
+        cpu_set_t *set = CPU_ALLOC((size_t)ncpu);
+        if (!set)
+            return NULL;
+        size_t size = CPU_ALLOC_SIZE((size_t)ncpu);
+        if (sched_getaffinity(0, size, set) < 0) {
+            CPU_FREE(set);
+            if (errno == EINVAL) /* more CPUs than the set holds */
+                continue;
+            return NULL;
+        }
+        size_t count = (size_t)CPU_COUNT_S(size, set), k = 0;
+        unsigned *cpus = calloc(count ? count : 1, sizeof(*cpus));
+        for (int c = 0; cpus && c < ncpu && k < count; c++)
+            if (CPU_ISSET_S((size_t)c, size, set))
+                cpus[k++] = (unsigned)c;
+        CPU_FREE(set);
+        *n = k;
+        return cpus;
+    }
+    return NULL;
+}
+
+/* A root-owned 0444 file holding text, made on the box's root tmpfs under
+ * the name the caller unlinks once it is bound (a bind's source must have
+ * a name; the bind keeps the file). The box's user, never root and
+ * without capabilities, cannot change it. No process of the box runs yet:
+ * whatever is at the name is a leftover of a proxy that died here. */
+static int staged_file(int rootfd, const char *name, const char *text, size_t len)
+{
+    if (unlinkat(rootfd, name, 0) < 0 && errno != ENOENT)
+        return negative_errno();
+    int fd = openat(rootfd, name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0444);
+    if (fd < 0)
+        return negative_errno();
+    for (size_t done = 0; done < len;) {
+        ssize_t w = write(fd, text + done, len - done);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0) {
+            int r = w < 0 ? negative_errno() : -EIO;
+            (void)close(fd);
+            (void)unlinkat(rootfd, name, 0);
+            return r;
+        }
+        done += (size_t)w;
+    }
+    return fd;
+}
+
+static int bind_fd(int src, int dst)
+{
+    char from[64], to[64];
+    fd_path(from, sizeof(from), src);
+    fd_path(to, sizeof(to), dst);
+    return mount(from, to, NULL, MS_BIND, NULL) < 0 ? negative_errno() : 0;
+}
+
+/* Binds the text over /proc/<name>. */
+static int synthesize(const struct rb_procfs_spec *s, int procfd, const char *name, const char *text,
+                      struct rb_error *err)
+{
+    int src = staged_file(s->rootfd, RB_PROCFS_STAGED, text, strlen(text));
+    if (src < 0)
+        return rb_error_say(err, src, "write the box's /proc/%s on its root", name);
+    int dst = openat(procfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+    int r = dst < 0 ? negative_errno() : bind_fd(src, dst);
+    (void)close(src);
+    if (dst >= 0)
+        (void)close(dst);
+    if (unlinkat(s->rootfd, RB_PROCFS_STAGED, 0) < 0 && r == 0)
+        r = negative_errno();
+    return r < 0 ? rb_error_say(err, r, "bind the box's /proc/%s", name) : 0;
+}
+
+static int synthesize_texts(const struct rb_procfs_spec *s, int procfd, const unsigned *cpus, size_t n, char *text,
+                            size_t len, long long btime, struct rb_error *err)
+{
+    procinfo_cpuinfo(text, len, cpus, n);
+    int r = synthesize(s, procfd, "cpuinfo", text, err);
+    if (r == 0) {
+        procinfo_meminfo(text, len, s->mem_total_kib, s->mem_used_kib);
+        r = synthesize(s, procfd, "meminfo", text, err);
+    }
+    if (r == 0) {
+        procinfo_stat(text, len, cpus, n, btime);
+        r = synthesize(s, procfd, "stat", text, err);
+    }
+    return r;
+}
+
+static int synthesize_all(const struct rb_procfs_spec *s, int procfd, struct rb_error *err)
+{
+    size_t n = 0;
+    unsigned *cpus = affinity_cpus(&n);
+    if (!cpus)
+        return rb_error_say(err, negative_errno(), "read the box's CPU affinity");
+    struct sysinfo si;
+    struct timespec now;
+    long long btime = 0;
+    if (sysinfo(&si) == 0 && clock_gettime(CLOCK_REALTIME, &now) == 0)
+        btime = (long long)now.tv_sec - si.uptime;
+    size_t len = procinfo_cpuinfo(NULL, 0, cpus, n) + 1;
+    size_t len_stat = procinfo_stat(NULL, 0, cpus, n, btime) + 1;
+    if (len_stat > len)
+        len = len_stat;
+    if (len < 4096)
+        len = 4096; /* meminfo's */
+    char *text = malloc(len);
+    int r = text ? synthesize_texts(s, procfd, cpus, n, text, len, btime, err)
+                 : rb_error_say(err, -ENOMEM, "format the box's /proc files");
+    free(text);
+    free(cpus);
+    return r;
+}
+
+/* Binds /proc/<name> onto itself and makes the bind read-only. */
+static int make_readonly(int procfd, const char *name, struct rb_error *err)
+{
+    int fd = openat(procfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0 && errno == ENOENT)
+        return 0;
+    int r = fd < 0 ? negative_errno() : bind_fd(fd, fd);
+    if (fd >= 0)
+        (void)close(fd);
+    /* The path now leads to the bind: open it again to remount the bind
+     * itself, never the /proc below it. */
+    fd = r < 0 ? -1 : openat(procfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+    if (r == 0 && fd < 0)
+        r = negative_errno();
+    if (r == 0) {
+        char to[64];
+        fd_path(to, sizeof(to), fd);
+        if (mount(NULL, to, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | PROC_FLAGS, NULL) < 0)
+            r = negative_errno();
+    }
+    if (fd >= 0)
+        (void)close(fd);
+    return r < 0 ? rb_error_say(err, r, "make the box's /proc/%s read-only", name) : 0;
+}
+
+/* Covers /proc/<name> with the empty file empty[0] or, a directory, with
+ * the empty directory empty[1]: a bind each (a tmpfs each would cost three
+ * times as much). */
+static int mask(int procfd, const char *name, const int empty[2], struct rb_error *err)
+{
+    int fd = openat(procfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0 && errno == ENOENT)
+        return 0;
+    struct stat st = { 0 };
+    int r = fd < 0 || fstat(fd, &st) < 0 ? negative_errno() : 0;
+    /* What only root may read needs no cover: the box's user never is root
+     * and holds no capability. */
+    bool others_read = r == 0 && (st.st_mode & S_IROTH);
+    if (others_read && (S_ISDIR(st.st_mode) || S_ISREG(st.st_mode)))
+        r = bind_fd(empty[S_ISDIR(st.st_mode)], fd);
+    if (fd >= 0)
+        (void)close(fd);
+    return r < 0 ? rb_error_say(err, r, "cover the box's /proc/%s", name) : 0;
+}
+
+/* The empty file and directory the masks bind, on the box's root under
+ * their staging names. */
+static int make_empties(int rootfd, int empty[2], struct rb_error *err)
+{
+    empty[0] = staged_file(rootfd, RB_PROCFS_EMPTY, "", 0);
+    if (empty[0] < 0)
+        return rb_error_say(err, empty[0], "make an empty file on the box's root");
+    if (unlinkat(rootfd, RB_PROCFS_EMPTY_DIR, AT_REMOVEDIR) < 0 && errno != ENOENT)
+        return rb_error_say(err, negative_errno(), "remove %s from the box's root", RB_PROCFS_EMPTY_DIR);
+    if (mkdirat(rootfd, RB_PROCFS_EMPTY_DIR, 0555) < 0 ||
+        (empty[1] = openat(rootfd, RB_PROCFS_EMPTY_DIR, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+        return rb_error_say(err, negative_errno(), "make an empty directory on the box's root");
+    return 0;
+}
+
+/* Unlinks the staging names: the binds keep what they hold. */
+static int remove_empties(int rootfd, int empty[2], struct rb_error *err)
+{
+    int r = 0;
+    if (empty[0] >= 0) {
+        (void)close(empty[0]);
+        if (unlinkat(rootfd, RB_PROCFS_EMPTY, 0) < 0)
+            r = rb_error_say(err, negative_errno(), "remove %s from the box's root", RB_PROCFS_EMPTY);
+    }
+    if (empty[1] >= 0) {
+        (void)close(empty[1]);
+        if (unlinkat(rootfd, RB_PROCFS_EMPTY_DIR, AT_REMOVEDIR) < 0 && r == 0)
+            r = rb_error_say(err, negative_errno(), "remove %s from the box's root", RB_PROCFS_EMPTY_DIR);
+    }
+    return r;
+}
+
+int procfs_mount(const struct rb_procfs_spec *s, struct rb_error *err)
+{
+    char target[64];
+    fd_path(target, sizeof(target), s->mountpoint);
+    /* A full procfs of the box's pid namespace (subset=pid would hide
+     * cpuinfo and meminfo, and nothing can be bound where procfs has no
+     * entry). "invisible" is hidepid=2's name since Linux 5.8. */
+    if (mount("proc", target, "proc", PROC_FLAGS, "hidepid=invisible") < 0 &&
+        mount("proc", target, "proc", PROC_FLAGS, "hidepid=2") < 0)
+        return rb_error_say(err, negative_errno(), "mount /proc");
+    /* Looked up from the root again, the name leads into the new mount. */
+    int procfd = openat(s->rootfd, s->dir, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    struct statfs sf;
+    if (procfd < 0 || fstatfs(procfd, &sf) < 0) {
+        int r = negative_errno();
+        if (procfd >= 0)
+            (void)close(procfd);
+        return rb_error_say(err, r, "open the box's /proc");
+    }
+    int r = sf.f_type == PROC_SUPER_MAGIC ? 0
+                                          : rb_error_say(err, -EXDEV, "the box's /proc is not the procfs just mounted");
+    int empty[2] = { -1, -1 };
+    if (r == 0)
+        r = make_empties(s->rootfd, empty, err);
+    if (r == 0)
+        r = synthesize_all(s, procfd, err);
+    /* Read-only first: a covered entry inside one is mounted on the bind. */
+    for (size_t i = 0; r == 0 && procinfo_readonly[i]; i++)
+        r = make_readonly(procfd, procinfo_readonly[i], err);
+    for (size_t i = 0; r == 0 && procinfo_masked[i]; i++)
+        r = mask(procfd, procinfo_masked[i], empty, err);
+    int rm = remove_empties(s->rootfd, empty, err);
+    if (r == 0)
+        r = rm;
+    (void)close(procfd);
+    return r;
+}
