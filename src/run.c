@@ -290,19 +290,11 @@ static double next_wait(struct supervisor *sv, const struct rb_limits *l, double
     double wait = RB_RUN_POLL_MAX_S;
     double elapsed = monotonic_s() - sv->started;
     if (l->wall_time_s > 0)
-<<<<<<< HEAD
         wait = min_double(wait, l->wall_time_s - elapsed);
-    if (l->cpu_time_s > 0 && sv->have_cg) {
-        /* CPU time grows at most ncpu seconds per second of sleep. */
-        double left = l->cpu_time_s + l->extra_time_s - (double)cpu_used_ns(sv) / 1e9;
-        wait = min_double(wait, left / ncpu);
-=======
-        wait = fmin(wait, l->wall_time_s - elapsed);
     if (sv->cpu.kill_at_s > 0) {
         /* CPU time grows at most ncpu seconds per second of sleep. */
         double left = sv->cpu.kill_at_s - cpu_measured_s(sv);
-        wait = fmin(wait, left / ncpu);
->>>>>>> wt-proc
+        wait = min_double(wait, left / ncpu);
     }
     return max_double(wait, RB_RUN_POLL_MIN_S);
 }
@@ -544,7 +536,7 @@ int run_in_box(struct rb_ctx *ctx, struct rb_box *box, const struct rb_run_reque
         (void)sv.cg.backend->usage(&sv.cg, &u);
     res->cpu_time_s = (double)u.cpu_ns / 1e9;
     if (sv.per_process) /* the program's own, with what it reaped if it ended */
-        res->cpu_time_s = fmax(sv.prog_cpu_s, sv.program_cpu_ms >= 0 ? sv.program_cpu_ms / 1e3 : 0);
+        res->cpu_time_s = max_double(sv.prog_cpu_s, sv.program_cpu_ms >= 0 ? sv.program_cpu_ms / 1e3 : 0);
     res->memory_peak_kib = u.memory_peak / 1024;
     res->oom_killed = u.oom_kills > 0;
     res->killed_by_supervisor = sv.killed != RB_KILL_NONE;
