@@ -75,11 +75,20 @@ static bool find_opt(const struct opt_iter *it, const struct opt_def *defs, char
     return false;
 }
 
+/* isolate's syntax words its scanning errors as glibc's getopt_long does
+ * for isolate (argv[0] first), since judges match on them. */
+static const char *prog_name(const struct opt_iter *it)
+{
+    return it->argc > 0 && it->argv[0] ? it->argv[0] : "isolate";
+}
+
 static int next_short(struct opt_iter *it, const struct opt_def *defs, struct opt_hit *hit, char *err, size_t errlen)
 {
     char c = *it->cluster++;
+    bool iso = it->syntax == CLI_ISOLATE;
     if (!find_opt(it, defs, c, NULL, 0, hit))
-        return cli_fail(err, errlen, "unknown option '-%c'%s", c, it->ctx ? it->ctx : "");
+        return iso ? cli_fail(err, errlen, "%s: invalid option -- '%c'", prog_name(it), c)
+                   : cli_fail(err, errlen, "unknown option '-%c'%s", c, it->ctx ? it->ctx : "");
     const struct opt_def *d = hit->def;
     snprintf(hit->name, sizeof(hit->name), "-%c", c);
     if (d->arg == ARG_NONE)
@@ -92,7 +101,8 @@ static int next_short(struct opt_iter *it, const struct opt_def *defs, struct op
     } else if (it->i < it->argc) {
         hit->val = it->argv[it->i++];
     } else {
-        return cli_fail(err, errlen, "%s needs a value", hit->name);
+        return iso ? cli_fail(err, errlen, "%s: option requires an argument -- '%c'", prog_name(it), c)
+                   : cli_fail(err, errlen, "%s needs a value", hit->name);
     }
     return OPT_FOUND;
 }
@@ -118,12 +128,15 @@ int opt_next(struct opt_iter *it, const struct opt_def *defs, struct opt_hit *hi
     }
     const char *name = a + 2, *eq = strchr(name, '=');
     size_t n = eq ? (size_t)(eq - name) : strlen(name);
+    bool iso = it->syntax == CLI_ISOLATE;
     if (!find_opt(it, defs, 0, name, n, hit))
-        return cli_fail(err, errlen, "unknown option '--%.*s'%s", (int)n, name, it->ctx ? it->ctx : "");
+        return iso ? cli_fail(err, errlen, "%s: unrecognized option '%s'", prog_name(it), a)
+                   : cli_fail(err, errlen, "unknown option '--%.*s'%s", (int)n, name, it->ctx ? it->ctx : "");
     const struct opt_def *d = hit->def;
     snprintf(hit->name, sizeof(hit->name), "--%s", d->lng);
     if (d->arg == ARG_NONE && eq)
-        return cli_fail(err, errlen, "%s takes no value", hit->name);
+        return iso ? cli_fail(err, errlen, "%s: option '%s' doesn't allow an argument", prog_name(it), hit->name)
+                   : cli_fail(err, errlen, "%s takes no value", hit->name);
     if (eq)
         hit->val = eq + 1;
     else if (d->arg == ARG_OPT)
@@ -131,7 +144,8 @@ int opt_next(struct opt_iter *it, const struct opt_def *defs, struct opt_hit *hi
     else if (d->arg == ARG_REQ && it->i < it->argc)
         hit->val = it->argv[it->i++];
     else if (d->arg == ARG_REQ)
-        return cli_fail(err, errlen, "%s needs a value", hit->name);
+        return iso ? cli_fail(err, errlen, "%s: option '%s' requires an argument", prog_name(it), hit->name)
+                   : cli_fail(err, errlen, "%s needs a value", hit->name);
     return OPT_FOUND;
 }
 
@@ -393,6 +407,9 @@ int req_add_env(struct rb_run_request *req, const char *spec, char *err, size_t 
 
 void req_free_rules(struct rb_run_request *req)
 {
+    free(req->caller_fds);
+    req->caller_fds = NULL;
+    req->n_caller_fds = 0;
     dirrules_free(&req->dirs, &req->n_dirs);
     for (size_t i = 0; i < req->n_env; i++)
         free(req->env[i]);
