@@ -139,7 +139,7 @@ static int isolate_option(struct rb_cli *cli, struct isolate_state *st, const st
                           size_t errlen)
 {
     enum rb_command mode = RB_CMD_NONE;
-    uint64_t v;
+    uint64_t v = 0;
     if (h->req)
         return isolate_request_option(cli, h, err, errlen);
     switch (h->def->id) {

@@ -404,3 +404,153 @@ specials_under() {
     [[ "${META[message]:-}" == "Box directory not found"* ]] || fail "message '${META[message]:-}'"
     [[ -z "${META[time]+x}" ]] || fail "time key on a run that never happened"
 }
+
+# ---- isolate 1.10.1's command line (tests/isolate/cases) --------------------
+
+@test "isolate syntax: a usage error prints isolate's message on stderr and its usage on stdout, exit 2, nothing created" {
+    iso --frobnicate --cg -b 460 --init
+    expect_status 2
+    [[ "$err" == "$ISOLATE: unrecognized option '--frobnicate'" ]] || fail "stderr: $err"
+    [[ "$out" == "Usage: isolate [<options>] <command>"$'\n\nOptions:\n'* ]] || fail "stdout: $out"
+    [[ "$out" == *$'\n    --version\t\tDisplay program version and configuration' ]] || fail "stdout: $out"
+    [[ ! -e "$T/work/$RB_PREFIX-460" ]] || fail "--init ran after a usage error"
+    iso --cg -b 460 -m abc --run -- /bin/true
+    expect_status 2
+    [[ "$err" == "Invalid numeric parameter: abc" ]] || fail "stderr: $err"
+    [[ "$out" == "Usage: isolate"* ]] || fail "no usage on stdout"
+    iso --cg -b 460
+    expect_status 2
+    [[ "$err" == "Please specify an isolate command (e.g. --init, --run)." ]] || fail "stderr: $err"
+}
+
+@test "isolate syntax: an unknown --dir option is fatal: isolate's words, meta status:XX of an earlier -M, nothing ran" {
+    iso_init 461
+    iso -M "$T/dirbogus.meta" --cg -b 461 --dir=/data=/usr:bogus --run -- /bin/sh -c 'echo ran >/box/ran'
+    expect_status 2
+    [[ "$err" == "Unknown directory option bogus" ]] || fail "stderr: $err"
+    [[ -z "$out" ]] || fail "stdout: $out"
+    meta_parse "$T/dirbogus.meta"
+    [[ "${META[status]:-}" == XX && "${META[message]:-}" == "Unknown directory option bogus" ]] || fail "meta"
+    [[ ! -e "$BOXPATH/box/ran" ]] || fail "the program ran"
+    # A filesystem type other than tmpfs or proc is refused the same way.
+    iso -M "$T/dirfs.meta" --cg -b 461 --dir=/s=sysfs:fs --run -- /bin/true
+    expect_status 2
+    [[ "$err" == *"filesystem type 'sysfs'"* ]] || fail "stderr: $err"
+    meta_parse "$T/dirfs.meta"
+    [[ "${META[status]:-}" == XX ]] || fail "status '${META[status]:-}'"
+}
+
+@test "--dir=IN=tmpfs:fs: an empty size-limited tmpfs, writable with :rw, read-only without; proc:fs shows the box's pids only" {
+    iso_init 462
+    iso --cg -b 462 --processes=20 --dir=/scratch=tmpfs:fs:rw --dir=/ro=tmpfs:fs --dir=/p=proc:fs --run -- /bin/sh -c \
+        'ls -A /scratch; echo x >/scratch/f && cat /scratch/f; stat -f -c %T /scratch; echo y >/ro/f || echo ro-refused;
+         ls /p | grep -c "^[0-9]"'
+    expect_status 0
+    local lines
+    mapfile -t lines <<<"$out"
+    [[ "${lines[0]}" == x ]] || fail "the tmpfs was not empty or not writable: $out"
+    [[ "${lines[1]}" == tmpfs ]] || fail "not a tmpfs: $out"
+    [[ "${lines[2]}" == ro-refused ]] || fail "/ro was writable: $out"
+    ((lines[3] <= 4)) || fail "proc:fs shows ${lines[3]} pids: the host's?"
+    # Bounded like the box's other tmpfs mounts (box_size of the config).
+    iso --cg -b 462 --processes=20 --dir=/scratch=tmpfs:fs:rw --run -- /bin/sh -c \
+        'head -c 300000000 /dev/zero >/scratch/big 2>/dev/null; echo $?'
+    [[ "$out" != 0 ]] || fail "300 MB fitted in the fs tmpfs"
+}
+
+@test "--dir=...:norec binds without the submounts below the source; the recursive bind has them" {
+    iso_init 463
+    # /dev/pts is a mount of its own below the host's /dev.
+    mountpoint -q /dev/pts || skip "the host has no /dev/pts mount"
+    iso --cg -b 463 --processes=20 --dir=/devnorec=/dev:dev:norec --dir=/devrec=/dev:dev --run -- /bin/sh -c \
+        'echo "norec:$(ls -A /devnorec/pts | tr "\n" " ")"; echo "rec:$(ls -A /devrec/pts | tr "\n" " ")"'
+    expect_status 0
+    [[ "$out" == *"norec:"$'\n'* ]] || fail "the norec bind shows /dev/pts's mount: $out"
+    [[ "$out" == *"rec:"*ptmx* ]] || fail "the recursive bind lacks /dev/pts's mount: $out"
+}
+
+@test "--dir=IN=./DIR is relative to the box's directory; a symlink the box planted there is not followed" {
+    iso_init 464
+    mkdir "$BOXPATH/mydata"
+    echo relative >"$BOXPATH/mydata/f.txt"
+    iso --cg -b 464 --processes=20 --dir=/data=./mydata --run -- /bin/sh -c 'cat /data/f.txt'
+    expect_status 0
+    [[ "$out" == relative ]] || fail "stdout: $out"
+    # The box's own work dir, as isolate's -D --dir=/box=./box:rw has it.
+    echo inbox >"$BOXPATH/box/in.txt"
+    iso --cg -b 464 --processes=20 --dir=/w=./box --run -- /bin/sh -c 'cat /w/in.txt'
+    [[ "$out" == inbox ]] || fail "stdout: $out"
+    # The box plants a symlink to the host's /etc in its work dir ...
+    iso --cg -b 464 --processes=20 --run -- /bin/sh -c 'ln -s /etc /box/etclink; ln -s ../../../../../../etc /box/up'
+    expect_status 0
+    # ... which root never follows to bind it.
+    iso -M "$T/planted.meta" --cg -b 464 --processes=20 --dir=/e=./box/etclink --run -- /bin/sh -c 'ls /e/passwd'
+    expect_status 2
+    [[ "$out" != *passwd* ]] || fail "the host's /etc was bound through the box's symlink"
+    meta_parse "$T/planted.meta"
+    [[ "${META[status]:-}" == XX ]] || fail "status '${META[status]:-}'"
+    iso --cg -b 464 --processes=20 --dir=/e=./box/up --run -- /bin/sh -c 'ls /e/passwd'
+    expect_status 2
+    iso --cg -b 464 --processes=20 --dir=/e=./../../../../etc --run -- /bin/sh -c 'ls /e/passwd'
+    expect_status 2
+    [[ "$out" != *passwd* ]] || fail "a relative source left the box's directory"
+}
+
+@test "--inherit-fds: a descriptor the caller opened is readable in the program; without it the program has none" {
+    iso_init 465
+    echo "from the caller" >"$T/fd7.txt"
+    exec 7<"$T/fd7.txt"
+    iso --cg -b 465 --processes=20 --inherit-fds --run -- /bin/sh -c 'cat <&7'
+    local st=$status
+    exec 7<&-
+    status=$st
+    expect_status 0
+    [[ "$out" == "from the caller" ]] || fail "stdout: $out"
+    exec 7<"$T/fd7.txt"
+    iso --cg -b 465 --processes=20 --run -- /bin/sh -c 'cat <&7 || echo closed'
+    exec 7<&-
+    [[ "$out" == closed ]] || fail "fd 7 reached the program without --inherit-fds: $out"
+}
+
+@test "--core=N sets RLIMIT_CORE; a dump lands in the box's work dir as the box user, never on the host's side" {
+    local pattern
+    pattern=$(</proc/sys/kernel/core_pattern)
+    [[ "$pattern" != "|"* && "$pattern" != */* ]] || skip "core_pattern '$pattern' is not a plain file name"
+    iso_init 466
+    iso --cg -b 466 --core=0 --run -- /bin/sh -c 'ulimit -c; kill -SEGV $$'
+    [[ "$out" == 0 ]] || fail "RLIMIT_CORE with --core=0: $out"
+    compgen -G "$BOXPATH/box/core*" >/dev/null && fail "a core dump with --core=0"
+    iso --cg -b 466 --core=4096 --run -- /bin/sh -c 'ulimit -c; kill -SEGV $$'
+    expect_status 1
+    [[ "$out" == 8192 ]] || fail "RLIMIT_CORE with --core=4096 (shell blocks of 512 bytes): $out"
+    local core
+    core=$(compgen -G "$BOXPATH/box/core*" | head -n 1) || fail "no core dump in the box's work dir"
+    [[ -s "$core" ]] || fail "empty core $core"
+    (($(stat -c %s "$core") <= 4096 * 1024)) || fail "the core is over the limit"
+    [[ ! -e "$PWD/core" ]] || fail "a core dump in the caller's directory"
+}
+
+@test "--tty-hack is accepted and without a terminal changes nothing" {
+    iso_init 467
+    iso --cg -b 467 --tty-hack --run -- /bin/sh -c 'echo hi'
+    expect_status 0
+    [[ "$out" == hi ]] || fail "stdout: $out"
+}
+
+@test "--as-uid/--as-gid: root acts for that user: its rights on --dir sources, its ownership of the files handed back" {
+    iso_init 468
+    mkdir -m 0700 "$T/rootonly"
+    echo secret >"$T/rootonly/s"
+    chmod 0711 "$T"
+    iso --cg -b 468 --dir=/r="$T/rootonly" --run -- /bin/sh -c 'echo ok'
+    expect_status 0
+    iso --cg -b 468 --as-uid=65534 --as-gid=65534 --dir=/r="$T/rootonly" --run -- /bin/sh -c 'cat /r/s'
+    expect_status 2
+    [[ "$out" != secret ]] || fail "nobody read root's file through the box"
+    iso --cg -b 468 --as-uid=65534 --as-gid=65534 --run -- /bin/sh -c 'echo x >/box/made'
+    expect_status 0
+    [[ "$(stat -c %u:%g "$BOXPATH/box/made")" == 65534:65534 ]] || fail "handed back as $(stat -c %u:%g "$BOXPATH/box/made")"
+    iso --cg -b 468 --as-uid=65534 --run -- /bin/true
+    expect_status 2
+    [[ "$err" == "--as-uid and --as-gid must be used either both or none" ]] || fail "stderr: $err"
+}
