@@ -480,17 +480,22 @@ specials_under() {
     echo inbox >"$BOXPATH/box/in.txt"
     iso --cg -b 464 --processes=20 --dir=/w=./box --run -- /bin/sh -c 'cat /w/in.txt'
     [[ "$out" == inbox ]] || fail "stdout: $out"
-    # The box plants a symlink to the host's /etc in its work dir ...
-    iso --cg -b 464 --processes=20 --run -- /bin/sh -c 'ln -s /etc /box/etclink; ln -s ../../../../../../etc /box/up'
+    # The box plants symlinks to the host's /etc in its work dir (kept
+    # between runs with --special-files) ...
+    iso --cg -b 464 --processes=20 --special-files --run -- /bin/sh -c \
+        'ln -s /etc /box/etclink; ln -s ../../../../../../../../etc /box/up'
     expect_status 0
-    # ... which root never follows to bind it.
-    iso -M "$T/planted.meta" --cg -b 464 --processes=20 --dir=/e=./box/etclink --run -- /bin/sh -c 'ls /e/passwd'
+    [[ -L "$BOXPATH/box/etclink" && -L "$BOXPATH/box/up" ]] || fail "the symlinks were not kept"
+    # ... which root never follows to bind them.
+    iso -M "$T/planted.meta" --cg -b 464 --processes=20 --special-files --dir=/e=./box/etclink --run -- \
+        /bin/sh -c 'ls /e/passwd'
     expect_status 2
     [[ "$out" != *passwd* ]] || fail "the host's /etc was bound through the box's symlink"
     meta_parse "$T/planted.meta"
     [[ "${META[status]:-}" == XX ]] || fail "status '${META[status]:-}'"
-    iso --cg -b 464 --processes=20 --dir=/e=./box/up --run -- /bin/sh -c 'ls /e/passwd'
+    iso --cg -b 464 --processes=20 --special-files --dir=/e=./box/up --run -- /bin/sh -c 'ls /e/passwd'
     expect_status 2
+    [[ "$out" != *passwd* ]] || fail "the host's /etc was bound through the box's relative symlink"
     iso --cg -b 464 --processes=20 --dir=/e=./../../../../etc --run -- /bin/sh -c 'ls /e/passwd'
     expect_status 2
     [[ "$out" != *passwd* ]] || fail "a relative source left the box's directory"
