@@ -308,8 +308,8 @@ int cmd_run(struct rb_ctx *ctx, struct rb_cli *cli)
         return usage_status(cli);
     }
     if (cli->run.inherit_fds && list_caller_fds(&cli->run, &err) < 0) {
-        log_error("%s", err.text);
-        return usage_status(cli);
+        isolate_die(ctx, cli, err.text); /* --inherit-fds is isolate's alone */
+        return RB_EXIT_INTERNAL;
     }
     enum rb_status st = lifecycle_run(ctx, &cli->run, &res, &err);
     if (st != RB_STATUS_DONE)
