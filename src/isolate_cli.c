@@ -121,7 +121,7 @@ static int isolate_dir(struct rb_cli *cli, const struct opt_hit *h, char *err, s
         return cli_fail(err, errlen, "Invalid directory rule specified: %s", h->val);
     int r = req_option(&cli->run, CLI_ISOLATE, h, err, errlen);
     if (r == -EINVAL)
-        return fatal(cli, "%s", err);
+        return fatal(cli, "%s", err && errlen ? err : "--dir: refused");
     return r;
 }
 
