@@ -453,6 +453,26 @@ static void test_fatal(void **state)
                  "-q: disk quotas are not supported; the box is a size-limited tmpfs (box_size in the config)", NULL);
 }
 
+/* getopt_long's abbreviations: a prefix naming one long option is it. */
+static void test_abbreviations(void **state)
+{
+    struct rb_cli cli;
+    char err[ERRLEN];
+    assert_int_equal(parse(ARGV("isolate", "--box=5", "--tim=1.5", "--wall", "3", "--cg", "--ini"), &cli, err), 0);
+    assert_int_equal(cli.cmd, RB_CMD_INIT);
+    assert_int_equal(cli.box_id, 5);
+    assert_true(cli.run.limits.cpu_time_s == 1.5);
+    assert_true(cli.run.limits.wall_time_s == 3.0);
+    assert_true(cli.run.cg_meta_keys); /* an exact name wins over the longer ones it begins */
+    expect_error(ARGV("isolate", "--init", "--box"), "isolate: option '--box-id' requires an argument");
+    expect_error(ARGV("isolate", "--cg-t=1", "--init"), "isolate: option '--cg-timing' doesn't allow an argument");
+    expect_error(ARGV("isolate", "--st=x", "--init"),
+                 "isolate: option '--st=x' is ambiguous; possibilities: '--stack' '--stdin' '--stdout' '--stderr' "
+                 "'--stderr-to-stdout'");
+    /* rustbox's native spellings stay unknown here, abbreviated or not. */
+    expect_error(ARGV("isolate", "--memor=1", "--init"), "isolate: unrecognized option '--memor=1'");
+}
+
 /* Options of isolate 1.10.1 that rustbox takes. */
 static void test_isolate_extras(void **state)
 {
@@ -602,6 +622,7 @@ int main(void)
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_fatal),
         cmocka_unit_test(test_isolate_extras),
+        cmocka_unit_test(test_abbreviations),
         cmocka_unit_test(test_isolate_units),
         cmocka_unit_test(test_isolate_dir_cases),
         cmocka_unit_test(test_error_after_allocations),
