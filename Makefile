@@ -10,7 +10,7 @@ SRC := $(wildcard src/*.c)
 # The command layer reads the command line and prints; everything else in
 # src/ is the library (librustbox.a), which never sees argv (CONTRIBUTING.md,
 # docs/architecture.md; scripts/check-layering.sh enforces it).
-CMD_SRC := $(filter src/main.c src/cli.c src/cli_opt.c src/isolate_cli.c src/cmd.c src/cmd_%.c,$(SRC))
+CMD_SRC := $(filter src/main.c src/cli.c src/cli_opt.c src/isolate_cli.c src/isolate_usage.c src/cmd.c src/cmd_%.c,$(SRC))
 LIB_SRC := $(filter-out $(CMD_SRC),$(SRC))
 PKGS := libseccomp json-c
 # libmicrohttpd: its header only; serve.c opens the library when serving.

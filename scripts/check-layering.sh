@@ -47,7 +47,7 @@ function module(path,    m) {
     return m
 }
 function is_cmd(m) {
-    return m == "main" || m == "cli" || m == "cli_opt" || m == "isolate_cli" || m == "cmd" || m ~ /^cmd_/
+    return m == "main" || m == "cli" || m == "cli_opt" || m == "isolate_cli" || m == "isolate_usage" || m == "cmd" || m ~ /^cmd_/
 }
 # Headers only the command layer may include.
 function cmd_header(h) {

@@ -11,6 +11,8 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <grp.h>
+#include <unistd.h>
 
 #include "cli_opt.h"
 #include "util.h"
@@ -309,6 +311,8 @@ int cli_check_caller(const struct rb_cli *cli, uintmax_t caller_uid, char *err, 
      * root read or write a path, or choose where root mounts a box and as
      * whom, is root's alone. --dir sources and --meta are checked with the
      * caller's rights where they are used. */
+    if (cli->as_uid_set)
+        return cli_fail(err, errlen, "--as-uid and --as-gid are allowed only to root");
     const char *what = cli->config_path                                    ? "--config"
                        : cli->cmd == RB_CMD_METRICS && cli->textfile_dir   ? "--textfile"
                        : cli->cmd == RB_CMD_BASELINE && cli->baseline_file ? "a baseline file"
@@ -317,6 +321,35 @@ int cli_check_caller(const struct rb_cli *cli, uintmax_t caller_uid, char *err, 
     if (!what)
         return 0;
     return cli_fail(err, errlen, "%s: refused: only root may use it (uid %ju runs rustbox set-uid)", what, caller_uid);
+}
+
+int cli_report_parse_error(const struct rb_cli *cli, const char *err)
+{
+    if (!cli->isolate_mode) {
+        fprintf(stderr, "rustbox: %s\n", err);
+        return RB_EXIT_USAGE;
+    }
+    /* isolate's usage(): the message on stderr, the usage text on stdout. */
+    fprintf(stderr, "%s\n", err);
+    if (cli->usage_error) {
+        fflush(stderr);
+        isolate_usage();
+    }
+    return RB_EXIT_INTERNAL;
+}
+
+int cli_apply_identity(const struct rb_cli *cli, char *err, size_t errlen)
+{
+    if (!cli->as_uid_set)
+        return 0;
+    /* Only the real ids change, and the groups become the user's one
+     * group: what a set-uid rustbox run by that user would have. */
+    gid_t g = (gid_t)cli->as_gid;
+    if (setgroups(1, &g) < 0 || setresgid(g, (gid_t)-1, (gid_t)-1) < 0 ||
+        setresuid((uid_t)cli->as_uid, (uid_t)-1, (uid_t)-1) < 0)
+        return cli_fail(err, errlen, "--as-uid %ju --as-gid %ju: cannot take the ids: %s", (uintmax_t)cli->as_uid,
+                        (uintmax_t)cli->as_gid, strerror(errno));
+    return 0;
 }
 
 /* ---- usage ---- */
@@ -365,7 +398,8 @@ static const char usage_run[] =
     "\n"
     "files and environment:\n"
     "  -i, --stdin F   -o, --stdout F   -r, --stderr F   --stderr-to-stdout\n"
-    "  -d, --dir BOX[=HOST][:rw|:noexec|:tmp|:maybe|:dev]   (BOX= removes a rule)\n"
+    "  -d, --dir BOX[=HOST][:rw|:noexec|:tmp|:maybe|:dev|:norec]   (BOX= removes a rule)\n"
+    "      --dir BOX=tmpfs:fs, BOX=proc:fs   a fresh tmpfs or proc (read-only unless :rw)\n"
     "  -E, --env VAR[=VAL]   -e, --full-env   -c, --chdir DIR\n"
     "  -M, --meta FILE       isolate-style meta file\n"
     "      --special-files   keep the symlinks, FIFOs and sockets of a persistent\n"
@@ -388,26 +422,7 @@ static const char usage_health[] =
 void cli_usage(enum rb_command cmd, bool isolate_mode)
 {
     if (isolate_mode) {
-        fputs(
-            "usage: isolate [OPTIONS] --init | --run -- PROG [ARGS...] | --cleanup\n"
-            "\n"
-            "  -b, --box-id=N        box number (default 0)\n"
-            "  -t, --time=S          CPU time limit       -w, --wall-time=S   wall-clock limit\n"
-            "  -x, --extra-time=S    grace time           -m, --mem=KIB       memory limit\n"
-            "      --cg-mem=KIB      memory limit of the box (wins over --mem)\n"
-            "  -k, --stack=KIB       stack size           -f, --fsize=KIB     largest file\n"
-            "  -p, --processes[=N]   processes (bare: unlimited, default 1)\n"
-            "  -n, --open-files=N    open files (default 64)\n"
-            "  -i, --stdin=F  -o, --stdout=F  -r, --stderr=F  --stderr-to-stdout\n"
-            "  -c, --chdir=DIR       working directory in the box\n"
-            "  -d, --dir=IN[=OUT][:rw|:noexec|:maybe|:dev|:tmp]   -D, --no-default-dirs\n"
-            "  -E, --env=VAR[=VAL]   -e, --full-env\n"
-            "  -M, --meta=FILE       write isolate's meta file\n"
-            "      --special-files   keep symlinks, FIFOs and sockets in the box\n"
-            "      --share-net       the host's network (unless the config forbids it)\n"
-            "  -v, --verbose         -s, --silent         --cg, --cg-timing (always on)\n"
-            "      --version\n",
-            stdout);
+        isolate_usage();
         return;
     }
     static const struct {

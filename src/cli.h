@@ -58,6 +58,16 @@ struct rb_cli {
     bool baseline_diff; /* false: capture */
     char *baseline_file;
     char *listen;
+    /* isolate's syntax: a parse failure that is a usage error (isolate
+     * prints its usage after the message), and a refusal found while
+     * parsing that isolate reports as a fatal error (its message, a meta
+     * file saying status:XX if -M came before it, exit 2): the parse then
+     * succeeds with cmd RB_CMD_NONE and the message here. */
+    bool usage_error;
+    char fatal[512];
+    /* --as-uid/--as-gid (0: not given): root acting for that user. */
+    uint64_t as_uid, as_gid;
+    bool as_uid_set, as_gid_set;
 };
 
 /* Parses argv (native or isolate syntax). Returns 0, or -EINVAL with one
@@ -74,6 +84,15 @@ int cli_check_caller(const struct rb_cli *cli, uintmax_t caller_uid, char *err, 
 int cli_add_dir(struct rb_run_request *req, const char *spec, char *err, size_t errlen);
 int cli_add_env(struct rb_run_request *req, const char *spec, char *err, size_t errlen);
 void cli_usage(enum rb_command cmd, bool isolate_mode);
+/* Prints a failed parse's message (and isolate's usage after a usage error
+ * in its syntax); returns the exit status. */
+int cli_report_parse_error(const struct rb_cli *cli, const char *err);
+/* --as-uid/--as-gid: the real ids become the given user's (the effective
+ * ones stay root's), so every check made for a set-uid caller is made for
+ * that user. 0, or -EINVAL/-errno with one line in err. */
+int cli_apply_identity(const struct rb_cli *cli, char *err, size_t errlen);
+/* isolate 1.10.1's usage text on stdout (isolate_usage.c). */
+void isolate_usage(void);
 
 /* isolate 1.10 syntax; called by cli_parse when it detects isolate mode. */
 int isolate_parse(int argc, char **argv, struct rb_cli *cli, char *err, size_t errlen);

@@ -75,11 +75,53 @@ static bool find_opt(const struct opt_iter *it, const struct opt_def *defs, char
     return false;
 }
 
+/* getopt_long, which isolate uses, takes a long option by any prefix that
+ * names one option only: "--box=1" is "--box-id=1". find_prefix counts the
+ * options name[0..n) begins, fills hit with the last one and lists them
+ * all, for getopt's message about an ambiguous one. */
+struct prefix_matches {
+    int count;
+    char list[256]; /* " '--a' '--b'", as getopt lists them */
+    size_t used;
+};
+
+static void prefix_match(struct prefix_matches *m, struct opt_hit *hit, const struct opt_def *d,
+                         const struct req_opt *o)
+{
+    m->count++;
+    hit->def = d;
+    hit->req = o;
+    if (m->used < sizeof(m->list)) {
+        int w = snprintf(m->list + m->used, sizeof(m->list) - m->used, " '--%s'", d->lng);
+        m->used += w > 0 ? (size_t)w : 0;
+    }
+}
+
+static void find_prefix(const struct opt_iter *it, const struct opt_def *defs, const char *name, size_t n,
+                        struct opt_hit *hit, struct prefix_matches *m)
+{
+    for (const struct opt_def *d = defs; d->id; d++)
+        if (d->lng && !strncmp(d->lng, name, n))
+            prefix_match(m, hit, d, NULL);
+    for (const struct req_opt *o = it->reqs; o && o->def.id; o++)
+        if (o->val[it->syntax] != RV_ABSENT && o->def.lng && !strncmp(o->def.lng, name, n))
+            prefix_match(m, hit, &o->def, o);
+}
+
+/* isolate's syntax words its scanning errors as glibc's getopt_long does
+ * for isolate (argv[0] first), since judges match on them. */
+static const char *prog_name(const struct opt_iter *it)
+{
+    return it->argc > 0 && it->argv[0] ? it->argv[0] : "isolate";
+}
+
 static int next_short(struct opt_iter *it, const struct opt_def *defs, struct opt_hit *hit, char *err, size_t errlen)
 {
     char c = *it->cluster++;
+    bool iso = it->syntax == CLI_ISOLATE;
     if (!find_opt(it, defs, c, NULL, 0, hit))
-        return cli_fail(err, errlen, "unknown option '-%c'%s", c, it->ctx ? it->ctx : "");
+        return iso ? cli_fail(err, errlen, "%s: invalid option -- '%c'", prog_name(it), c)
+                   : cli_fail(err, errlen, "unknown option '-%c'%s", c, it->ctx ? it->ctx : "");
     const struct opt_def *d = hit->def;
     snprintf(hit->name, sizeof(hit->name), "-%c", c);
     if (d->arg == ARG_NONE)
@@ -92,7 +134,8 @@ static int next_short(struct opt_iter *it, const struct opt_def *defs, struct op
     } else if (it->i < it->argc) {
         hit->val = it->argv[it->i++];
     } else {
-        return cli_fail(err, errlen, "%s needs a value", hit->name);
+        return iso ? cli_fail(err, errlen, "%s: option requires an argument -- '%c'", prog_name(it), c)
+                   : cli_fail(err, errlen, "%s needs a value", hit->name);
     }
     return OPT_FOUND;
 }
@@ -118,12 +161,21 @@ int opt_next(struct opt_iter *it, const struct opt_def *defs, struct opt_hit *hi
     }
     const char *name = a + 2, *eq = strchr(name, '=');
     size_t n = eq ? (size_t)(eq - name) : strlen(name);
-    if (!find_opt(it, defs, 0, name, n, hit))
-        return cli_fail(err, errlen, "unknown option '--%.*s'%s", (int)n, name, it->ctx ? it->ctx : "");
+    bool iso = it->syntax == CLI_ISOLATE;
+    if (!find_opt(it, defs, 0, name, n, hit) && iso && n) {
+        struct prefix_matches m = { 0 };
+        find_prefix(it, defs, name, n, hit, &m);
+        if (m.count > 1)
+            return cli_fail(err, errlen, "%s: option '%s' is ambiguous; possibilities:%s", prog_name(it), a, m.list);
+    }
+    if (!hit->def)
+        return iso ? cli_fail(err, errlen, "%s: unrecognized option '%s'", prog_name(it), a)
+                   : cli_fail(err, errlen, "unknown option '--%.*s'%s", (int)n, name, it->ctx ? it->ctx : "");
     const struct opt_def *d = hit->def;
     snprintf(hit->name, sizeof(hit->name), "--%s", d->lng);
     if (d->arg == ARG_NONE && eq)
-        return cli_fail(err, errlen, "%s takes no value", hit->name);
+        return iso ? cli_fail(err, errlen, "%s: option '%s' doesn't allow an argument", prog_name(it), hit->name)
+                   : cli_fail(err, errlen, "%s takes no value", hit->name);
     if (eq)
         hit->val = eq + 1;
     else if (d->arg == ARG_OPT)
@@ -131,7 +183,8 @@ int opt_next(struct opt_iter *it, const struct opt_def *defs, struct opt_hit *hi
     else if (d->arg == ARG_REQ && it->i < it->argc)
         hit->val = it->argv[it->i++];
     else if (d->arg == ARG_REQ)
-        return cli_fail(err, errlen, "%s needs a value", hit->name);
+        return iso ? cli_fail(err, errlen, "%s: option '%s' requires an argument", prog_name(it), hit->name)
+                   : cli_fail(err, errlen, "%s needs a value", hit->name);
     return OPT_FOUND;
 }
 
@@ -395,6 +448,9 @@ int req_add_env(struct rb_run_request *req, const char *spec, char *err, size_t 
 
 void req_free_rules(struct rb_run_request *req)
 {
+    free(req->caller_fds);
+    req->caller_fds = NULL;
+    req->n_caller_fds = 0;
     dirrules_free(&req->dirs, &req->n_dirs);
     for (size_t i = 0; i < req->n_env; i++)
         free(req->env[i]);

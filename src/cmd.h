@@ -13,6 +13,9 @@ int cmd_init(struct rb_ctx *ctx, struct rb_cli *cli);
 int cmd_run(struct rb_ctx *ctx, struct rb_cli *cli);
 int cmd_cleanup(struct rb_ctx *ctx, struct rb_cli *cli);
 int cmd_dry_run(struct rb_ctx *ctx, struct rb_cli *cli);
+/* A refusal isolate's syntax found while parsing (cli->fatal): its message,
+ * the meta file if -M came before it, exit 2. */
+int cmd_isolate_fatal(struct rb_ctx *ctx, struct rb_cli *cli);
 
 /* cmd_health.c: health in all its forms, and audit. */
 int cmd_health(struct rb_ctx *ctx, struct rb_cli *cli);

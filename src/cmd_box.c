@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <json-c/json.h>
 #include <limits.h>
@@ -249,9 +251,23 @@ static int report_result(const struct rb_ctx *ctx, const struct rb_cli *cli, con
     return status;
 }
 
+/* isolate's die(): the message on stderr and, when a meta path is known, a
+ * meta file saying status:XX with it, so that no judge reads the refusal as
+ * a run. */
+static void isolate_die(const struct rb_ctx *ctx, const struct rb_cli *cli, const char *msg)
+{
+    fprintf(stderr, "%s\n", msg);
+    if (!cli->run.meta_path)
+        return;
+    struct rb_result res = { .verdict = RB_IE, .reason = (char *)msg };
+    _cleanup_free_ char *meta = result_to_meta(&res, cli->run.cg_meta_keys);
+    struct rb_error merr = { 0 };
+    if (!meta || meta_file(ctx, cli->run.meta_path, meta, &merr) < 0)
+        log_error("%s", meta ? merr.text : "cannot render the meta file: out of memory");
+}
+
 /* A run refused before it had a result, in isolate's syntax: the message
- * isolate gives for a box never initialised, and in every case a meta file
- * saying status:XX, so that no judge reads the refusal as a run. */
+ * isolate gives for a box never initialised, otherwise the library's. */
 static int isolate_refusal(const struct rb_ctx *ctx, const struct rb_cli *cli, enum rb_status st,
                            const struct rb_error *err)
 {
@@ -261,15 +277,40 @@ static int isolate_refusal(const struct rb_ctx *ctx, const struct rb_cli *cli, e
                  cli->run.cg_meta_keys ? "--cg " : "");
     else
         snprintf(msg, sizeof(msg), "%s", err->code ? err->text : "refused");
-    fprintf(stderr, "%s\n", msg);
-    if (cli->run.meta_path) {
-        struct rb_result res = { .verdict = RB_IE, .reason = msg };
-        _cleanup_free_ char *meta = result_to_meta(&res, cli->run.cg_meta_keys);
-        struct rb_error merr = { 0 };
-        if (!meta || meta_file(ctx, cli->run.meta_path, meta, &merr) < 0)
-            log_error("%s", meta ? merr.text : "cannot render the meta file: out of memory");
-    }
+    isolate_die(ctx, cli, msg);
     return failure_status(cli, st, &(struct rb_error){ 0 });
+}
+
+int cmd_isolate_fatal(struct rb_ctx *ctx, struct rb_cli *cli)
+{
+    isolate_die(ctx, cli, cli->fatal);
+    return RB_EXIT_INTERNAL;
+}
+
+/* --inherit-fds: the caller's descriptors, those above 2 open without
+ * O_CLOEXEC when the command starts (rustbox opens all of its own with
+ * O_CLOEXEC). */
+static int list_caller_fds(struct rb_run_request *req, struct rb_error *err)
+{
+    _cleanup_dir_ DIR *d = opendir("/proc/self/fd");
+    if (!d)
+        return rb_error_set(err, negative_errno(), "--inherit-fds: cannot list /proc/self/fd");
+    req->caller_fds = calloc(RB_MAX_INHERIT_FDS, sizeof(int));
+    if (!req->caller_fds)
+        return rb_error_set(err, -ENOMEM, "--inherit-fds");
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        uint64_t fd;
+        if (parse_uint(e->d_name, INT_MAX, &fd) < 0 || fd <= STDERR_FILENO || (int)fd == dirfd(d))
+            continue;
+        int flags = fcntl((int)fd, F_GETFD);
+        if (flags < 0 || flags & FD_CLOEXEC)
+            continue;
+        if (req->n_caller_fds == RB_MAX_INHERIT_FDS)
+            return rb_error_set(err, -EMFILE, "--inherit-fds: more than %d descriptors to pass on", RB_MAX_INHERIT_FDS);
+        req->caller_fds[req->n_caller_fds++] = (int)fd;
+    }
+    return 0;
 }
 
 int cmd_run(struct rb_ctx *ctx, struct rb_cli *cli)
@@ -279,8 +320,18 @@ int cmd_run(struct rb_ctx *ctx, struct rb_cli *cli)
     /* A meta path that cannot be written safely is refused before anything
      * runs; it is checked again when written. */
     if (cli->run.meta_path && meta_file(ctx, cli->run.meta_path, NULL, &err) < 0) {
-        log_error("%s", err.text);
+        /* isolate opens its meta file first thing and dies with this; a
+         * path rustbox refuses (EPERM: into a box's directory) keeps the
+         * reason. */
+        if (cli->isolate_mode && err.code != -EPERM)
+            fprintf(stderr, "Failed to open metafile '%s'\n", cli->run.meta_path);
+        else
+            log_error("%s", err.text);
         return usage_status(cli);
+    }
+    if (cli->run.inherit_fds && list_caller_fds(&cli->run, &err) < 0) {
+        isolate_die(ctx, cli, err.text); /* --inherit-fds is isolate's alone */
+        return RB_EXIT_INTERNAL;
     }
     enum rb_status st = lifecycle_run(ctx, &cli->run, &res, &err);
     if (st != RB_STATUS_DONE)

@@ -26,13 +26,15 @@ static const struct {
     const char *name;
     unsigned flag;
 } known_options[] = {
-    { "rw", RB_DIR_RW },   { "noexec", RB_DIR_NOEXEC }, { "maybe", RB_DIR_MAYBE },
-    { "dev", RB_DIR_DEV }, { "tmp", RB_DIR_TMP },
+    { "rw", RB_DIR_RW },   { "noexec", RB_DIR_NOEXEC }, { "maybe", RB_DIR_MAYBE }, { "dev", RB_DIR_DEV },
+    { "tmp", RB_DIR_TMP }, { "fs", RB_DIR_FS },         { "norec", RB_DIR_NOREC },
 };
 
-/* isolate's options that rustbox refuses rather than misread: another
- * filesystem type (fs) and a bind without its submounts (norec). */
-static const char *const refused_options[] = { "fs", "norec" };
+/* The filesystems an fs rule may mount: a fresh tmpfs (size-limited like
+ * the box's own) and a proc of the box's pid namespace. Any other type
+ * would hand the box a filesystem rustbox does not bound (a device-backed
+ * one, sysfs, a second cgroup tree). */
+static const char *const fs_types[] = { "tmpfs", "proc" };
 
 static int rule_fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
@@ -60,6 +62,31 @@ static bool token_is(const char *tok, size_t n, const char *name)
     return strlen(name) == n && !strncmp(tok, name, n);
 }
 
+static size_t known_option(const char *tok, size_t n)
+{
+    size_t k;
+    for (k = 0; n && k < ARRAY_SIZE(known_options); k++)
+        if (token_is(tok, n, known_options[k].name))
+            break;
+    return k;
+}
+
+size_t dirrules_unknown_option(const char *spec, const char **tok)
+{
+    const char *colon = spec ? strchr(spec, ':') : NULL;
+    for (const char *t = colon ? colon + 1 : NULL; t && *t;) {
+        size_t n = strcspn(t, ":,");
+        if (n && known_option(t, n) == ARRAY_SIZE(known_options)) {
+            *tok = t;
+            return n;
+        }
+        t += n;
+        if (*t)
+            t++;
+    }
+    return 0;
+}
+
 /* opts: what follows the first ':' of spec, options separated by ':' or ','. */
 static int parse_options(const char *opts, const char *spec, unsigned *flags, char *err, size_t errlen)
 {
@@ -70,20 +97,13 @@ static int parse_options(const char *opts, const char *spec, unsigned *flags, ch
         return rule_fail(err, errlen, "empty option in '%s'", spec);
     for (const char *tok = opts; *tok;) {
         size_t n = strcspn(tok, ":,");
-        size_t k;
-        for (k = 0; n && k < ARRAY_SIZE(known_options); k++)
-            if (token_is(tok, n, known_options[k].name))
-                break;
-        if (n && k < ARRAY_SIZE(known_options)) {
+        size_t k = known_option(tok, n);
+        if (n && k < ARRAY_SIZE(known_options))
             *flags |= known_options[k].flag;
-        } else if (n) {
-            for (k = 0; k < ARRAY_SIZE(refused_options); k++)
-                if (token_is(tok, n, refused_options[k]))
-                    return rule_fail(err, errlen, "option '%.*s' in '%s' is not supported by rustbox", (int)n, tok,
-                                     spec);
-            return rule_fail(err, errlen, "unknown option '%.*s' in '%s' (use rw, noexec, maybe, dev or tmp)", (int)n,
+        else if (n)
+            return rule_fail(err, errlen,
+                             "unknown option '%.*s' in '%s' (use rw, noexec, maybe, dev, tmp, fs or norec)", (int)n,
                              tok, spec);
-        }
         tok += n;
         if (*tok)
             tok++;
@@ -145,17 +165,27 @@ int dirrules_parse(const char *spec, struct rb_dir_rule *rule, char *err, size_t
     if (len == 0)
         return rule_fail(err, errlen, "'%s' has no box path (the box root itself cannot be bound)", spec);
     if (host && hostlen == 0) {
-        if (flags)
-            return rule_fail(err, errlen, "'%s' removes a rule and takes no options", spec);
+        /* isolate takes "BOX=:rw" as a rule that binds nothing, its options
+         * unused: a removal. Options that would make something are refused. */
+        if (flags & (RB_DIR_TMP | RB_DIR_FS))
+            return rule_fail(err, errlen, "'%s' removes a rule and takes no tmp or fs option", spec);
         flags = RB_DIR_REMOVE;
         host = NULL;
+    } else if ((flags & (RB_DIR_TMP | RB_DIR_FS)) == (RB_DIR_TMP | RB_DIR_FS)) {
+        return rule_fail(err, errlen, "':tmp' and ':fs' exclude each other in '%s'", spec);
     } else if (flags & RB_DIR_TMP) {
         if (host)
             return rule_fail(err, errlen, "':tmp' takes no host directory in '%s'", spec);
         flags |= RB_DIR_RW; /* as in isolate: a fresh tmp dir is writable */
-    } else if (host && host[0] != '/') {
-        return rule_fail(err, errlen, "host directory '%.*s' in '%s' must be an absolute path", (int)hostlen, host,
-                         spec);
+    } else if (flags & RB_DIR_FS) {
+        size_t k = ARRAY_SIZE(fs_types);
+        for (size_t i = 0; host && i < k; i++)
+            if (token_is(host, hostlen, fs_types[i]))
+                k = i;
+        if (!host || k == ARRAY_SIZE(fs_types))
+            return rule_fail(err, errlen,
+                             "filesystem type '%.*s' in '%s' is not supported (use BOX=tmpfs:fs or BOX=proc:fs)",
+                             host ? (int)hostlen : (int)boxlen, host ? host : spec, spec);
     }
 
     /* Everything is checked before anything is allocated, so no refusal has

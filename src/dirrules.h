@@ -22,6 +22,9 @@ extern const struct rb_dir_rule dirrules_defaults[RB_DEFAULT_DIR_RULES];
 /* Parses spec into *rule, whose strings it allocates. 0; -EINVAL with err
  * (*rule then holds nothing); -ENOMEM. */
 int dirrules_parse(const char *spec, struct rb_dir_rule *rule, char *err, size_t errlen);
+/* The first option of spec (after its first ':') that is not one of
+ * isolate's: its length, *tok pointing at it; 0 if there is none. */
+size_t dirrules_unknown_option(const char *spec, const char **tok);
 /* Frees what dirrules_parse allocated; the rule is left empty. */
 void dirrules_rule_free(struct rb_dir_rule *rule);
 

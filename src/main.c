@@ -16,6 +16,8 @@
 
 static int dispatch(struct rb_ctx *ctx, struct rb_cli *cli)
 {
+    if (cli->fatal[0])
+        return cmd_isolate_fatal(ctx, cli);
     switch (cli->cmd) {
     case RB_CMD_INIT: return cmd_init(ctx, cli);
     case RB_CMD_RUN: return cli->dry_run ? cmd_dry_run(ctx, cli) : cmd_run(ctx, cli);
@@ -35,9 +37,8 @@ int main(int argc, char **argv)
     struct rb_ctx ctx = { .started_us = monotonic_us() };
     char err[512] = "";
     if (cli_parse(argc, argv, &cli, err, sizeof(err)) < 0) {
-        log_error("%s", err);
         cli_free(&cli);
-        return isolate_mode_requested(argc, argv) ? RB_EXIT_INTERNAL : RB_EXIT_USAGE;
+        return cli_report_parse_error(&cli, err);
     }
     if (cli.cmd == RB_CMD_HELP) {
         cli_usage(cli.help_for, cli.isolate_mode);
@@ -54,6 +55,11 @@ int main(int argc, char **argv)
         log_error("%s", err);
         cli_free(&cli);
         return cli.isolate_mode ? RB_EXIT_INTERNAL : RB_EXIT_USAGE;
+    }
+    if (cli_apply_identity(&cli, err, sizeof(err)) < 0) {
+        log_error("%s", err);
+        cli_free(&cli);
+        return RB_EXIT_INTERNAL;
     }
     uint64_t config_started = monotonic_us();
     int r = config_load(&ctx.cfg, cli.config_path, err, sizeof(err));

@@ -47,16 +47,22 @@ enum rb_dir_flag {
     RB_DIR_MAYBE = 1 << 3,  /* skip silently if HOST does not exist */
     RB_DIR_DEV = 1 << 4,    /* allow device nodes */
     RB_DIR_REMOVE = 1 << 5, /* "BOX=" : drop a default rule */
+    RB_DIR_FS = 1 << 6,     /* mount a filesystem of type HOST (tmpfs or proc) */
+    RB_DIR_NOREC = 1 << 7,  /* bind without the submounts below HOST */
 };
 
 /* --dir rules a run may add; with the defaults they must fit the box's
  * mount table (sandbox.c). */
 #define RB_MAX_DIR_RULES 48
 #define RB_DEFAULT_DIR_RULES 6
+/* The most caller descriptors --inherit-fds passes on. */
+#define RB_MAX_INHERIT_FDS 64
 
 struct rb_dir_rule {
     char *inside;  /* absolute path in the box */
-    char *outside; /* host path; NULL for tmp */
+    char *outside; /* host path (relative: to the box's directory, as
+                    * --init prints it); the filesystem type for fs;
+                    * NULL for tmp */
     unsigned flags;
 };
 
@@ -93,6 +99,14 @@ struct rb_run_request {
     /* isolate's --no-cg-timing: the CPU limit counts the program's own
      * time, not the box's (request_cpu_rule). */
     bool process_timing;
+    /* isolate's --core: RLIMIT_CORE in bytes (0: no core dumps). */
+    uint64_t core_size;
+    /* isolate's --inherit-fds: the caller's descriptors above 2 stay open
+     * in the program. The command lists them (caller_fds) before anything
+     * of rustbox's own is open without O_CLOEXEC. */
+    bool inherit_fds;
+    int *caller_fds;
+    size_t n_caller_fds;
 };
 
 /* How the CPU limit is measured and where the supervisor kills: the one

@@ -23,6 +23,7 @@
 #include <unistd.h>
 #include <linux/capability.h>
 #include <linux/close_range.h>
+#include <linux/openat2.h>
 
 #include "dirrules.h"
 #include "env.h"
@@ -196,7 +197,22 @@ static void as_caller(const struct rb_sandbox_spec *s, bool on)
 static int open_source(const struct rb_sandbox_spec *s, const struct rb_dir_rule *rule, bool *is_file)
 {
     as_caller(s, true);
-    int fd = open(rule->outside, O_PATH | O_CLOEXEC);
+    int fd;
+    if (rule->outside[0] == '/') {
+        fd = open(rule->outside, O_PATH | O_CLOEXEC);
+    } else {
+        /* Relative to the box's directory, as isolate resolves it (from
+         * the directory --init prints). Parts of it are the box's to
+         * change: a symlink there is never followed, nor is a path that
+         * leaves it. */
+        struct open_how how = { .flags = O_PATH | O_CLOEXEC,
+                                .resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS };
+        int dirfd = open(s->box->root, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        fd = dirfd < 0 ? -1 : (int)syscall(SYS_openat2, dirfd, rule->outside, &how, sizeof(how));
+        int e = errno;
+        (void)safe_close(dirfd);
+        errno = e;
+    }
     int e = fd < 0 ? errno : 0;
     struct stat st = { 0 };
     if (fd >= 0 && fstat(fd, &st) < 0)
@@ -212,6 +228,8 @@ static int open_source(const struct rb_sandbox_spec *s, const struct rb_dir_rule
     as_caller(s, false);
     if (fd < 0 && rule->flags & RB_DIR_MAYBE)
         return -1;
+    if ((fd < 0 || e) && s->req->rules == RB_RULES_ISOLATE) /* isolate's words */
+        report_fail(s->report_fd, e, "Cannot mount %s on %s", rule->outside, rule->inside + 1);
     if (fd < 0 || e)
         report_fail(s->report_fd, e, "--dir %s: host path %s", rule->inside, rule->outside);
     *is_file = !S_ISDIR(st.st_mode);
@@ -224,7 +242,7 @@ static bool replicate_symlink(const struct rb_sandbox_spec *s, int rootfd, const
 {
     struct stat st;
     char target[MOUNT_PATH_MAX];
-    if (rule->flags & RB_DIR_TMP || strcmp(rule->inside, rule->outside) != 0)
+    if (rule->flags & (RB_DIR_TMP | RB_DIR_FS) || strcmp(rule->inside, rule->outside) != 0)
         return false;
     /* The link is read with the caller's rights, as a bind's source is. */
     as_caller(s, true);
@@ -269,6 +287,32 @@ static uint64_t bind_attrs(unsigned long flags)
     return attrs;
 }
 
+/* An fs rule (dirrules allows tmpfs and proc only): a fresh tmpfs bounded
+ * like the box's own, or a proc of the box's pid namespace as the box's
+ * /proc is mounted; read-only unless :rw. */
+static void mount_fs(const struct rb_sandbox_spec *s, const char *target, const struct rb_dir_rule *rule,
+                     unsigned long flags)
+{
+    if (!(rule->flags & RB_DIR_RW))
+        flags |= MS_RDONLY;
+    int r;
+    if (!strcmp(rule->outside, "tmpfs")) {
+        r = mount_tmpfs(target, s->cfg, flags);
+    } else if (!strcmp(rule->outside, "proc")) {
+        flags |= MS_NODEV | MS_NOEXEC;
+        r = mount("proc", target, "proc", flags, "subset=pid,hidepid=invisible") < 0 &&
+                    mount("proc", target, "proc", flags, "hidepid=2") < 0
+                ? -errno
+                : 0;
+    } else {
+        r = -EINVAL; /* refused by dirrules already */
+    }
+    if (r < 0 && s->req->rules == RB_RULES_ISOLATE)
+        report_fail(s->report_fd, r, "Cannot mount %s on %s", rule->outside, rule->inside + 1);
+    if (r < 0)
+        report_fail(s->report_fd, r, "%s on %s", rule->outside, rule->inside);
+}
+
 static void mount_rule(const struct rb_sandbox_spec *s, int rootfd, const struct rb_dir_rule *rule)
 {
     bool is_file = false;
@@ -286,7 +330,7 @@ static void mount_rule(const struct rb_sandbox_spec *s, int rootfd, const struct
         if (r < 0)
             report_fail(s->report_fd, r, "%s", what);
         fd_path(source, sizeof(source), src);
-    } else if (!(rule->flags & RB_DIR_TMP)) {
+    } else if (!(rule->flags & (RB_DIR_TMP | RB_DIR_FS))) {
         src = open_source(s, rule, &is_file);
         if (src < 0)
             return; /* a "maybe" rule whose source is missing */
@@ -305,8 +349,12 @@ static void mount_rule(const struct rb_sandbox_spec *s, int rootfd, const struct
         int r = mount_tmpfs(target, s->cfg, flags);
         if (r < 0)
             report_fail(s->report_fd, r, "tmpfs on %s", rule->inside);
+    } else if (rule->flags & RB_DIR_FS) {
+        mount_fs(s, target, rule, flags);
     } else {
-        if (mount(source, target, NULL, MS_BIND | MS_REC, NULL) < 0)
+        /* norec: the source alone, none of the mounts below it. */
+        unsigned long rec = rule->flags & RB_DIR_NOREC ? 0 : MS_REC;
+        if (mount(source, target, NULL, MS_BIND | rec, NULL) < 0)
             report_fail(s->report_fd, errno, "bind %s on %s", rule->outside, rule->inside);
         if (!(rule->flags & RB_DIR_RW))
             flags |= MS_RDONLY;
@@ -478,7 +526,9 @@ static void set_rlimits(const struct rb_sandbox_spec *s)
         /* 0: as many as the host allows (isolate's "0=unlimited") */
         { RLIMIT_NOFILE, "RLIMIT_NOFILE", l->open_files ? (rlim_t)l->open_files : host_max_open_files() },
         { RLIMIT_STACK, "RLIMIT_STACK", l->stack ? (rlim_t)l->stack : RLIM_INFINITY },
-        { RLIMIT_CORE, "RLIMIT_CORE", 0 },
+        /* isolate's --core (0 by default); docs/decisions.md says where a
+         * dump goes. */
+        { RLIMIT_CORE, "RLIMIT_CORE", (rlim_t)s->req->core_size },
         { RLIMIT_MEMLOCK, "RLIMIT_MEMLOCK", 0 },
         { RLIMIT_MSGQUEUE, "RLIMIT_MSGQUEUE", 0 },
     };
@@ -642,6 +692,10 @@ __attribute__((noreturn)) static void payload_main(const struct rb_sandbox_spec 
         report_fail(s->report_fd, errno, "prctl");
     if (syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
         report_fail(s->report_fd, errno, "close inherited fds");
+    /* --inherit-fds: the caller's own descriptors reach the program. */
+    for (size_t i = 0; i < req->n_caller_fds; i++)
+        if (fcntl(req->caller_fds[i], F_SETFD, 0) < 0)
+            report_fail(s->report_fd, errno, "keep the caller's fd %d", req->caller_fds[i]);
     int listener = -1;
     r = seccomp_filter_load(&listener);
     if (r < 0)
@@ -677,8 +731,10 @@ static int cmp_fd(const void *a, const void *b)
  * reach of the box even through a future slip elsewhere. */
 static void close_other_fds(const struct rb_sandbox_spec *s)
 {
-    int keep[RB_CG_MAX_CTRL + 6];
+    int keep[RB_CG_MAX_CTRL + 6 + RB_MAX_INHERIT_FDS];
     size_t n = 0;
+    for (size_t i = 0; i < s->req->n_caller_fds && i < RB_MAX_INHERIT_FDS; i++)
+        keep[n++] = s->req->caller_fds[i];
     int wanted[] = { s->report_fd, s->notify_fd, s->stdin_fd, s->stdout_fd, s->stderr_fd };
     for (size_t i = 0; i < ARRAY_SIZE(wanted); i++)
         if (wanted[i] > STDERR_FILENO)

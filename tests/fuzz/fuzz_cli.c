@@ -70,7 +70,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 const struct rb_dir_rule *d = &req->dirs[i];
                 FUZZ_CHECK(d->inside && d->inside[0] == '/' && !strstr(d->inside, "/../") &&
                                strcmp(d->inside, "/") != 0, "--dir box path '%s'", d->inside ? d->inside : "(null)");
-                FUZZ_CHECK((d->flags & (RB_DIR_TMP | RB_DIR_REMOVE)) || (d->outside && d->outside[0] == '/'),
+                FUZZ_CHECK((d->flags & (RB_DIR_TMP | RB_DIR_REMOVE)) || (d->outside && d->outside[0]),
                            "--dir host path '%s'", d->outside ? d->outside : "(null)");
             }
             struct rb_dir_rule merged[RB_DIR_RULES_MERGED_MAX];

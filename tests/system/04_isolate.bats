@@ -180,19 +180,19 @@ cpu_timeout() {
 within() { awk -v t="$1" -v lo="$2" -v hi="$3" 'BEGIN { exit !(t >= lo && t < hi) }'; }
 
 @test "-x: isolate kills once the CPU time is past both -t and -x, not their sum" {
-    iso_init 460
+    iso_init 470
     # isolate 1.10.1 stopped these at 1.012-1.020 and 1.025 s (recorded)
-    cpu_timeout 460 -t 1 -x 0.5 -w 10 --run -- /opt/h/busyloop
+    cpu_timeout 470 -t 1 -x 0.5 -w 10 --run -- /opt/h/busyloop
     within "${META[time]}" 1.0 1.3 || fail "-t 1 -x 0.5 killed at ${META[time]} s"
-    cpu_timeout 460 -t 0.3 -x 1 -w 10 --run -- /opt/h/busyloop
+    cpu_timeout 470 -t 0.3 -x 1 -w 10 --run -- /opt/h/busyloop
     within "${META[time]}" 1.0 1.1 || fail "-t 0.3 -x 1 killed at ${META[time]} s"
     # under -t, past it within -x: TO after the fact, not killed
-    iso --box-id=460 --cg -M "$T/x460.meta" --dir="$HDIR" -t 0.2 -x 1 -w 10 --run -- /opt/h/cpuburn 400
+    iso --box-id=470 --cg -M "$T/x470.meta" --dir="$HDIR" -t 0.2 -x 1 -w 10 --run -- /opt/h/cpuburn 400
     expect_status 1
-    meta_parse "$T/x460.meta"
+    meta_parse "$T/x470.meta"
     [[ "${META[status]:-}" == TO && -z "${META[killed]:-}" ]] || fail "status '${META[status]:-}', killed '${META[killed]:-}'"
     within "${META[time]}" 0.39 0.6 || fail "time ${META[time]}"
-    iso --box-id=460 --cg --cleanup
+    iso --box-id=470 --cg --cleanup
     expect_status 0
 }
 
@@ -203,8 +203,8 @@ within() { awk -v t="$1" -v lo="$2" -v hi="$3" 'BEGIN { exit !(t >= lo && t < hi
 }
 
 @test "--no-cg-timing: only the main process counts; children spinning past -t end by the wall limit" {
-    iso_init 461
-    iso --box-id=461 --cg -p --no-cg-timing -t 0.3 -w 1.5 -M "$T/nc.meta" --dir="$HDIR" \
+    iso_init 471
+    iso --box-id=471 --cg -p --no-cg-timing -t 0.3 -w 1.5 -M "$T/nc.meta" --dir="$HDIR" \
         --run -- /bin/sh -c '/opt/h/busyloop; echo after'
     expect_status 1
     meta_parse "$T/nc.meta"
@@ -212,13 +212,13 @@ within() { awk -v t="$1" -v lo="$2" -v hi="$3" 'BEGIN { exit !(t >= lo && t < hi
         fail "status '${META[status]:-}', message '${META[message]:-}'"
     [[ "${META[killed]:-}" == 1 ]] || fail "killed: '${META[killed]:-}'"
     within "${META[time-wall]}" 1.5 3 || fail "time-wall ${META[time-wall]}"
-    iso --box-id=461 --cg --cleanup
+    iso --box-id=471 --cg --cleanup
     expect_status 0
 }
 
 @test "--no-cg-timing: a program whose children use more than -t finishes with its output, TO after the fact" {
-    iso_init 462
-    iso --box-id=462 --cg -p --no-cg-timing -t 0.3 -w 10 -M "$T/nc.meta" --dir="$HDIR" \
+    iso_init 472
+    iso --box-id=472 --cg -p --no-cg-timing -t 0.3 -w 10 -M "$T/nc.meta" --dir="$HDIR" \
         --run -- /bin/sh -c '/opt/h/cpuburn 600; echo after'
     expect_status 1
     [[ "$out" == after ]] || fail "stdout '$out'"
@@ -226,19 +226,19 @@ within() { awk -v t="$1" -v lo="$2" -v hi="$3" 'BEGIN { exit !(t >= lo && t < hi
     [[ "${META[status]:-}" == TO && -z "${META[killed]:-}" ]] || fail "status '${META[status]:-}', killed '${META[killed]:-}'"
     within "${META[time]}" 0.59 1.5 || fail "time ${META[time]}: the reaped child's CPU time counts at the end"
     # with the cgroup's timing (--cg's default) the same program is killed at -t
-    cpu_timeout 462 -p -t 0.3 -w 10 --run -- /bin/sh -c '/opt/h/cpuburn 600; echo after'
+    cpu_timeout 472 -p -t 0.3 -w 10 --run -- /bin/sh -c '/opt/h/cpuburn 600; echo after'
     [[ "$out" != *after* ]] || fail "stdout '$out'"
     within "${META[time]}" 0.3 0.5 || fail "killed at ${META[time]} s"
-    iso --box-id=462 --cg --cleanup
+    iso --box-id=472 --cg --cleanup
     expect_status 0
 }
 
 @test "--no-cg-timing: a busy main process is killed at -t by its own CPU time" {
-    iso_init 463
-    cpu_timeout 463 --no-cg-timing -t 0.3 -w 10 --run -- /opt/h/busyloop
+    iso_init 473
+    cpu_timeout 473 --no-cg-timing -t 0.3 -w 10 --run -- /opt/h/busyloop
     within "${META[time]}" 0.3 0.5 || fail "killed at ${META[time]} s"
     within "${META[time-wall]}" 0.3 5 || fail "time-wall ${META[time-wall]}"
-    iso --box-id=463 --cg --cleanup
+    iso --box-id=473 --cg --cleanup
     expect_status 0
 }
 
@@ -663,4 +663,159 @@ entries() { ls -A "$1" | sort | tr '\n' ' ' | sed 's/ $//'; }
     expect_status 0
     ! grep -qF " $D" /proc/self/mountinfo || fail "the quota mount is left"
     [[ ! -e "$D" ]] || fail "$D still exists"
+}
+
+# ---- isolate 1.10.1's command line (tests/isolate/cases) --------------------
+
+@test "isolate syntax: a usage error prints isolate's message on stderr and its usage on stdout, exit 2, nothing created" {
+    iso --frobnicate --cg -b 480 --init
+    expect_status 2
+    [[ "$err" == "$ISOLATE: unrecognized option '--frobnicate'" ]] || fail "stderr: $err"
+    [[ "$out" == "Usage: isolate [<options>] <command>"$'\n\nOptions:\n'* ]] || fail "stdout: $out"
+    [[ "$out" == *$'\n    --version\t\tDisplay program version and configuration' ]] || fail "stdout: $out"
+    [[ ! -e "$T/work/$RB_PREFIX-480" ]] || fail "--init ran after a usage error"
+    iso --cg -b 480 -m abc --run -- /bin/true
+    expect_status 2
+    [[ "$err" == "Invalid numeric parameter: abc" ]] || fail "stderr: $err"
+    [[ "$out" == "Usage: isolate"* ]] || fail "no usage on stdout"
+    iso --cg -b 480
+    expect_status 2
+    [[ "$err" == "Please specify an isolate command (e.g. --init, --run)." ]] || fail "stderr: $err"
+}
+
+@test "isolate syntax: an unknown --dir option is fatal: isolate's words, meta status:XX of an earlier -M, nothing ran" {
+    iso_init 481
+    iso -M "$T/dirbogus.meta" --cg -b 481 --dir=/data=/usr:bogus --run -- /bin/sh -c 'echo ran >/box/ran'
+    expect_status 2
+    [[ "$err" == "Unknown directory option bogus" ]] || fail "stderr: $err"
+    [[ -z "$out" ]] || fail "stdout: $out"
+    meta_parse "$T/dirbogus.meta"
+    [[ "${META[status]:-}" == XX && "${META[message]:-}" == "Unknown directory option bogus" ]] || fail "meta"
+    [[ ! -e "$BOXPATH/box/ran" ]] || fail "the program ran"
+    # A filesystem type other than tmpfs or proc is refused the same way.
+    iso -M "$T/dirfs.meta" --cg -b 481 --dir=/s=sysfs:fs --run -- /bin/true
+    expect_status 2
+    [[ "$err" == *"filesystem type 'sysfs'"* ]] || fail "stderr: $err"
+    meta_parse "$T/dirfs.meta"
+    [[ "${META[status]:-}" == XX ]] || fail "status '${META[status]:-}'"
+}
+
+@test "--dir=IN=tmpfs:fs: an empty size-limited tmpfs, writable with :rw, read-only without; proc:fs shows the box's pids only" {
+    iso_init 482
+    iso --cg -b 482 --processes=20 --dir=/scratch=tmpfs:fs:rw --dir=/ro=tmpfs:fs --dir=/p=proc:fs --run -- /bin/sh -c \
+        'ls -A /scratch; echo x >/scratch/f && cat /scratch/f; stat -f -c %T /scratch; echo y >/ro/f || echo ro-refused;
+         ls /p | grep -c "^[0-9]"'
+    expect_status 0
+    local lines
+    mapfile -t lines <<<"$out"
+    [[ "${lines[0]}" == x ]] || fail "the tmpfs was not empty or not writable: $out"
+    [[ "${lines[1]}" == tmpfs ]] || fail "not a tmpfs: $out"
+    [[ "${lines[2]}" == ro-refused ]] || fail "/ro was writable: $out"
+    ((lines[3] <= 4)) || fail "proc:fs shows ${lines[3]} pids: the host's?"
+    # Bounded like the box's other tmpfs mounts (box_size of the config).
+    iso --cg -b 482 --processes=20 --dir=/scratch=tmpfs:fs:rw --run -- /bin/sh -c \
+        'head -c 300000000 /dev/zero >/scratch/big 2>/dev/null; echo $?'
+    [[ "$out" != 0 ]] || fail "300 MB fitted in the fs tmpfs"
+}
+
+@test "--dir=...:norec binds without the submounts below the source; the recursive bind has them" {
+    iso_init 483
+    # /dev/pts is a mount of its own below the host's /dev.
+    mountpoint -q /dev/pts || skip "the host has no /dev/pts mount"
+    iso --cg -b 483 --processes=20 --dir=/devnorec=/dev:dev:norec --dir=/devrec=/dev:dev --run -- /bin/sh -c \
+        'echo "norec:$(ls -A /devnorec/pts | tr "\n" " ")"; echo "rec:$(ls -A /devrec/pts | tr "\n" " ")"'
+    expect_status 0
+    [[ "$out" == *"norec:"$'\n'* ]] || fail "the norec bind shows /dev/pts's mount: $out"
+    [[ "$out" == *"rec:"*ptmx* ]] || fail "the recursive bind lacks /dev/pts's mount: $out"
+}
+
+@test "--dir=IN=./DIR is relative to the box's directory; a symlink the box planted there is not followed" {
+    iso_init 484
+    mkdir "$BOXPATH/mydata"
+    echo relative >"$BOXPATH/mydata/f.txt"
+    iso --cg -b 484 --processes=20 --dir=/data=./mydata --run -- /bin/sh -c 'cat /data/f.txt'
+    expect_status 0
+    [[ "$out" == relative ]] || fail "stdout: $out"
+    # The box's own work dir, as isolate's -D --dir=/box=./box:rw has it.
+    echo inbox >"$BOXPATH/box/in.txt"
+    iso --cg -b 484 --processes=20 --dir=/w=./box --run -- /bin/sh -c 'cat /w/in.txt'
+    [[ "$out" == inbox ]] || fail "stdout: $out"
+    # The box plants symlinks to the host's /etc in its work dir (kept
+    # between runs with --special-files) ...
+    iso --cg -b 484 --processes=20 --special-files --run -- /bin/sh -c \
+        'ln -s /etc /box/etclink; ln -s ../../../../../../../../etc /box/up'
+    expect_status 0
+    [[ -L "$BOXPATH/box/etclink" && -L "$BOXPATH/box/up" ]] || fail "the symlinks were not kept"
+    # ... which root never follows to bind them.
+    iso -M "$T/planted.meta" --cg -b 484 --processes=20 --special-files --dir=/e=./box/etclink --run -- \
+        /bin/sh -c 'ls /e/passwd'
+    expect_status 2
+    [[ "$out" != *passwd* ]] || fail "the host's /etc was bound through the box's symlink"
+    meta_parse "$T/planted.meta"
+    [[ "${META[status]:-}" == XX ]] || fail "status '${META[status]:-}'"
+    iso --cg -b 484 --processes=20 --special-files --dir=/e=./box/up --run -- /bin/sh -c 'ls /e/passwd'
+    expect_status 2
+    [[ "$out" != *passwd* ]] || fail "the host's /etc was bound through the box's relative symlink"
+    iso --cg -b 484 --processes=20 --dir=/e=./../../../../etc --run -- /bin/sh -c 'ls /e/passwd'
+    expect_status 2
+    [[ "$out" != *passwd* ]] || fail "a relative source left the box's directory"
+}
+
+@test "--inherit-fds: a descriptor the caller opened is readable in the program; without it the program has none" {
+    iso_init 485
+    echo "from the caller" >"$T/fd7.txt"
+    exec 7<"$T/fd7.txt"
+    iso --cg -b 485 --processes=20 --inherit-fds --run -- /bin/sh -c 'cat <&7'
+    local st=$status
+    exec 7<&-
+    status=$st
+    expect_status 0
+    [[ "$out" == "from the caller" ]] || fail "stdout: $out"
+    exec 7<"$T/fd7.txt"
+    iso --cg -b 485 --processes=20 --run -- /bin/sh -c 'cat <&7 || echo closed'
+    exec 7<&-
+    [[ "$out" == closed ]] || fail "fd 7 reached the program without --inherit-fds: $out"
+}
+
+@test "--core=N sets RLIMIT_CORE; a dump lands in the box's work dir as the box user, never on the host's side" {
+    local pattern
+    pattern=$(</proc/sys/kernel/core_pattern)
+    [[ "$pattern" != "|"* && "$pattern" != */* ]] || skip "core_pattern '$pattern' is not a plain file name"
+    iso_init 486
+    iso --cg -b 486 --core=0 --run -- /bin/sh -c 'ulimit -c; kill -SEGV $$'
+    [[ "$out" == 0 ]] || fail "RLIMIT_CORE with --core=0: $out"
+    compgen -G "$BOXPATH/box/core*" >/dev/null && fail "a core dump with --core=0"
+    iso --cg -b 486 --core=4096 --run -- /bin/sh -c 'ulimit -c; kill -SEGV $$'
+    expect_status 1
+    [[ "$out" == 8192 ]] || fail "RLIMIT_CORE with --core=4096 (shell blocks of 512 bytes): $out"
+    local core
+    core=$(compgen -G "$BOXPATH/box/core*" | head -n 1) || fail "no core dump in the box's work dir"
+    [[ -s "$core" ]] || fail "empty core $core"
+    (($(stat -c %s "$core") <= 4096 * 1024)) || fail "the core is over the limit"
+    [[ ! -e "$PWD/core" ]] || fail "a core dump in the caller's directory"
+}
+
+@test "--tty-hack is accepted and without a terminal changes nothing" {
+    iso_init 487
+    iso --cg -b 487 --tty-hack --run -- /bin/sh -c 'echo hi'
+    expect_status 0
+    [[ "$out" == hi ]] || fail "stdout: $out"
+}
+
+@test "--as-uid/--as-gid: root acts for that user: its rights on --dir sources, its ownership of the files handed back" {
+    iso_init 488
+    mkdir -m 0700 "$T/rootonly"
+    echo secret >"$T/rootonly/s"
+    chmod 0711 "$T"
+    iso --cg -b 488 --dir=/r="$T/rootonly" --run -- /bin/sh -c 'echo ok'
+    expect_status 0
+    iso --cg -b 488 --as-uid=65534 --as-gid=65534 --dir=/r="$T/rootonly" --run -- /bin/sh -c 'cat /r/s'
+    expect_status 2
+    [[ "$out" != secret ]] || fail "nobody read root's file through the box"
+    iso --cg -b 488 --as-uid=65534 --as-gid=65534 --run -- /bin/sh -c 'echo x >/box/made'
+    expect_status 0
+    [[ "$(stat -c %u:%g "$BOXPATH/box/made")" == 65534:65534 ]] || fail "handed back as $(stat -c %u:%g "$BOXPATH/box/made")"
+    iso --cg -b 488 --as-uid=65534 --run -- /bin/true
+    expect_status 2
+    [[ "$err" == "--as-uid and --as-gid must be used either both or none" ]] || fail "stderr: $err"
 }

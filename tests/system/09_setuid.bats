@@ -116,7 +116,7 @@ EOF
     caller_iso --box-id=901 --dir="/x=$T/private/sub" --run -- /bin/cat /x/f
     [[ "$status" != 0 ]] || fail "isolate syntax: the run succeeded"
     [[ "$out$err" != *SECRET-CONTENT* ]] || fail "isolate syntax: the box read a file the caller cannot"
-    [[ "$err" == *"$T/private/sub: Permission denied"* ]] || fail "isolate syntax: no Permission denied"
+    [[ "$err" == "Cannot mount $T/private/sub on x: Permission denied" ]] || fail "isolate syntax: not isolate's Permission denied"
     caller_iso --box-id=901 --cleanup
     expect_status 0
 }
@@ -160,4 +160,14 @@ EOF
     caller_iso --box-id=902 --cleanup
     expect_status 0
     [[ "$(cat "$T/rootonly/shared")" == shared ]] || fail "cleanup changed the linked file"
+}
+
+@test "set-uid: --as-uid/--as-gid from an unprivileged caller is refused, exit 2: it cannot act for root or another user" {
+    echo 903 >>"$T/persistent_ids"
+    caller_iso --box-id=903 --as-uid=0 --as-gid=0 --init
+    expect_status 2
+    [[ "$err" == *"--as-uid and --as-gid are allowed only to root"* ]] || fail "stderr: $err"
+    caller_iso --box-id=903 --as-uid=0 --as-gid=0 --dir="/x=$T/private/sub" --run -- /bin/cat /x/f
+    expect_status 2
+    [[ "$out$err" != *SECRET-CONTENT* ]] || fail "the caller read root's file as root"
 }

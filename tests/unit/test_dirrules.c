@@ -285,17 +285,19 @@ static void test_bad_specs(void **state)
         const char *spec, *msg;
     } cases[] = {
         { "", "empty rule (use BOX[=HOST][:OPTIONS])" },
-        /* isolate 1.10.1 takes these; rustbox refuses them by name. */
-        { "/ro=tmpfs:fs", "option 'fs' in '/ro=tmpfs:fs' is not supported by rustbox" }, /* 079-dir-fs-tmpfs */
-        { "/devnorec=/dev:dev:norec",
-          "option 'norec' in '/devnorec=/dev:dev:norec' is not supported by rustbox" }, /* 082-dir-norec */
-        { "/data=./mydata",
-          "host directory './mydata' in '/data=./mydata' must be an absolute path" }, /* 083-dir-dot-relative */
-        { "/a=rel/dir", "host directory 'rel/dir' in '/a=rel/dir' must be an absolute path" },
+        /* fs mounts a fresh tmpfs or a proc, nothing else. */
+        { "/a=sysfs:fs",
+          "filesystem type 'sysfs' in '/a=sysfs:fs' is not supported (use BOX=tmpfs:fs or BOX=proc:fs)" },
+        { "/a=/dev/sda1:fs",
+          "filesystem type '/dev/sda1' in '/a=/dev/sda1:fs' is not supported (use BOX=tmpfs:fs or BOX=proc:fs)" },
+        { "/a:fs", "filesystem type '/a' in '/a:fs' is not supported (use BOX=tmpfs:fs or BOX=proc:fs)" },
+        { "/a=tmpfs:fs:tmp", "':tmp' and ':fs' exclude each other in '/a=tmpfs:fs:tmp'" },
+        { "/a=:tmp", "'/a=:tmp' removes a rule and takes no tmp or fs option" },
         /* 008-dir-unknown-option: isolate refuses it too. */
-        { "/data=/usr:bogus", "unknown option 'bogus' in '/data=/usr:bogus' (use rw, noexec, maybe, dev or tmp)" },
-        { "/a:RW", "unknown option 'RW' in '/a:RW' (use rw, noexec, maybe, dev or tmp)" },
-        { "/a:rw=x", "unknown option 'rw=x' in '/a:rw=x' (use rw, noexec, maybe, dev or tmp)" },
+        { "/data=/usr:bogus",
+          "unknown option 'bogus' in '/data=/usr:bogus' (use rw, noexec, maybe, dev, tmp, fs or norec)" },
+        { "/a:RW", "unknown option 'RW' in '/a:RW' (use rw, noexec, maybe, dev, tmp, fs or norec)" },
+        { "/a:rw=x", "unknown option 'rw=x' in '/a:rw=x' (use rw, noexec, maybe, dev, tmp, fs or norec)" },
         { "/a=/b:tmp", "':tmp' takes no host directory in '/a=/b:tmp'" },
         { "/a/../../etc=/etc", "'..' is not allowed in the box path of '/a/../../etc=/etc'" },
         { "..", "'..' is not allowed in the box path of '..'" },
@@ -308,9 +310,9 @@ static void test_bad_specs(void **state)
         { "/a:rw,", "empty option in '/a:rw,'" },
         { "/a:,rw", "empty option in '/a:,rw'" },
         { "/a:rw,,dev", "empty option in '/a:rw,,dev'" },
-        { "/a=:rw", "'/a=:rw' removes a rule and takes no options" },
         /* Option errors come first, then the box path, then the host. */
-        { "/../x=rel:bogus", "unknown option 'bogus' in '/../x=rel:bogus' (use rw, noexec, maybe, dev or tmp)" },
+        { "/../x=rel:bogus",
+          "unknown option 'bogus' in '/../x=rel:bogus' (use rw, noexec, maybe, dev, tmp, fs or norec)" },
         { "/=rel", "'/=rel' has no box path (the box root itself cannot be bound)" },
     };
     struct list l = { 0 };
@@ -335,6 +337,52 @@ static void test_bad_specs(void **state)
     assert_int_equal(dirrules_parse("/a:bogus", &rule, NULL, 0), -EINVAL);
 }
 
+/* isolate 1.10.1's fs and norec options and relative host paths. */
+static void test_isolate_options(void **state)
+{
+    static const struct {
+        const char *spec, *inside, *outside;
+        unsigned flags;
+    } cases[] = {
+        { "/ro=tmpfs:fs", "/ro", "tmpfs", RB_DIR_FS },                          /* 079-dir-fs-tmpfs */
+        { "/scratch=tmpfs:fs:rw", "/scratch", "tmpfs", RB_DIR_FS | RB_DIR_RW }, /* 079-dir-fs-tmpfs */
+        { "/p=proc:fs", "/p", "proc", RB_DIR_FS },
+        { "/devnorec=/dev:dev:norec", "/devnorec", "/dev", RB_DIR_DEV | RB_DIR_NOREC }, /* 082-dir-norec */
+        { "/data=./mydata", "/data", "./mydata", 0 },                                   /* 083-dir-dot-relative */
+        { "/box=./box:rw", "/box", "./box", RB_DIR_RW },                                /* 085-dir-no-default-dirs */
+        { "/a=rel/dir", "/a", "rel/dir", 0 },
+        /* A rule that binds nothing whatever its options: a removal. */
+        { "/a=:rw", "/a", NULL, RB_DIR_REMOVE },
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct rb_dir_rule rule;
+        char err[ERRLEN] = "";
+        if (dirrules_parse(cases[i].spec, &rule, err, ERRLEN) != 0)
+            fail_msg("'%s' refused: %s", cases[i].spec, err);
+        assert_string_equal(rule.inside, cases[i].inside);
+        if (cases[i].outside)
+            assert_string_equal(rule.outside, cases[i].outside);
+        else
+            assert_null(rule.outside);
+        assert_int_equal(rule.flags, cases[i].flags);
+        dirrules_rule_free(&rule);
+    }
+}
+
+/* isolate's "Unknown directory option" names the first option it does not know. */
+static void test_unknown_option(void **state)
+{
+    const char *tok = NULL;
+    assert_int_equal(dirrules_unknown_option("/data=/usr:bogus", &tok), 5);
+    assert_int_equal(strncmp(tok, "bogus", 5), 0);
+    assert_int_equal(dirrules_unknown_option("/a:rw,x:norec:yy", &tok), 1);
+    assert_int_equal(*tok, 'x');
+    assert_int_equal(dirrules_unknown_option("/a=b=c:fs:rw:dev:noexec:maybe:tmp:norec", &tok), 0);
+    assert_int_equal(dirrules_unknown_option("/a", &tok), 0);
+    assert_int_equal(dirrules_unknown_option("/a:", &tok), 0);
+    assert_int_equal(dirrules_unknown_option(NULL, &tok), 0);
+}
+
 /* The error quotes the spec: a control character in it cannot start a
  * second line. */
 static void test_error_is_one_line(void **state)
@@ -343,8 +391,8 @@ static void test_error_is_one_line(void **state)
     char err[ERRLEN] = "";
     assert_int_equal(dirrules_parse("/a:rw\nlevel=error", &rule, err, ERRLEN), -EINVAL);
     assert_null(strchr(err, '\n'));
-    assert_string_equal(err,
-                        "unknown option 'rw?level=error' in '/a:rw?level=error' (use rw, noexec, maybe, dev or tmp)");
+    assert_string_equal(
+        err, "unknown option 'rw?level=error' in '/a:rw?level=error' (use rw, noexec, maybe, dev, tmp, fs or norec)");
 
     char tiny[8];
     assert_int_equal(dirrules_parse("/a:bogus", &rule, tiny, sizeof(tiny)), -EINVAL);
@@ -392,7 +440,8 @@ int main(void)
         cmocka_unit_test(test_options),        cmocka_unit_test(test_canonical_paths),
         cmocka_unit_test(test_merge_order),    cmocka_unit_test(test_max_count),
         cmocka_unit_test(test_bad_specs),      cmocka_unit_test(test_error_is_one_line),
-        cmocka_unit_test(test_drop_defaults),
+        cmocka_unit_test(test_drop_defaults),  cmocka_unit_test(test_isolate_options),
+        cmocka_unit_test(test_unknown_option),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -109,7 +109,7 @@ static void test_isolate_bad_box_id_with_newline(void **state)
 static void test_cli_bad_dir_with_carriage_return(void **state)
 {
     (void)state;
-    static const char in[] = "\x00run\x00--dir\x00/a=relative\r\x00--\x00x";
+    static const char in[] = "\x00run\x00--dir\x00/a=relative\r:bogus\x00--\x00x";
     expect_one_line_error((const unsigned char *)in, sizeof(in) - 1);
 }
 
