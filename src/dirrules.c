@@ -203,6 +203,8 @@ int dirrules_parse(const char *spec, struct rb_dir_rule *rule, char *err, size_t
             return no_memory(err, errlen);
         }
     }
+    if (spec[0] != '/')
+        flags |= RB_DIR_NO_SLASH;
     *rule = (struct rb_dir_rule){ .inside = inside, .outside = outside, .flags = flags };
     return 0;
 }

@@ -233,8 +233,9 @@ static int isolate_finish(struct rb_cli *cli, struct isolate_state *st, char **p
     /* -D: isolate drops its default rules. rustbox has no switch for its
      * default binds and tmpfs dirs, so each one the caller gave no rule for
      * gets a removal rule; done last, so that the caller's rules survive
-     * whichever side of -D they are on. The minimal /dev (null, zero, ...)
-     * is not a rule and stays. */
+     * whichever side of -D they are on. /box, /proc and the minimal /dev
+     * are not rules: the request says to leave them out. */
+    cli->run.no_default_dirs = st->no_default_dirs;
     if (st->no_default_dirs)
         return req_drop_default_dirs(&cli->run, err, errlen);
     return 0;

@@ -49,6 +49,9 @@ enum rb_dir_flag {
     RB_DIR_REMOVE = 1 << 5, /* "BOX=" : drop a default rule */
     RB_DIR_FS = 1 << 6,     /* mount a filesystem of type HOST (tmpfs or proc) */
     RB_DIR_NOREC = 1 << 7,  /* bind without the submounts below HOST */
+    /* BOX was written without its leading '/': isolate names a ':tmp'
+     * rule's host dir after the text as written ("scratch", not ":scratch"). */
+    RB_DIR_NO_SLASH = 1 << 8,
 };
 
 /* --dir rules a run may add; with the defaults they must fit the box's
@@ -105,6 +108,9 @@ struct rb_run_request {
      * in the program. The command lists them (caller_fds) before anything
      * of rustbox's own is open without O_CLOEXEC. */
     bool inherit_fds;
+    /* isolate's -D: no default dirs at all, /box, /proc and /dev included
+     * (each still comes from a --dir rule naming it). */
+    bool no_default_dirs;
     int *caller_fds;
     size_t n_caller_fds;
 };

@@ -46,7 +46,7 @@ static int open_dir(int dfd, const char *name)
     return fd < 0 ? negative_errno() : fd;
 }
 
-int rootfs_isolate_root(const struct rb_box *box, const struct rb_config *cfg, char *what, size_t wlen)
+int rootfs_isolate_root(const struct rb_box *box, const struct rb_config *cfg, bool bind_box, char *what, size_t wlen)
 {
     /* box_root or work_root and their ancestors are root's alone (config
      * checks); the box dir itself is never followed. */
@@ -72,6 +72,8 @@ int rootfs_isolate_root(const struct rb_box *box, const struct rb_config *cfg, c
     _cleanup_close_ int mfd = open_dir(dfd, "root");
     if (mfd < 0)
         return fail(mfd, what, wlen, "open the root tmpfs on %s", box->root);
+    if (!bind_box) /* isolate's -D: /box only from a --dir rule */
+        return 0;
     if (mkdirat(mfd, "box", 0755) < 0)
         return fail(negative_errno(), what, wlen, "make /box in the root tmpfs");
     _cleanup_close_ int src = open_dir(dfd, "box");
@@ -117,19 +119,21 @@ unsigned rootfs_rule_flags(const struct rb_box *box, const struct rb_dir_rule *r
     return rule->flags;
 }
 
-int rootfs_tmp_name(const char *inside, char *buf, size_t len)
+int rootfs_tmp_name(const char *inside, bool no_slash, char *buf, size_t len)
 {
-    int r = path_printf(buf, len, "%s", !strcmp(inside, "/tmp") ? "tmp" : inside);
+    const char *name = !strcmp(inside, "/tmp") ? "tmp" : no_slash && inside[0] == '/' ? inside + 1 : inside;
+    int r = path_printf(buf, len, "%s", name);
     for (char *p = buf; r == 0 && *p; p++)
         if (*p == '/')
             *p = ':';
     return r;
 }
 
-int rootfs_tmp_source(const struct rb_box *box, const char *inside, int *fd, char *what, size_t wlen)
+int rootfs_tmp_source(const struct rb_box *box, const struct rb_dir_rule *rule, int *fd, char *what, size_t wlen)
 {
+    const char *inside = rule->inside;
     char name[256];
-    int r = rootfs_tmp_name(inside, name, sizeof(name));
+    int r = rootfs_tmp_name(inside, rule->flags & RB_DIR_NO_SLASH, name, sizeof(name));
     if (r < 0)
         return fail(r, what, wlen, "--dir %s: name its dir below %s", inside, box->tmpdir);
     _cleanup_close_ int dfd = open(box->dir, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);

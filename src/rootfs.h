@@ -20,9 +20,10 @@
 #include "request.h"
 
 /* Makes root/ (0750) and tmp/ (0755) when missing, mounts the run's root
- * tmpfs on root/ and binds box/ onto its box/ (nosuid, nodev). The mount
+ * tmpfs on root/ and, with bind_box, binds box/ onto its box/ (nosuid,
+ * nodev; isolate's -D leaves it to a --dir rule). The mount
  * namespace must be private already: nothing of this reaches the host. */
-int rootfs_isolate_root(const struct rb_box *box, const struct rb_config *cfg, char *what, size_t wlen);
+int rootfs_isolate_root(const struct rb_box *box, const struct rb_config *cfg, bool bind_box, char *what, size_t wlen);
 
 /* Whether a ':tmp' rule is served by a dir below the box's tmp/ (isolate
  * layout, all but /dev/shm, which stays a per-run tmpfs below /dev). */
@@ -33,12 +34,13 @@ bool rootfs_tmp_on_disk(const struct rb_box *box, const struct rb_dir_rule *rule
 unsigned rootfs_rule_flags(const struct rb_box *box, const struct rb_dir_rule *rule);
 
 /* The host name of a ':tmp' rule's dir below tmp/: "tmp" for /tmp, the box
- * path with every '/' turned into ':' otherwise. -ENAMETOOLONG if it does
- * not fit. */
-int rootfs_tmp_name(const char *inside, char *buf, size_t len);
+ * path with every '/' turned into ':' otherwise (without the leading one
+ * when the rule was written without it, as isolate names it).
+ * -ENAMETOOLONG if it does not fit. */
+int rootfs_tmp_name(const char *inside, bool no_slash, char *buf, size_t len);
 
 /* Opens (making it, 0700, the box user's) the dir below tmp/ that serves
- * the ':tmp' rule for `inside`: an O_PATH fd in *fd to bind from. */
-int rootfs_tmp_source(const struct rb_box *box, const char *inside, int *fd, char *what, size_t wlen);
+ * the ':tmp' rule: an O_PATH fd in *fd to bind from. */
+int rootfs_tmp_source(const struct rb_box *box, const struct rb_dir_rule *rule, int *fd, char *what, size_t wlen);
 
 #endif

@@ -207,7 +207,8 @@ static int open_source(const struct rb_sandbox_spec *s, const struct rb_dir_rule
          * leaves it. */
         struct open_how how = { .flags = O_PATH | O_CLOEXEC,
                                 .resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS };
-        int dirfd = open(s->box->root, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        const char *printed = s->box->layout == RB_LAYOUT_ISOLATE ? s->box->dir : s->box->root;
+        int dirfd = open(printed, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         fd = dirfd < 0 ? -1 : (int)syscall(SYS_openat2, dirfd, rule->outside, &how, sizeof(how));
         int e = errno;
         (void)safe_close(dirfd);
@@ -326,7 +327,7 @@ static void mount_rule(const struct rb_sandbox_spec *s, int rootfd, const struct
     bool tmp_dir = rootfs_tmp_on_disk(s->box, rule);
     if (tmp_dir) {
         char what[sizeof(((struct rb_report *)0)->what)];
-        int r = rootfs_tmp_source(s->box, rule->inside, &src, what, sizeof(what));
+        int r = rootfs_tmp_source(s->box, rule, &src, what, sizeof(what));
         if (r < 0)
             report_fail(s->report_fd, r, "%s", what);
         fd_path(source, sizeof(source), src);
@@ -453,15 +454,19 @@ static void build_root(const struct rb_sandbox_spec *s)
     if (s->box->layout == RB_LAYOUT_ISOLATE) {
         /* The root tmpfs of this run alone, with the box's box/ bound in. */
         char what[sizeof(((struct rb_report *)0)->what)];
-        int r = rootfs_isolate_root(s->box, s->cfg, what, sizeof(what));
+        int r = rootfs_isolate_root(s->box, s->cfg, !s->req->no_default_dirs, what, sizeof(what));
         if (r < 0)
             report_fail(s->report_fd, r, "%s", what);
     }
     int rootfd = open(root, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (rootfd < 0)
         report_fail(s->report_fd, errno, "open box root %s", root);
-    mount_proc(s, rootfd);
-    mount_dev(s, rootfd);
+    /* isolate's -D leaves out /proc and /dev too, unless a rule names them. */
+    bool bare = s->req->no_default_dirs;
+    if (!bare) {
+        mount_proc(s, rootfd);
+        mount_dev(s, rootfd);
+    }
     struct rb_dir_rule rules[MAX_RULES];
     /* isolate's defaults overlaid with --dir, parents before children. */
     size_t n = dirrules_merge(s->req->dirs, s->req->n_dirs, rules, MAX_RULES);
@@ -469,7 +474,8 @@ static void build_root(const struct rb_sandbox_spec *s)
         report_fail(s->report_fd, E2BIG, "--dir: more than %d rules", MAX_RULES);
     for (size_t i = 0; i < n; i++)
         mount_rule(s, rootfd, &rules[i]);
-    seal_dev(s, root);
+    if (!bare)
+        seal_dev(s, root);
     (void)safe_close(rootfd);
     if (chdir(root) < 0 || syscall(SYS_pivot_root, ".", ".") < 0)
         report_fail(s->report_fd, errno, "pivot_root into %s", root);

@@ -172,10 +172,10 @@ static void test_options(void **state)
         { "/a", 0, "/a" },
         { "/a:rw", RB_DIR_RW, "/a" }, /* 075-dir-bind-rw */
         { "/a:noexec", RB_DIR_NOEXEC, "/a" },
-        { "/a=/b:maybe", RB_DIR_MAYBE, "/b" },           /* 077-dir-maybe-missing */
-        { "/withdev=/dev:dev", RB_DIR_DEV, "/dev" },     /* 076-dir-dev-vs-nodev */
-        { "/a:tmp", RB_DIR_TMP | RB_DIR_RW, NULL },      /* a fresh tmp dir is writable */
-        { "scratch:tmp", RB_DIR_TMP | RB_DIR_RW, NULL }, /* 081-dir-tmp-no-leading-slash */
+        { "/a=/b:maybe", RB_DIR_MAYBE, "/b" },                             /* 077-dir-maybe-missing */
+        { "/withdev=/dev:dev", RB_DIR_DEV, "/dev" },                       /* 076-dir-dev-vs-nodev */
+        { "/a:tmp", RB_DIR_TMP | RB_DIR_RW, NULL },                        /* a fresh tmp dir is writable */
+        { "scratch:tmp", RB_DIR_TMP | RB_DIR_RW | RB_DIR_NO_SLASH, NULL }, /* 081-dir-tmp-no-leading-slash */
         { "/a:tmp:noexec", RB_DIR_TMP | RB_DIR_RW | RB_DIR_NOEXEC, NULL },
         { "/a:rw:noexec", RB_DIR_RW | RB_DIR_NOEXEC, "/a" },
         { "/a:dev,maybe", RB_DIR_DEV | RB_DIR_MAYBE, "/a" },

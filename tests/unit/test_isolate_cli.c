@@ -572,7 +572,7 @@ static void test_isolate_dir_cases(void **state)
     assert_int_equal(cli.run.n_dirs, 2);
     assert_string_equal(cli.run.dirs[0].inside, "/scratch");
     assert_null(cli.run.dirs[0].outside);
-    assert_int_equal(cli.run.dirs[0].flags, RB_DIR_TMP | RB_DIR_RW);
+    assert_int_equal(cli.run.dirs[0].flags, RB_DIR_TMP | RB_DIR_RW | RB_DIR_NO_SLASH);
     assert_string_equal(cli.run.dirs[1].inside, "/usr");
     assert_int_equal(cli.run.dirs[1].flags, RB_DIR_REMOVE);
     cli_free(&cli);

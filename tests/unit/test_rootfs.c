@@ -19,14 +19,19 @@ static void test_tmp_name(void **state)
 {
     (void)state;
     char buf[64];
-    assert_int_equal(rootfs_tmp_name("/tmp", buf, sizeof(buf)), 0);
+    assert_int_equal(rootfs_tmp_name("/tmp", false, buf, sizeof(buf)), 0);
     assert_string_equal(buf, "tmp");
-    assert_int_equal(rootfs_tmp_name("/scratch", buf, sizeof(buf)), 0);
+    assert_int_equal(rootfs_tmp_name("/scratch", false, buf, sizeof(buf)), 0);
     assert_string_equal(buf, ":scratch");
-    assert_int_equal(rootfs_tmp_name("/a/b", buf, sizeof(buf)), 0);
+    assert_int_equal(rootfs_tmp_name("/a/b", false, buf, sizeof(buf)), 0);
     assert_string_equal(buf, ":a:b");
+    /* written without its leading '/', as isolate names it: "scratch" */
+    assert_int_equal(rootfs_tmp_name("/scratch", true, buf, sizeof(buf)), 0);
+    assert_string_equal(buf, "scratch");
+    assert_int_equal(rootfs_tmp_name("/a/b", true, buf, sizeof(buf)), 0);
+    assert_string_equal(buf, "a:b");
     char small[6];
-    assert_int_equal(rootfs_tmp_name("/toolong", small, sizeof(small)), -ENAMETOOLONG);
+    assert_int_equal(rootfs_tmp_name("/toolong", false, small, sizeof(small)), -ENAMETOOLONG);
 }
 
 static const struct rb_dir_rule *default_rule(const char *inside)
