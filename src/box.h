@@ -28,6 +28,9 @@ enum rb_box_layout {
  * (isolate layout only), the limits of a tmpfs on box/ (0: none). */
 struct rb_box_shape {
     enum rb_box_layout layout;
+    /* isolate 1.10.1 refuses a second --init of a box (-EEXIST); rustbox's
+     * own init re-creates it from scratch. */
+    bool refuse_existing;
     uint64_t quota_blocks; /* KiB */
     uint64_t quota_inodes;
 };

@@ -44,9 +44,15 @@ int cmd_init(struct rb_ctx *ctx, struct rb_cli *cli)
     /* isolate's syntax gets isolate's layout: --init prints a private dir
      * that holds box/; rustbox's own keeps its tmpfs root (docs/SPEC.md). */
     struct rb_box_shape shape = { .layout = cli->isolate_mode ? RB_LAYOUT_ISOLATE : RB_LAYOUT_NATIVE,
+                                  .refuse_existing = cli->isolate_mode,
                                   .quota_blocks = cli->quota_blocks,
                                   .quota_inodes = cli->quota_inodes };
     enum rb_status st = lifecycle_init(ctx, cli->box_id, &shape, &box, &err);
+    if (st == RB_STATUS_REFUSED && err.code == -EEXIST && cli->isolate_mode) {
+        /* isolate's words and status for a second --init. */
+        fprintf(stderr, "Box already exists, run `isolate %s--cleanup' first\n", cli->run.cg_meta_keys ? "--cg " : "");
+        return RB_EXIT_INTERNAL;
+    }
     if (st != RB_STATUS_DONE)
         return failure_status(cli, st, &err);
     printf("%s\n", box.layout == RB_LAYOUT_ISOLATE ? box.dir : box.root);

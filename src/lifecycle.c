@@ -21,6 +21,7 @@ static enum rb_status status_of(int r)
     switch (r) {
     case 0: return RB_STATUS_DONE;
     case -ERANGE:
+    case -EEXIST:
     case -EBUSY: return RB_STATUS_REFUSED;
     case -EHOSTDOWN: return RB_STATUS_QUARANTINED;
     default: return RB_STATUS_FAILED;
@@ -67,7 +68,11 @@ enum rb_status lifecycle_init(struct rb_ctx *ctx, long id, const struct rb_box_s
         r = box_lock(ctx, id, true, box, err);
     if (r < 0)
         return status_of(r);
-    /* isolate re-creates an existing box from scratch; so do we. */
+    if (shape->refuse_existing && box_dir_present(box)) {
+        (void)box_unlock(box, false); /* the existing box stays as it is */
+        return status_of(rb_error_say(err, -EEXIST, "box %ld already exists", id));
+    }
+    /* rustbox's own init re-creates an existing box from scratch. */
     if (box_dir_present(box)) {
         struct rb_cleanup_report rep;
         worker_teardown(ctx, box, RB_SCOPE_BOX, RB_LOCK_KEEP, "init", &rep);
