@@ -151,31 +151,6 @@ static int synthesize_all(const struct rb_procfs_spec *s, int procfd, struct rb_
     return r;
 }
 
-/* Binds /proc/<name> onto itself and makes the bind read-only. */
-static int make_readonly(int procfd, const char *name, struct rb_error *err)
-{
-    int fd = openat(procfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-    if (fd < 0 && errno == ENOENT)
-        return 0;
-    int r = fd < 0 ? negative_errno() : bind_fd(fd, fd);
-    if (fd >= 0)
-        (void)close(fd);
-    /* The path now leads to the bind: open it again to remount the bind
-     * itself, never the /proc below it. */
-    fd = r < 0 ? -1 : openat(procfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-    if (r == 0 && fd < 0)
-        r = negative_errno();
-    if (r == 0) {
-        char to[64];
-        fd_path(to, sizeof(to), fd);
-        if (mount(NULL, to, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | PROC_FLAGS, NULL) < 0)
-            r = negative_errno();
-    }
-    if (fd >= 0)
-        (void)close(fd);
-    return r < 0 ? rb_error_say(err, r, "make the box's /proc/%s read-only", name) : 0;
-}
-
 /* Covers /proc/<name> with the empty file empty[0] or, a directory, with
  * the empty directory empty[1]: a bind each (a tmpfs each would cost three
  * times as much). */
@@ -235,8 +210,10 @@ int procfs_mount(const struct rb_procfs_spec *s, struct rb_error *err)
     /* A full procfs of the box's pid namespace (subset=pid would hide
      * cpuinfo and meminfo, and nothing can be bound where procfs has no
      * entry). "invisible" is hidepid=2's name since Linux 5.8. */
-    if (mount("proc", target, "proc", PROC_FLAGS, "hidepid=invisible") < 0 &&
-        mount("proc", target, "proc", PROC_FLAGS, "hidepid=2") < 0)
+    /* Read-only, as isolate mounts it: nothing below /proc (sysctls
+     * included) is the box's to write. */
+    if (mount("proc", target, "proc", PROC_FLAGS | MS_RDONLY, "hidepid=invisible") < 0 &&
+        mount("proc", target, "proc", PROC_FLAGS | MS_RDONLY, "hidepid=2") < 0)
         return rb_error_say(err, negative_errno(), "mount /proc");
     /* Looked up from the root again, the name leads into the new mount. */
     int procfd = openat(s->rootfd, s->dir, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -254,9 +231,6 @@ int procfs_mount(const struct rb_procfs_spec *s, struct rb_error *err)
         r = make_empties(s->rootfd, empty, err);
     if (r == 0)
         r = synthesize_all(s, procfd, err);
-    /* Read-only first: a covered entry inside one is mounted on the bind. */
-    for (size_t i = 0; r == 0 && procinfo_readonly[i]; i++)
-        r = make_readonly(procfd, procinfo_readonly[i], err);
     for (size_t i = 0; r == 0 && procinfo_masked[i]; i++)
         r = mask(procfd, procinfo_masked[i], empty, err);
     int rm = remove_empties(s->rootfd, empty, err);

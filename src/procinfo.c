@@ -132,5 +132,3 @@ const char *const procinfo_masked[] = {
     "tty",
     NULL,
 };
-
-const char *const procinfo_readonly[] = { "sys", NULL };

@@ -39,7 +39,5 @@ uint64_t procinfo_mem_total(uint64_t memory_limit, uint64_t address_space, uint6
  * symbols, keys, timers): each is covered by an empty read-only file or
  * directory. NULL-terminated; an entry a kernel does not have is skipped. */
 extern const char *const procinfo_masked[];
-/* Entries mounted read-only (their own contents stay readable). */
-extern const char *const procinfo_readonly[];
 
 #endif
