@@ -161,7 +161,7 @@ int box_write_lock_info(const struct rb_box *box, pid_t holder, struct rb_error 
 
 /* -EBUSY and -EEXIST (a lost race) are the caller's to word; any other
  * failure is named here, with the path. */
-static int lock_open(struct rb_box *box, int open_flags, struct rb_error *err)
+static int lock_open(struct rb_box *box, int open_flags, bool wait, struct rb_error *err)
 {
     for (int attempt = 0; attempt < BOX_LOCK_RETRIES; attempt++) {
         int r = (open_flags & O_CREAT) ? mkdir_p(box->lock_dir, 0755) : 0;
@@ -176,9 +176,12 @@ static int lock_open(struct rb_box *box, int open_flags, struct rb_error *err)
             return rb_error_set(err, -errno, "cannot open the lock file %s", box->lock_path);
         }
         int e = 0;
+        /* isolate's --wait: as long as the box's holder keeps it. */
+        while (wait && (e = flock(fd, LOCK_EX) < 0 ? errno : 0) == EINTR)
+            ;
         /* A scan probes locks with a brief shared lock; wait that out
          * rather than call a free box busy. */
-        for (double until = monotonic_s() + BOX_LOCK_GRACE_S;;) {
+        for (double until = monotonic_s() + BOX_LOCK_GRACE_S; !wait;) {
             if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
                 e = 0;
                 break;
@@ -234,7 +237,7 @@ int box_lock(const struct rb_ctx *ctx, long id, bool create, struct rb_box *box,
     int r = describe(ctx, id, box, err);
     if (r < 0)
         return r;
-    r = lock_open(box, create ? O_CREAT : 0, err);
+    r = lock_open(box, create ? O_CREAT : 0, ctx->wait_for_box, err);
     if (r == -EBUSY)
         return rb_error_say(err, r, "box %ld is busy: another rustbox process holds its lock", id);
     if (r == -ENOENT)
@@ -266,7 +269,7 @@ int box_lock_free_id(const struct rb_ctx *ctx, struct rb_box *box, struct rb_err
         if (lstat(box->dir, &st) == 0 || guess_layout(ctx, box) == RB_LAYOUT_ISOLATE ||
             access(box->lock_path, F_OK) == 0)
             continue;
-        r = lock_open(box, O_CREAT | O_EXCL, err);
+        r = lock_open(box, O_CREAT | O_EXCL, false, err);
         if (r == -EEXIST || r == -EBUSY)
             continue;
         if (r < 0)

@@ -28,6 +28,7 @@ enum rb_command {
     RB_CMD_BASELINE,
     RB_CMD_AUDIT,
     RB_CMD_SERVE,
+    RB_CMD_PRINT_CG_ROOT, /* isolate 2.x's --print-cg-root */
 };
 
 enum rb_health_action {
@@ -42,6 +43,7 @@ enum rb_health_action {
 struct rb_cli {
     char *config_path;
     bool dry_run;
+    bool wait_for_box; /* isolate 2.x's --wait: a busy box is waited for */
     bool isolate_mode; /* invoked as isolate or with --init/--run/--cleanup */
     bool verbose;
     bool silent;

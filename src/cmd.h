@@ -12,6 +12,8 @@
 int cmd_init(struct rb_ctx *ctx, struct rb_cli *cli);
 int cmd_run(struct rb_ctx *ctx, struct rb_cli *cli);
 int cmd_cleanup(struct rb_ctx *ctx, struct rb_cli *cli);
+/* isolate 2.x's --print-cg-root: where the boxes' cgroups are made. */
+int cmd_print_cg_root(struct rb_ctx *ctx, struct rb_cli *cli);
 int cmd_dry_run(struct rb_ctx *ctx, struct rb_cli *cli);
 /* A refusal isolate's syntax found while parsing (cli->fatal): its message,
  * the meta file if -M came before it, exit 2. */

@@ -59,6 +59,28 @@ int cmd_init(struct rb_ctx *ctx, struct rb_cli *cli)
     return RB_EXIT_OK;
 }
 
+int cmd_print_cg_root(struct rb_ctx *ctx, struct rb_cli *cli)
+{
+    (void)cli;
+    if (!ctx->cg) {
+        fprintf(stderr, "No usable control group hierarchy: %s\n",
+                ctx->cg_caps.why[0] ? ctx->cg_caps.why : "no backend");
+        return RB_EXIT_INTERNAL;
+    }
+    /* The dirs the boxes' groups are made in: one on cgroup v2, one line
+     * per hierarchy (memory, pids, cpuacct, ...) on v1. */
+    struct rb_cgroup cg;
+    cgroup_init(&cg, ctx->cg);
+    int r = ctx->cg->parents(&cg, &ctx->cg_caps, ctx->cg_root, ctx->cfg.cgroup_parent, ctx->cfg.name_prefix);
+    if (r < 0 || cg.n_dirs == 0) {
+        fprintf(stderr, "Cannot name the control group root: %s\n", strerror(r < 0 ? -r : ENOENT));
+        return RB_EXIT_INTERNAL;
+    }
+    for (int i = 0; i < cg.n_dirs; i++)
+        printf("%s\n", cg.dirs[i]);
+    return RB_EXIT_OK;
+}
+
 int cmd_cleanup(struct rb_ctx *ctx, struct rb_cli *cli)
 {
     struct rb_cleanup_report rep;

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* context: the one explicit piece of state the library carries around — the
  * config, the log settings and the cgroup backend chosen at start-up. It
- * holds nothing of the command line. */
+ * holds no argv: the command layer sets the one choice it carries
+ * (wait_for_box). */
 #ifndef RUSTBOX_CONTEXT_H
 #define RUSTBOX_CONTEXT_H
 
@@ -17,6 +18,7 @@ struct rb_ctx {
     const char *cg_root;                /* where the hierarchies are mounted */
     uint64_t started_us;                /* monotonic_us() when the command began */
     uint64_t config_us;                 /* reading the config and choosing the backend */
+    bool wait_for_box;                  /* isolate's --wait: a busy box is waited for, not refused */
 };
 
 #endif

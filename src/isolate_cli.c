@@ -40,6 +40,8 @@ enum {
     I_TTY_HACK,
     I_CONFIG,
     I_DRY_RUN,
+    I_WAIT,
+    I_PRINT_CG_ROOT,
     I_HELP,
 };
 
@@ -65,6 +67,9 @@ static const struct opt_def isolate_opts[] = {
     /* rustbox's own, so that tests and hosts can point at a config. */
     { "config", 0, ARG_REQ, I_CONFIG },
     { "dry-run", 0, ARG_NONE, I_DRY_RUN },
+    /* isolate 2.x's, which SPEC asks for beside 1.10.1's */
+    { "wait", 0, ARG_NONE, I_WAIT },
+    { "print-cg-root", 0, ARG_NONE, I_PRINT_CG_ROOT },
     { "help", 'h', ARG_NONE, I_HELP },
     { NULL, 0, 0, 0 },
 };
@@ -187,6 +192,8 @@ static int isolate_option(struct rb_cli *cli, struct isolate_state *st, const st
     case I_TTY_HACK: return 0;
     case I_CONFIG: return val_nonempty(h, &cli->config_path, err, errlen);
     case I_DRY_RUN: cli->dry_run = true; return 0;
+    case I_WAIT: cli->wait_for_box = true; return 0;
+    case I_PRINT_CG_ROOT: mode = RB_CMD_PRINT_CG_ROOT; break;
     case I_HELP: return 0; /* found by the pre-scan in isolate_parse */
     default: return cli_fail(err, errlen, "%s: not handled", h->name);
     }
@@ -216,6 +223,7 @@ static int isolate_finish(struct rb_cli *cli, struct isolate_state *st, char **p
     switch (st->mode) {
     case RB_CMD_NONE: return cli_fail(err, errlen, "Please specify an isolate command (e.g. --init, --run).");
     case RB_CMD_VERSION: break;
+    case RB_CMD_PRINT_CG_ROOT: break;
     case RB_CMD_INIT:
     case RB_CMD_CLEANUP:
         if (program)

@@ -22,6 +22,7 @@ static int dispatch(struct rb_ctx *ctx, struct rb_cli *cli)
     case RB_CMD_INIT: return cmd_init(ctx, cli);
     case RB_CMD_RUN: return cli->dry_run ? cmd_dry_run(ctx, cli) : cmd_run(ctx, cli);
     case RB_CMD_CLEANUP: return cmd_cleanup(ctx, cli);
+    case RB_CMD_PRINT_CG_ROOT: return cmd_print_cg_root(ctx, cli);
     case RB_CMD_HEALTH: return cmd_health(ctx, cli);
     case RB_CMD_METRICS: return cmd_metrics(ctx, cli);
     case RB_CMD_BASELINE: return cmd_baseline(ctx, cli);
@@ -75,6 +76,7 @@ int main(int argc, char **argv)
     ctx.cg_root = RB_CG_ROOT_DEFAULT;
     ctx.cg = cgroup_select(ctx.cfg.cgroup_backend, ctx.cg_root, ctx.cfg.cgroup_parent, &ctx.cg_caps);
     ctx.config_us = monotonic_us() - config_started;
+    ctx.wait_for_box = cli.wait_for_box;
 
     int status = dispatch(&ctx, &cli);
     cli_free(&cli);

@@ -819,3 +819,36 @@ entries() { ls -A "$1" | sort | tr '\n' ' ' | sed 's/ $//'; }
     expect_status 2
     [[ "$err" == "--as-uid and --as-gid must be used either both or none" ]] || fail "stderr: $err"
 }
+
+# ---- isolate 2.x's --wait and --print-cg-root (SPEC §1) ----------------------
+
+@test "isolate --wait: a run of a busy box waits for it instead of failing; without --wait it fails, exit 2" {
+    iso_init 490
+    # the holder: a run that keeps the box for a while
+    "$ISOLATE" --box-id=490 --cg -w "$(tscale 10)" --run -- /bin/sleep "$(tscale 1.5)" >/dev/null 2>&1 &
+    local holder=$! i
+    for ((i = 0; i < 200; i++)); do
+        [[ "$(jq -r .pid "$T/state/boxes/490/lock" 2>/dev/null)" =~ ^[1-9] ]] && break
+        sleep 0.05
+    done
+    iso --box-id=490 --cg --run -- /bin/true
+    expect_status 2
+    [[ "$err" == *busy* ]] || fail "stderr without --wait: $err"
+    iso --box-id=490 --cg --wait --run -- /bin/echo waited
+    expect_status 0
+    [[ "$out" == waited ]] || fail "stdout with --wait: $out"
+    wait "$holder" || fail "the holder run failed"
+    iso --box-id=490 --cg --wait --cleanup
+    expect_status 0
+}
+
+@test "isolate --print-cg-root: the dirs the boxes' cgroups are made in, which exist; exit 0" {
+    iso --print-cg-root
+    expect_status 0
+    [[ -n "$out" ]] || fail "nothing printed"
+    local d
+    while read -r d; do
+        [[ "$d" == /* && -d "$d" ]] || fail "'$d' is not an existing dir"
+    done <<<"$out"
+    [[ "$(wc -l <<<"$out")" -ge 1 ]] || fail "no line"
+}
