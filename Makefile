@@ -51,10 +51,11 @@ SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-
 .PHONY: all clean check check-host unit system setuid-bin asan coverage bench install deps helpers fault-libs failure-matrix leak-check soak isolate-replay
 all: $(BUILD)/rustbox helpers
 
-# sandbox.c (and rootfs.c, its part) runs inside the box: gcov's fork/exec hooks there would try to
+# sandbox.c and the parts it builds the box with (sandbox_spec.c, boxfs.c,
+# rootfs.c) run inside the box: gcov's fork/exec hooks there would try to
 # write profile data to a host path the box cannot see (and into the
-# program's stderr). It is left out of coverage builds.
-$(BUILD)/obj/sandbox.o $(BUILD)/obj/rootfs.o: override CFLAGS_ALL := $(filter-out --coverage,$(CFLAGS_ALL))
+# program's stderr). They are left out of coverage builds.
+$(BUILD)/obj/sandbox.o $(BUILD)/obj/sandbox_spec.o $(BUILD)/obj/boxfs.o $(BUILD)/obj/rootfs.o: override CFLAGS_ALL := $(filter-out --coverage,$(CFLAGS_ALL))
 
 # -MMD -MP: each object (and unit test) depends on the headers it includes,
 # listed by the compiler in a .d file beside it.
