@@ -326,12 +326,12 @@ has_opts() {
         '.stdout | test("entries: 0\n")'
 }
 
-@test "/proc/sys is read-only and sysrq-trigger is not writable" {
-    rb run --code 'for f in /proc/sys/kernel/hostname /proc/sys/vm/drop_caches /proc/sysrq-trigger /proc/cpuinfo /proc/meminfo; do (echo 1 > $f) 2>/dev/null && echo "wrote $f"; done; grep -E " /proc/sys " /proc/self/mountinfo; true'
+@test "/proc (and /proc/sys) is read-only and sysrq-trigger is not writable" {
+    rb run --code 'for f in /proc/sys/kernel/hostname /proc/sys/vm/drop_caches /proc/sysrq-trigger /proc/cpuinfo /proc/meminfo /proc/self/oom_score_adj /proc/self/comm; do (echo 1 > $f) 2>/dev/null && echo "wrote $f"; done; grep -E " /proc ro," /proc/self/mountinfo; true'
     expect_verdict OK
     expect_true \
         '.stdout | test("wrote") | not' \
-        '.stdout | test(" /proc/sys ro,")'
+        '.stdout | test(" /proc ro,")'
 }
 
 @test "a minimal /dev" {

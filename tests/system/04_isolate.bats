@@ -60,15 +60,18 @@ iso_init() {
     expect_status 0
 }
 
-@test "--cleanup and --init of a never-created box exit 0, and repeat cleanly" {
+@test "--cleanup and --init of a never-created box exit 0, and repeat cleanly; a second --init is refused as isolate refuses it" {
     iso --box-id=402 --cg --cleanup
     expect_status 0
     iso --box-id=402 --cleanup
     expect_status 0
     iso_init 402
+    echo kept >"$BOXPATH/box/marker"
+    # isolate 1.10.1 (init-twice-cg): exit 2, its words, the box as it was
     iso --box-id=402 --cg --init
-    expect_status 0
-    [[ "$out" == "$BOXPATH" ]] || fail "second --init printed '$out', first '$BOXPATH'"
+    expect_status 2
+    [[ "$err" == "Box already exists, run \`isolate --cg --cleanup' first" ]] || fail "stderr: $err"
+    [[ -z "$out" && "$(cat "$BOXPATH/box/marker")" == kept ]] || fail "the box changed: stdout '$out'"
     iso --box-id=402 --cg --cleanup
     expect_status 0
     iso --box-id=402 --cg --cleanup
