@@ -101,7 +101,7 @@ static bool lock_still_current(int fd, const char *path)
 }
 
 int box_read_lock_info(const char *lock_path, pid_t *holder, bool *persistent, uint64_t *mnt_id,
-                       enum rb_box_layout *layout)
+                       enum rb_box_layout *layout, bool *no_cg)
 {
     _cleanup_free_ char *text = NULL;
     int r = read_file(lock_path, &text, NULL);
@@ -117,6 +117,8 @@ int box_read_lock_info(const char *lock_path, pid_t *holder, bool *persistent, u
         *mnt_id = json_object_object_get_ex(o, "mnt_id", &v) ? json_object_get_uint64(v) : 0;
     if (layout && json_object_object_get_ex(o, "layout", &v) && json_object_is_type(v, json_type_string))
         *layout = strcmp(json_object_get_string(v), "isolate") == 0 ? RB_LAYOUT_ISOLATE : RB_LAYOUT_NATIVE;
+    if (no_cg)
+        *no_cg = json_object_object_get_ex(o, "cg", &v) && !json_object_get_boolean(v);
     json_object_put(o);
     return 0;
 }
@@ -137,9 +139,9 @@ int box_write_lock_info(const struct rb_box *box, pid_t holder, struct rb_error 
      * always fit. */
     int r = fmt(text, BOX_LOCK_RECORD,
                 "{\"pid\": %d, \"box_id\": %ld, \"created_at\": \"%s\", \"version\": \"%s\", "
-                "\"persistent\": %s, \"mnt_id\": %" PRIu64 ", \"layout\": \"%s\"}",
+                "\"persistent\": %s, \"mnt_id\": %" PRIu64 ", \"layout\": \"%s\"%s}",
                 (int)holder, box->id, created, RUSTBOX_VERSION, box->persistent ? "true" : "false", box->root_mnt_id,
-                box_layout_name(box->layout));
+                box_layout_name(box->layout), box->no_cg ? ", \"cg\": false" : "");
     if (r < 0)
         return rb_error_set(err, r, "cannot describe the holder of %s", box->lock_path);
     size_t len = strlen(text);
@@ -248,8 +250,10 @@ int box_lock(const struct rb_ctx *ctx, long id, bool create, struct rb_box *box,
     bool persistent = false;
     uint64_t mnt_id = 0;
     enum rb_box_layout layout = guess_layout(ctx, box);
-    if (box_read_lock_info(box->lock_path, &holder, &persistent, &mnt_id, &layout) == 0) {
+    bool no_cg = false;
+    if (box_read_lock_info(box->lock_path, &holder, &persistent, &mnt_id, &layout, &no_cg) == 0) {
         box->persistent = persistent;
+        box->no_cg = no_cg;
         box->root_mnt_id = mnt_id;
     }
     r = box_set_layout(ctx, box, layout);

@@ -31,6 +31,7 @@ struct rb_box_shape {
     /* isolate 1.10.1 refuses a second --init of a box (-EEXIST); rustbox's
      * own init re-creates it from scratch. */
     bool refuse_existing;
+    bool no_cg;            /* isolate's --init without --cg (rb_box.no_cg) */
     uint64_t quota_blocks; /* KiB */
     uint64_t quota_inodes;
 };
@@ -60,6 +61,9 @@ struct rb_box {
     gid_t gid;
     int lock_fd; /* -1 when not held */
     bool persistent;
+    /* isolate layout: made by --init without --cg, as isolate 1.10.1 makes
+     * a box with no cgroup: a --cg run of it is refused as isolate's fails. */
+    bool no_cg;
     bool keep_special_files; /* the run's --special-files, for the hand-back after it */
 };
 
@@ -91,7 +95,7 @@ int box_write_lock_info(const struct rb_box *box, pid_t holder, struct rb_error 
  * NULL, the root's mount id or 0; when layout is not NULL, the layout,
  * left unchanged when the file names none). */
 int box_read_lock_info(const char *lock_path, pid_t *holder, bool *persistent, uint64_t *mnt_id,
-                       enum rb_box_layout *layout);
+                       enum rb_box_layout *layout, bool *no_cg);
 /* Releases the lock; with `remove`, the lock file and dir go too. */
 int box_unlock(struct rb_box *box, bool remove);
 

@@ -45,6 +45,7 @@ int cmd_init(struct rb_ctx *ctx, struct rb_cli *cli)
      * that holds box/; rustbox's own keeps its tmpfs root (docs/SPEC.md). */
     struct rb_box_shape shape = { .layout = cli->isolate_mode ? RB_LAYOUT_ISOLATE : RB_LAYOUT_NATIVE,
                                   .refuse_existing = cli->isolate_mode,
+                                  .no_cg = cli->isolate_mode && !cli->run.cg_meta_keys,
                                   .quota_blocks = cli->quota_blocks,
                                   .quota_inodes = cli->quota_inodes };
     enum rb_status st = lifecycle_init(ctx, cli->box_id, &shape, &box, &err);

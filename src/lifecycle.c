@@ -85,6 +85,7 @@ enum rb_status lifecycle_init(struct rb_ctx *ctx, long id, const struct rb_box_s
         }
     }
     box->persistent = true;
+    box->no_cg = shape->layout == RB_LAYOUT_ISOLATE && shape->no_cg;
     if (shape->layout == RB_LAYOUT_ISOLATE) {
         r = box_create_isolate(ctx, box, shape->quota_blocks, shape->quota_inodes, err);
     } else {
@@ -123,6 +124,14 @@ static int prepare_persistent(struct rb_ctx *ctx, const struct rb_run_request *r
                    : rb_error_say(err, -EUCLEAN,
                                   "box %ld is damaged: its root %s is not mounted (run: rustbox cleanup --box-id %ld)",
                                   box->id, box->root, box->id);
+    /* isolate 1.10.1's box made without --cg has no cgroup, and a --cg run
+     * of it fails (run-cg-on-nocg-box): refused as a setup failure, so the
+     * status (XX) and exit code (2) are isolate's. */
+    if (box->no_cg && req->cg_meta_keys)
+        return rb_error_say(err, -ENOENT,
+                            "box %ld was made without --cg and has no control group (run: isolate --cleanup, then "
+                            "--init with --cg)",
+                            box->id);
     box->persistent = true;
     box->keep_special_files = req->special_files;
     r = box_write_lock_info(box, getpid(), err);

@@ -118,7 +118,7 @@ static int scan_recorded_mounts(const struct rb_ctx *ctx, struct rb_scan *s)
         bool persistent;
         enum rb_box_layout layout = RB_LAYOUT_NATIVE;
         if (!s->boxes[i].has_lock || box_describe(ctx, s->boxes[i].id, &box) < 0 ||
-            box_read_lock_info(box.lock_path, &holder, &persistent, &box.root_mnt_id, &layout) < 0 ||
+            box_read_lock_info(box.lock_path, &holder, &persistent, &box.root_mnt_id, &layout, NULL) < 0 ||
             !box.root_mnt_id || box_set_layout(ctx, &box, layout) < 0)
             continue;
         struct rb_mount *mounts;
@@ -271,7 +271,7 @@ static void classify_box(const struct rb_ctx *ctx, struct rb_scan_box *b)
     pid_t holder;
     bool persistent;
     enum rb_box_layout layout = RB_LAYOUT_NATIVE;
-    if (box_read_lock_info(box.lock_path, &holder, &persistent, &box.root_mnt_id, &layout) == 0 && persistent &&
+    if (box_read_lock_info(box.lock_path, &holder, &persistent, &box.root_mnt_id, &layout, NULL) == 0 && persistent &&
         holder == 0 && box_set_layout(ctx, &box, layout) == 0 && box_intact(ctx, &box))
         b->state = RB_BOX_IDLE;
 }

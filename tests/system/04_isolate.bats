@@ -855,3 +855,25 @@ entries() { ls -A "$1" | sort | tr '\n' ' ' | sed 's/ $//'; }
     done <<<"$out"
     [[ "$(wc -l <<<"$out")" -ge 1 ]] || fail "no line"
 }
+
+@test "isolate: a --cg run of a box made without --cg is refused as isolate 1.10.1 fails it: status:XX, exit 2; without --cg it runs" {
+    echo 491 >>"$T/persistent_ids"
+    iso --box-id=491 --init
+    expect_status 0
+    iso --box-id=491 --cg -M "$T/nocg.meta" --run -- /bin/true
+    expect_status 2
+    grep -qx 'status:XX' "$T/nocg.meta" || fail "meta: $(cat "$T/nocg.meta")"
+    grep -q '^message:.*without --cg' "$T/nocg.meta" || fail "meta: $(cat "$T/nocg.meta")"
+    iso --box-id=491 -M "$T/nocg.meta" --run -- /bin/true
+    expect_status 0
+    iso --box-id=491 --cleanup
+    expect_status 0
+    # made with --cg, both kinds of run work
+    iso_init 491
+    iso --box-id=491 --run -- /bin/true
+    expect_status 0
+    iso --box-id=491 --cg --run -- /bin/true
+    expect_status 0
+    iso --box-id=491 --cg --cleanup
+    expect_status 0
+}
