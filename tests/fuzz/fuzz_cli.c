@@ -62,7 +62,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (fuzz_strict())
             FUZZ_CHECK(fuzz_one_line(err), "error is not one line: %s", err);
     } else {
-        FUZZ_CHECK(cli.cmd >= RB_CMD_NONE && cli.cmd <= RB_CMD_SERVE, "command %d", (int)cli.cmd);
+        FUZZ_CHECK(cli.cmd >= RB_CMD_NONE && cli.cmd <= RB_CMD_PRINT_CG_ROOT, "command %d", (int)cli.cmd);
         if (cli.cmd == RB_CMD_RUN) {
             struct rb_run_request *req = &cli.run;
             FUZZ_CHECK(req->code || (req->argv && req->argv[0]), "a run without a program");
