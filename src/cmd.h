@@ -18,6 +18,10 @@ int cmd_dry_run(struct rb_ctx *ctx, struct rb_cli *cli);
 /* A refusal isolate's syntax found while parsing (cli->fatal): its message,
  * the meta file if -M came before it, exit 2. */
 int cmd_isolate_fatal(struct rb_ctx *ctx, struct rb_cli *cli);
+/* A refusal before the config is read (the caller's rights, the config
+ * itself), in isolate's syntax: the message, status:XX in the meta file
+ * when one is named, exit 2; no judge reads it as a run. */
+int cmd_isolate_early_refusal(const struct rb_cli *cli, const char *msg);
 
 /* cmd_health.c: health in all its forms, and audit. */
 int cmd_health(struct rb_ctx *ctx, struct rb_cli *cli);

@@ -192,6 +192,31 @@ static const char *meta_dir_refused(const char *dir, void *data)
     return b->why;
 }
 
+/* Checks (text NULL) or writes the meta file with the caller's own uid and
+ * gid when rustbox runs set-uid, through no symlink a box or another user
+ * could have planted (host_file_write), refusing the dirs `refuse` names. */
+static int meta_write_as_caller(const char *path, const char *text, host_dir_refuse_fn refuse, void *refuse_data,
+                                struct rb_error *err)
+{
+    uid_t euid = geteuid();
+    gid_t egid = getegid();
+    bool drop = getuid() != euid;
+    /* The gid too: a set-gid install must not make root's group the file's. */
+    if (drop && (setegid(getgid()) < 0 || seteuid(getuid()) < 0)) {
+        int e = negative_errno();
+        if (setegid(egid) < 0) {
+            /* Taking back what was just held cannot fail; the error
+             * reported is the first one. */
+        }
+        return rb_error_set(err, e, "cannot write %s: cannot take the caller's uid and gid", path);
+    }
+    int r = text ? host_file_write(path, text, refuse, refuse_data, err)
+                 : host_file_check(path, refuse, refuse_data, err);
+    if (drop && (seteuid(euid) < 0 || setegid(egid) < 0) && r == 0)
+        r = rb_error_set(err, negative_errno(), "cannot write %s: cannot take back uid %ju", path, (uintmax_t)euid);
+    return r;
+}
+
 /* The meta file is the caller's, outside the box: checked (text NULL) or
  * written with the caller's own uid when rustbox runs set-uid, as isolate
  * does, never through a symlink a box or another user planted. */
@@ -209,23 +234,7 @@ static int meta_file(const struct rb_ctx *ctx, const char *path, const char *tex
         (void)snprintf(b.root, sizeof(b.root), "%s", ctx->cfg.work_root); /* config bounds it far below PATH_MAX */
     if (ctx->cfg.box_root[0] && !realpath(ctx->cfg.box_root, b.box_root))
         (void)snprintf(b.box_root, sizeof(b.box_root), "%s", ctx->cfg.box_root);
-    uid_t euid = geteuid();
-    gid_t egid = getegid();
-    bool drop = getuid() != euid;
-    /* The gid too: a set-gid install must not make root's group the file's. */
-    if (drop && (setegid(getgid()) < 0 || seteuid(getuid()) < 0)) {
-        int e = negative_errno();
-        if (setegid(egid) < 0) {
-            /* Taking back what was just held cannot fail; the error
-             * reported is the first one. */
-        }
-        return rb_error_set(err, e, "cannot write %s: cannot take the caller's uid and gid", path);
-    }
-    int r = text ? host_file_write(path, text, meta_dir_refused, &b, err)
-                 : host_file_check(path, meta_dir_refused, &b, err);
-    if (drop && (seteuid(euid) < 0 || setegid(egid) < 0) && r == 0)
-        r = rb_error_set(err, negative_errno(), "cannot write %s: cannot take back uid %ju", path, (uintmax_t)euid);
-    return r;
+    return meta_write_as_caller(path, text, meta_dir_refused, &b, err);
 }
 
 /* --verbose: where the run's time went, one line before the status line. */
@@ -313,6 +322,25 @@ static int isolate_refusal(const struct rb_ctx *ctx, const struct rb_cli *cli, e
 int cmd_isolate_fatal(struct rb_ctx *ctx, struct rb_cli *cli)
 {
     isolate_die(ctx, cli, cli->fatal);
+    return RB_EXIT_INTERNAL;
+}
+
+int cmd_isolate_early_refusal(const struct rb_cli *cli, const char *msg)
+{
+    fprintf(stderr, "%s\n", msg);
+    if (!cli->run.meta_path)
+        return RB_EXIT_INTERNAL;
+    /* No config: the boxes' dirs are not known, so none is refused by
+     * name; host_file_write still follows no symlink a box could plant
+     * (box/ is not the caller's while a box owns it). */
+    struct rb_result res = { .verdict = RB_IE, .reason = (char *)msg };
+    _cleanup_free_ char *meta = result_to_meta(&res, cli->run.cg_meta_keys);
+    struct rb_error merr = { 0 };
+    if (!meta ||
+        (strcmp(cli->run.meta_path, "-") != 0 ? meta_write_as_caller(cli->run.meta_path, meta, NULL, NULL, &merr) < 0
+                                              : (fputs(meta, stdout) == EOF || fflush(stdout) == EOF)))
+        log_error("%s", meta ? (merr.text[0] ? merr.text : "cannot write the meta file to stdout")
+                             : "cannot render the meta file: out of memory");
     return RB_EXIT_INTERNAL;
 }
 

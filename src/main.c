@@ -53,22 +53,22 @@ int main(int argc, char **argv)
     }
     /* Before the config is read: nothing is done for a refused caller. */
     if (cli_check_caller(&cli, (uintmax_t)getuid(), err, sizeof(err)) < 0) {
-        log_error("%s", err);
+        int status = cli.isolate_mode ? cmd_isolate_early_refusal(&cli, err) : (log_error("%s", err), RB_EXIT_USAGE);
         cli_free(&cli);
-        return cli.isolate_mode ? RB_EXIT_INTERNAL : RB_EXIT_USAGE;
+        return status;
     }
     if (cli_apply_identity(&cli, err, sizeof(err)) < 0) {
-        log_error("%s", err);
+        int status = cli.isolate_mode ? cmd_isolate_early_refusal(&cli, err) : (log_error("%s", err), RB_EXIT_INTERNAL);
         cli_free(&cli);
-        return RB_EXIT_INTERNAL;
+        return status;
     }
     uint64_t config_started = monotonic_us();
     int r = config_load(&ctx.cfg, cli.config_path, err, sizeof(err));
     if (r < 0) {
-        log_error("%s", err);
+        int status = cli.isolate_mode ? cmd_isolate_early_refusal(&cli, err) : (log_error("%s", err), RB_EXIT_USAGE);
         cli_free(&cli);
         config_free(&ctx.cfg);
-        return cli.isolate_mode ? RB_EXIT_INTERNAL : RB_EXIT_USAGE;
+        return status;
     }
     ctx.log.verbose = cli.verbose;
     ctx.log.silent = cli.silent;

@@ -877,3 +877,15 @@ entries() { ls -A "$1" | sort | tr '\n' ' ' | sed 's/ $//'; }
     iso --box-id=491 --cg --cleanup
     expect_status 0
 }
+
+@test "isolate: a config that does not load is refused with status:XX in the meta file and exit 2, never an empty meta file" {
+    echo '{"state_dir": ' >"$T/broken.json"
+    : >"$T/early.meta"
+    RUSTBOX_CONFIG="$T/broken.json" "$ISOLATE" --box-id=492 --cg -M "$T/early.meta" --run -- /bin/true \
+        >"$T/early.out" 2>"$T/early.err" && status=0 || status=$?
+    [[ $status == 2 ]] || fail "exit $status"
+    grep -qx 'status:XX' "$T/early.meta" || fail "meta: $(cat "$T/early.meta")"
+    grep -q '^message:.*broken.json' "$T/early.meta" || fail "meta: $(cat "$T/early.meta")"
+    grep -q 'broken.json' "$T/early.err" || fail "stderr: $(cat "$T/early.err")"
+    [[ ! -e "$T/state/boxes/492" ]] || fail "box 492 was touched"
+}

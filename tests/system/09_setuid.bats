@@ -93,6 +93,13 @@ EOF
     expect_status 2
     expect_err_line "--config.*refused"
     [[ ! -e "$T/evil-state" && ! -e "$T/evil-work" ]] || fail "the caller's config was used (isolate syntax)"
+    # A meta file named gets status:XX, written as the caller: no judge
+    # reads the refusal as a run.
+    caller_iso --config="$T/evil.json" --box-id=901 -M "$T/caller/refused.meta" --run -- /bin/true
+    expect_status 2
+    grep -qx 'status:XX' "$T/caller/refused.meta" || fail "meta: $(cat "$T/caller/refused.meta" 2>&1)"
+    [[ "$(stat -c %u "$T/caller/refused.meta")" == "$CALLER" ]] || fail "the meta file is not the caller's"
+    [[ ! -e "$T/evil-state" && ! -e "$T/evil-work" ]] || fail "the caller's config was used (meta)"
 }
 
 @test "set-uid: a --dir source the caller cannot read is refused: Permission denied, nothing of it shown" {
