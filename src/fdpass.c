@@ -12,10 +12,9 @@
 struct fd_msg {
     char byte;
     struct iovec iov;
-    union {
-        char buf[CMSG_SPACE(sizeof(int))];
-        struct cmsghdr align;
-    } u;
+    /* Aligned for the header it holds (a union with struct cmsghdr would
+     * carry its flexible array member into the middle of this struct). */
+    _Alignas(struct cmsghdr) char control[CMSG_SPACE(sizeof(int))];
     struct msghdr msg;
 };
 
@@ -24,7 +23,7 @@ static void fd_msg_init(struct fd_msg *m)
     memset(m, 0, sizeof(*m));
     m->iov = (struct iovec){ &m->byte, 1 };
     m->msg = (struct msghdr){
-        .msg_iov = &m->iov, .msg_iovlen = 1, .msg_control = m->u.buf, .msg_controllen = sizeof(m->u.buf)
+        .msg_iov = &m->iov, .msg_iovlen = 1, .msg_control = m->control, .msg_controllen = sizeof(m->control)
     };
 }
 

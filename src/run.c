@@ -321,7 +321,9 @@ static int supervise(struct supervisor *sv, const struct rb_limits *l)
             { sv->sigfd, POLLIN, 0 }, { sv->notify_sock, POLLIN, 0 }, { sv->listener, POLLIN, 0 },
         };
         double wait = next_wait(sv, l, ncpu);
-        struct timespec ts = { (time_t)wait, (long)((wait - floor(wait)) * 1e9) };
+        /* wait is positive (at least RB_RUN_POLL_MIN_S): the cast is its floor. */
+        time_t secs = (time_t)wait;
+        struct timespec ts = { secs, (long)((wait - (double)secs) * 1e9) };
         int n = ppoll(pfd, 6, &ts, NULL);
         if (n < 0 && errno != EINTR)
             return -errno;
