@@ -338,83 +338,6 @@ static int fmt_fd_path(char *buf, size_t len, int fd)
     return fmt(buf, len, "/proc/self/fd/%d", fd);
 }
 
-int box_create_root(const struct rb_ctx *ctx, struct rb_box *box, struct rb_error *err)
-{
-    const struct rb_limits *l = &ctx->cfg.limits;
-    box->root_mnt_id = 0;
-    /* Only the missing components are made, root's alone like the rest. */
-    int r = mkdir_p(ctx->cfg.work_root, 0711);
-    if (r < 0)
-        return rb_error_set(err, r, "cannot create the work root %s", ctx->cfg.work_root);
-    _cleanup_close_ int wfd = open(ctx->cfg.work_root, O_PATH | O_DIRECTORY | O_CLOEXEC);
-    if (wfd < 0)
-        return rb_error_set(err, negative_errno(), "cannot open the work root %s", ctx->cfg.work_root);
-    /* A dir already there was made by someone else or left by a box that
-     * died: never ours to build on. */
-    /* 0711: a set-uid caller reaches its box/ (0700, the caller's) by
-     * name; no one else lists the dir or reads box/. */
-    if (mkdirat(wfd, box->name, 0711) < 0) {
-        if (errno == EEXIST)
-            return rb_error_say(err, -EEXIST,
-                                "box dir %s already exists: a leftover, never reused (run: rustbox cleanup --box-id "
-                                "%ld)",
-                                box->dir, box->id);
-        return rb_error_set(err, negative_errno(), "cannot create the box dir %s", box->dir);
-    }
-    _cleanup_close_ int dfd = openat(wfd, box->name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (dfd < 0) {
-        r = rb_error_set(err, negative_errno(), "cannot open the box dir %s", box->dir);
-        (void)unlinkat(wfd, box->name, AT_REMOVEDIR); /* undo; cleanup verifies it went */
-        return r;
-    }
-    _cleanup_close_ int rfd = -1;
-    if (mkdirat(dfd, "root", 0700) < 0 ||
-        (rfd = openat(dfd, "root", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
-        r = rb_error_set(err, negative_errno(), "cannot create the box root %s", box->root);
-        (void)unlinkat(dfd, "root", AT_REMOVEDIR);
-        (void)unlinkat(wfd, box->name, AT_REMOVEDIR);
-        return r;
-    }
-    /* Mounted on the directory the fd holds, not on whatever the path names
-     * by the time mount(2) resolves it. */
-    char target[64], opts[128];
-    r = fmt_fd_path(target, sizeof(target), rfd);
-    if (r == 0)
-        r = fmt(opts, sizeof(opts), "size=%" PRIu64 ",nr_inodes=%" PRIu64 ",mode=0755", l->box_size, l->box_inodes);
-    if (r == 0 && mount(box->name, target, "tmpfs", MS_NOSUID | MS_NODEV, opts) < 0)
-        r = negative_errno();
-    if (r < 0) {
-        (void)rb_error_set(err, r, "cannot mount the box's tmpfs on %s", box->root);
-        (void)unlinkat(dfd, "root", AT_REMOVEDIR);
-        (void)unlinkat(wfd, box->name, AT_REMOVEDIR);
-        return r;
-    }
-    /* The lookup of "root" now crosses into the new mount: its id is what
-     * cleanup will know it by. */
-    _cleanup_close_ int mfd = openat(dfd, "root", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    uint64_t dir_id = 0, id = 0;
-    if (mfd < 0)
-        r = negative_errno();
-    else if ((r = hostproc_fd_mount_id(dfd, &dir_id)) == 0 && (r = hostproc_fd_mount_id(mfd, &id)) == 0 && id == dir_id)
-        r = -EIO; /* the mount is not where the fd is: nothing to build on */
-    if (r == 0)
-        box->root_mnt_id = id;
-    if (r == 0 && (mkdirat(mfd, "box", 0700) < 0 || fchownat(mfd, "box", getuid(), getgid(), AT_SYMLINK_NOFOLLOW) < 0))
-        r = negative_errno();
-    if (r < 0) {
-        (void)rb_error_set(err, r, "cannot make the work dir %s", box->workdir);
-        /* Undo by the name below the box dir's fd, which leads into the
-         * mount (the fd of root/ itself is the dir beneath it); cleanup
-         * finds by id whatever stays. */
-        if (fmt(target, sizeof(target), "/proc/self/fd/%d/root", dfd) == 0)
-            (void)umount2(target, MNT_DETACH | UMOUNT_NOFOLLOW);
-        (void)unlinkat(dfd, "root", AT_REMOVEDIR);
-        (void)unlinkat(wfd, box->name, AT_REMOVEDIR);
-        return r;
-    }
-    return 0;
-}
-
 /* The box dir, made below its parent (made first, root's alone like the
  * rest) without following a symlink: its fd, or -errno with err set. A
  * dir already there was made by someone else or left by a box that died:
@@ -453,6 +376,64 @@ static int make_box_dir(const struct rb_box *box, int *parent_fd, struct rb_erro
         return r;
     }
     return dfd;
+}
+
+int box_create_root(const struct rb_ctx *ctx, struct rb_box *box, struct rb_error *err)
+{
+    const struct rb_limits *l = &ctx->cfg.limits;
+    box->root_mnt_id = 0;
+    _cleanup_close_ int wfd = -1;
+    int made = make_box_dir(box, &wfd, err);
+    if (made < 0)
+        return made;
+    _cleanup_close_ int dfd = made;
+    int r = 0;
+    _cleanup_close_ int rfd = -1;
+    if (mkdirat(dfd, "root", 0700) < 0 ||
+        (rfd = openat(dfd, "root", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
+        r = rb_error_set(err, negative_errno(), "cannot create the box root %s", box->root);
+        (void)unlinkat(dfd, "root", AT_REMOVEDIR);
+        (void)unlinkat(wfd, box->leaf, AT_REMOVEDIR);
+        return r;
+    }
+    /* Mounted on the directory the fd holds, not on whatever the path names
+     * by the time mount(2) resolves it. */
+    char target[64], opts[128];
+    r = fmt_fd_path(target, sizeof(target), rfd);
+    if (r == 0)
+        r = fmt(opts, sizeof(opts), "size=%" PRIu64 ",nr_inodes=%" PRIu64 ",mode=0755", l->box_size, l->box_inodes);
+    if (r == 0 && mount(box->name, target, "tmpfs", MS_NOSUID | MS_NODEV, opts) < 0)
+        r = negative_errno();
+    if (r < 0) {
+        (void)rb_error_set(err, r, "cannot mount the box's tmpfs on %s", box->root);
+        (void)unlinkat(dfd, "root", AT_REMOVEDIR);
+        (void)unlinkat(wfd, box->leaf, AT_REMOVEDIR);
+        return r;
+    }
+    /* The lookup of "root" now crosses into the new mount: its id is what
+     * cleanup will know it by. */
+    _cleanup_close_ int mfd = openat(dfd, "root", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    uint64_t dir_id = 0, id = 0;
+    if (mfd < 0)
+        r = negative_errno();
+    else if ((r = hostproc_fd_mount_id(dfd, &dir_id)) == 0 && (r = hostproc_fd_mount_id(mfd, &id)) == 0 && id == dir_id)
+        r = -EIO; /* the mount is not where the fd is: nothing to build on */
+    if (r == 0)
+        box->root_mnt_id = id;
+    if (r == 0 && (mkdirat(mfd, "box", 0700) < 0 || fchownat(mfd, "box", getuid(), getgid(), AT_SYMLINK_NOFOLLOW) < 0))
+        r = negative_errno();
+    if (r < 0) {
+        (void)rb_error_set(err, r, "cannot make the work dir %s", box->workdir);
+        /* Undo by the name below the box dir's fd, which leads into the
+         * mount (the fd of root/ itself is the dir beneath it); cleanup
+         * finds by id whatever stays. */
+        if (fmt(target, sizeof(target), "/proc/self/fd/%d/root", dfd) == 0)
+            (void)umount2(target, MNT_DETACH | UMOUNT_NOFOLLOW);
+        (void)unlinkat(dfd, "root", AT_REMOVEDIR);
+        (void)unlinkat(wfd, box->leaf, AT_REMOVEDIR);
+        return r;
+    }
+    return 0;
 }
 
 /* Mounts a size- and inode-limited tmpfs (mode 0700 root's, fixed by the

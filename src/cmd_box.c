@@ -198,6 +198,13 @@ static const char *meta_dir_refused(const char *dir, void *data)
 static int meta_write_as_caller(const char *path, const char *text, host_dir_refuse_fn refuse, void *refuse_data,
                                 struct rb_error *err)
 {
+    /* isolate 2.x's "-M -": the meta file on stdout, after the program's
+     * own output (nothing to check before the run). */
+    if (!strcmp(path, "-")) {
+        if (text && (fputs(text, stdout) == EOF || fflush(stdout) == EOF))
+            return rb_error_set(err, negative_errno(), "cannot write the meta file to stdout");
+        return 0;
+    }
     uid_t euid = geteuid();
     gid_t egid = getegid();
     bool drop = getuid() != euid;
@@ -222,13 +229,6 @@ static int meta_write_as_caller(const char *path, const char *text, host_dir_ref
  * does, never through a symlink a box or another user planted. */
 static int meta_file(const struct rb_ctx *ctx, const char *path, const char *text, struct rb_error *err)
 {
-    /* isolate 2.x's "-M -": the meta file on stdout, after the program's
-     * own output (nothing to check before the run). */
-    if (!strcmp(path, "-")) {
-        if (text && (fputs(text, stdout) == EOF || fflush(stdout) == EOF))
-            return rb_error_set(err, negative_errno(), "cannot write the meta file to stdout");
-        return 0;
-    }
     struct meta_bounds b = { .prefix = ctx->cfg.name_prefix };
     if (!realpath(ctx->cfg.work_root, b.root))
         (void)snprintf(b.root, sizeof(b.root), "%s", ctx->cfg.work_root); /* config bounds it far below PATH_MAX */
@@ -291,7 +291,9 @@ static int report_result(const struct rb_ctx *ctx, const struct rb_cli *cli, con
 
 /* isolate's die(): the message on stderr and, when a meta path is known, a
  * meta file saying status:XX with it, so that no judge reads the refusal as
- * a run. */
+ * a run. ctx NULL: before the config is read, when the boxes' dirs are not
+ * known and none is refused by name; host_file_write still follows no
+ * symlink a box could plant (box/ is not the caller's while a box owns it). */
 static void isolate_die(const struct rb_ctx *ctx, const struct rb_cli *cli, const char *msg)
 {
     fprintf(stderr, "%s\n", msg);
@@ -300,7 +302,10 @@ static void isolate_die(const struct rb_ctx *ctx, const struct rb_cli *cli, cons
     struct rb_result res = { .verdict = RB_IE, .reason = (char *)msg };
     _cleanup_free_ char *meta = result_to_meta(&res, cli->run.cg_meta_keys);
     struct rb_error merr = { 0 };
-    if (!meta || meta_file(ctx, cli->run.meta_path, meta, &merr) < 0)
+    int r = !meta ? -ENOMEM
+            : ctx ? meta_file(ctx, cli->run.meta_path, meta, &merr)
+                  : meta_write_as_caller(cli->run.meta_path, meta, NULL, NULL, &merr);
+    if (r < 0)
         log_error("%s", meta ? merr.text : "cannot render the meta file: out of memory");
 }
 
@@ -327,20 +332,7 @@ int cmd_isolate_fatal(struct rb_ctx *ctx, struct rb_cli *cli)
 
 int cmd_isolate_early_refusal(const struct rb_cli *cli, const char *msg)
 {
-    fprintf(stderr, "%s\n", msg);
-    if (!cli->run.meta_path)
-        return RB_EXIT_INTERNAL;
-    /* No config: the boxes' dirs are not known, so none is refused by
-     * name; host_file_write still follows no symlink a box could plant
-     * (box/ is not the caller's while a box owns it). */
-    struct rb_result res = { .verdict = RB_IE, .reason = (char *)msg };
-    _cleanup_free_ char *meta = result_to_meta(&res, cli->run.cg_meta_keys);
-    struct rb_error merr = { 0 };
-    if (!meta ||
-        (strcmp(cli->run.meta_path, "-") != 0 ? meta_write_as_caller(cli->run.meta_path, meta, NULL, NULL, &merr) < 0
-                                              : (fputs(meta, stdout) == EOF || fflush(stdout) == EOF)))
-        log_error("%s", meta ? (merr.text[0] ? merr.text : "cannot write the meta file to stdout")
-                             : "cannot render the meta file: out of memory");
+    isolate_die(NULL, cli, msg);
     return RB_EXIT_INTERNAL;
 }
 
