@@ -383,22 +383,20 @@ static void mount_dev(const struct rb_sandbox_spec *s, int rootfd)
     (void)safe_close(devfd);
 }
 
-/* The box's memory limit as its /proc/meminfo tells it, and what the box
- * already uses. */
-static void box_memory(const struct rb_sandbox_spec *s, uint64_t *total_kib, uint64_t *used_kib)
+/* The box's memory limit as its /proc/meminfo tells it. */
+static uint64_t box_memory_kib(const struct rb_sandbox_spec *s)
 {
     struct sysinfo si;
     uint64_t host = sysinfo(&si) == 0 ? (uint64_t)si.totalram * si.mem_unit : 0;
-    *total_kib = procinfo_mem_total(s->req->limits.memory, s->req->address_space, host) / 1024;
-    struct rb_cg_usage u = { 0 };
-    *used_kib = s->cg->backend && s->cg->backend->usage(s->cg, &u) == 0 ? u.memory_peak / 1024 : 0;
+    return procinfo_mem_total(s->req->limits.memory, s->req->address_space, host) / 1024;
 }
 
 static void mount_proc(const struct rb_sandbox_spec *s, int rootfd)
 {
     int fd = open_mountpoint(s, rootfd, "/proc", MP_DIR);
-    struct rb_procfs_spec spec = { .rootfd = rootfd, .mountpoint = fd, .dir = "proc" };
-    box_memory(s, &spec.mem_total_kib, &spec.mem_used_kib);
+    struct rb_procfs_spec spec = {
+        .rootfd = rootfd, .mountpoint = fd, .dir = "proc", .mem_total_kib = box_memory_kib(s)
+    };
     struct rb_error err = { 0 };
     int r = procfs_mount(&spec, &err);
     if (r < 0)

@@ -11,6 +11,7 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/syscall.h>
 #include <sys/sysinfo.h>
 #include <time.h>
 #include <unistd.h>
@@ -85,8 +86,23 @@ static int staged_file(int rootfd, const char *name, const char *text, size_t le
     return fd;
 }
 
+/* Binds what src holds onto dst: a detached copy of src's mount moved onto
+ * dst, which walks no /proc/self/fd path for either end (some 10 us a bind
+ * less than mount(2)'s, times the 29 binds of every run). Before Linux 5.2
+ * (ENOSYS), mount(2) through the fds' paths. The raw calls: glibc's
+ * wrappers would make the binary need glibc 2.36. */
 static int bind_fd(int src, int dst)
 {
+    long tree = syscall(SYS_open_tree, src, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+    if (tree >= 0) {
+        int r = syscall(SYS_move_mount, (int)tree, "", dst, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0
+                    ? negative_errno()
+                    : 0;
+        (void)close((int)tree);
+        return r;
+    }
+    if (errno != ENOSYS)
+        return negative_errno();
     char from[64], to[64];
     fd_path(from, sizeof(from), src);
     fd_path(to, sizeof(to), dst);
@@ -116,7 +132,9 @@ static int synthesize_texts(const struct rb_procfs_spec *s, int procfd, const un
     procinfo_cpuinfo(text, len, cpus, n);
     int r = synthesize(s, procfd, "cpuinfo", text, err);
     if (r == 0) {
-        procinfo_meminfo(text, len, s->mem_total_kib, s->mem_used_kib);
+        /* Nothing of the box runs yet (its cgroup is this run's own and
+         * empty): all of its memory is free. */
+        procinfo_meminfo(text, len, s->mem_total_kib, 0);
         r = synthesize(s, procfd, "meminfo", text, err);
     }
     if (r == 0) {

@@ -17,7 +17,6 @@ struct rb_procfs_spec {
     int mountpoint;  /* O_PATH fd of the (checked) directory /proc is mounted on, below rootfd */
     const char *dir; /* its name in rootfd ("proc") */
     uint64_t mem_total_kib;
-    uint64_t mem_used_kib; /* what the box already uses at start */
 };
 
 /* Runs in the box's proxy, in its fresh mount and pid namespaces, before
