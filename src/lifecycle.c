@@ -222,6 +222,7 @@ enum rb_status lifecycle_run(struct rb_ctx *ctx, struct rb_run_request *req, str
 
     struct rb_box box;
     bool locked = false;
+    int ending_proxy = -1;
     t = monotonic_us();
     r = req->box_id >= 0 ? prepare_persistent(ctx, req, &box, &locked, &tm->phase_us[RB_PHASE_LOCK], err)
                          : prepare_one_shot(ctx, &box, &locked, &tm->phase_us[RB_PHASE_LOCK], err);
@@ -238,13 +239,14 @@ enum rb_status lifecycle_run(struct rb_ctx *ctx, struct rb_run_request *req, str
         verdict_set_reason(res, "cannot prepare box %ld: %s", box.id, err->text);
         *err = (struct rb_error){ 0 }; /* reported in the result */
     } else {
-        (void)run_in_box(ctx, &box, req, res); /* it fills res whatever happens */
+        (void)run_in_box(ctx, &box, req, res, &ending_proxy); /* it fills res whatever happens */
     }
 
     t = monotonic_us();
     worker_teardown(ctx, &box, box.persistent ? RB_SCOPE_RUN : RB_SCOPE_BOX,
                     box.persistent ? RB_LOCK_IDLE : RB_LOCK_RELEASE, "run", &res->cleanup);
     res->cleanup_ran = true;
+    run_reap_proxy(ending_proxy);
     tm->phase_us[RB_PHASE_CLEANUP] = monotonic_us() - t;
     if (res->cleanup.outcome == RB_CLEANUP_FAILURE)
         result_mark_cleanup_failed(res);

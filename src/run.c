@@ -58,6 +58,7 @@ struct supervisor {
     struct rb_report setup_error;
     bool have_setup_error;
     bool have_status;
+    bool ended_early; /* the proxy reported the status and closed: the box is over, the proxy still exiting */
     int status;
     struct rb_report usage; /* the program's rusage, with have_status */
     uint64_t exec_at_us;    /* when the program was exec'd; 0 if it never was */
@@ -309,22 +310,46 @@ static void check_limits(struct supervisor *sv, const struct rb_limits *l)
         kill_box(sv, RB_KILL_OUTPUT);
 }
 
+static void read_reports(struct supervisor *sv)
+{
+    struct rb_report rep;
+    while (read(sv->report_fd, &rep, sizeof(rep)) == (ssize_t)sizeof(rep)) {
+        if (rep.type == RB_REPORT_SETUP_ERROR && !sv->have_setup_error) {
+            sv->setup_error = rep;
+            sv->have_setup_error = true;
+        } else if (rep.type == RB_REPORT_EXEC) {
+            sv->exec_at_us = rep.at_us;
+        } else if (rep.type == RB_REPORT_CPU_MS) {
+            sv->program_cpu_ms = rep.value;
+        } else if (rep.type == RB_REPORT_STATUS) {
+            sv->status = rep.value;
+            sv->have_status = true;
+            sv->usage = rep;
+        }
+    }
+}
+
 static int supervise(struct supervisor *sv, const struct rb_limits *l)
 {
     double ncpu = (double)sysconf(_SC_NPROCESSORS_ONLN);
     if (ncpu < 1)
         ncpu = 1;
-    bool proxy_done = false;
+    bool proxy_done = false, reports_open = true;
     while (!proxy_done) {
-        struct pollfd pfd[6] = {
-            { sv->pidfd, POLLIN, 0 }, { sv->out.fd, POLLIN, 0 },      { sv->err.fd, POLLIN, 0 },
-            { sv->sigfd, POLLIN, 0 }, { sv->notify_sock, POLLIN, 0 }, { sv->listener, POLLIN, 0 },
+        struct pollfd pfd[7] = {
+            { sv->pidfd, POLLIN, 0 },
+            { sv->out.fd, POLLIN, 0 },
+            { sv->err.fd, POLLIN, 0 },
+            { sv->sigfd, POLLIN, 0 },
+            { sv->notify_sock, POLLIN, 0 },
+            { sv->listener, POLLIN, 0 },
+            { reports_open ? sv->report_fd : -1, POLLIN, 0 },
         };
         double wait = next_wait(sv, l, ncpu);
         /* wait is positive (at least RB_RUN_POLL_MIN_S): the cast is its floor. */
         time_t secs = (time_t)wait;
         struct timespec ts = { secs, (long)((wait - (double)secs) * 1e9) };
-        int n = ppoll(pfd, 6, &ts, NULL);
+        int n = ppoll(pfd, 7, &ts, NULL);
         if (n < 0 && errno != EINTR)
             return -errno;
         for (int i = 1; i < 3; i++)
@@ -349,7 +374,18 @@ static int supervise(struct supervisor *sv, const struct rb_limits *l)
             (void)safe_close(sv->listener);
             sv->listener = -1;
         }
-        proxy_done = n > 0 && (pfd[0].revents & POLLIN);
+        if (pfd[6].fd >= 0 && pfd[6].revents)
+            read_reports(sv);
+        if (pfd[6].fd >= 0 && (pfd[6].revents & POLLHUP)) {
+            /* The proxy is done with the box. With the program's status it
+             * ended and reaped every process of the box first (sandbox.c):
+             * the box is over, and the proxy's exit (its namespaces' teardown)
+             * need not hold up cleanup. Without, the proxy died: its exit
+             * (pidfd) is what proves the namespace empty. */
+            reports_open = false;
+            sv->ended_early = sv->have_status;
+        }
+        proxy_done = (n > 0 && (pfd[0].revents & POLLIN)) || sv->ended_early;
         if (!proxy_done)
             check_limits(sv, l);
     }
@@ -370,25 +406,6 @@ static void drain(struct supervisor *sv, const struct rb_limits *l)
     }
 }
 
-static void read_reports(struct supervisor *sv)
-{
-    struct rb_report rep;
-    while (read(sv->report_fd, &rep, sizeof(rep)) == (ssize_t)sizeof(rep)) {
-        if (rep.type == RB_REPORT_SETUP_ERROR && !sv->have_setup_error) {
-            sv->setup_error = rep;
-            sv->have_setup_error = true;
-        } else if (rep.type == RB_REPORT_EXEC) {
-            sv->exec_at_us = rep.at_us;
-        } else if (rep.type == RB_REPORT_CPU_MS) {
-            sv->program_cpu_ms = rep.value;
-        } else if (rep.type == RB_REPORT_STATUS) {
-            sv->status = rep.value;
-            sv->have_status = true;
-            sv->usage = rep;
-        }
-    }
-}
-
 static int open_pipes(struct supervisor *sv, int report[2], int out[2], int err[2], bool capture_out, bool capture_err)
 {
     report[0] = report[1] = out[0] = out[1] = err[0] = err[1] = -1;
@@ -398,8 +415,9 @@ static int open_pipes(struct supervisor *sv, int report[2], int out[2], int err[
         return -errno;
     if (capture_err && pipe2(err, O_CLOEXEC) < 0)
         return -errno;
-    for (int i = 0; i < 2; i++) {
-        int fd = i == 0 ? out[0] : err[0];
+    /* Read as they come while the box runs: never a read that waits. */
+    for (int i = 0; i < 3; i++) {
+        int fd = i == 0 ? out[0] : i == 1 ? err[0] : report[0];
         if (fd >= 0)
             fcntl(fd, F_SETFL, O_NONBLOCK);
     }
@@ -431,8 +449,20 @@ static int fresh_cgroup(const struct rb_ctx *ctx, const struct rb_box *box, cons
     return r;
 }
 
-int run_in_box(struct rb_ctx *ctx, struct rb_box *box, const struct rb_run_request *req, struct rb_result *res)
+void run_reap_proxy(int pidfd)
 {
+    if (pidfd < 0)
+        return;
+    siginfo_t si;
+    while (waitid(P_PIDFD, (id_t)pidfd, &si, WEXITED) < 0 && errno == EINTR)
+        ;
+    (void)close(pidfd); /* a pidfd: nothing to flush */
+}
+
+int run_in_box(struct rb_ctx *ctx, struct rb_box *box, const struct rb_run_request *req, struct rb_result *res,
+               int *ending_proxy)
+{
+    *ending_proxy = -1;
     struct supervisor sv = {
         .req = req,
         .pidfd = -1,
@@ -522,7 +552,11 @@ int run_in_box(struct rb_ctx *ctx, struct rb_box *box, const struct rb_run_reque
     /* The raw call also hands back the proxy's rusage: the only counts
      * there are when the box was killed before the proxy could report. */
     struct rusage proxy_ru = { 0 };
-    while (syscall(SYS_waitid, P_PIDFD, sv.pidfd, &si, WEXITED, &proxy_ru) < 0 && errno == EINTR)
+    if (sv.ended_early) {
+        *ending_proxy = sv.pidfd; /* reaped after cleanup: run_reap_proxy */
+        sv.pidfd = -1;
+    }
+    while (sv.pidfd >= 0 && syscall(SYS_waitid, P_PIDFD, sv.pidfd, &si, WEXITED, &proxy_ru) < 0 && errno == EINTR)
         ;
     res->wall_time_s = monotonic_s() - sv.started;
     drain(&sv, &req->limits);

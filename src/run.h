@@ -20,7 +20,13 @@
  * made with run_result_init for this box. Always leaves the box's processes
  * dead; the caller runs cleanup. Setup failures become verdict IE; -errno
  * only when res could not be filled at all. */
-int run_in_box(struct rb_ctx *ctx, struct rb_box *box, const struct rb_run_request *req, struct rb_result *res);
+int run_in_box(struct rb_ctx *ctx, struct rb_box *box, const struct rb_run_request *req, struct rb_result *res,
+               int *ending_proxy);
+/* The box's proxy may still be exiting when run_in_box returns, its box
+ * over (every process of it reaped) but its namespaces not yet torn down:
+ * then *ending_proxy is its pidfd, and the caller reaps it with this after
+ * cleanup, so the two overlap. -1: nothing to reap. */
+void run_reap_proxy(int pidfd);
 
 /* The one constructor of a result: box, limits, the controls this host
  * applies, the backend and strict mode, whatever the outcome will be. */

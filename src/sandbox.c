@@ -301,6 +301,21 @@ static void close_other_fds(const struct rb_sandbox_spec *s)
     syscall(SYS_close_range, lo, ~0U, 0);
 }
 
+/* Once the program has ended, what it left running ends with it: as pid 1,
+ * kill(-1) reaches every other process of the namespace, and each is reaped
+ * here (ECHILD: no process of the box is left). The status report that
+ * follows therefore also says the box is empty, and the supervisor goes on
+ * to cleanup while the kernel still tears our namespaces down. */
+static void end_the_rest(void)
+{
+    (void)kill(-1, SIGKILL); /* ESRCH: nothing else runs */
+    for (;;) {
+        pid_t p = waitpid(-1, NULL, 0);
+        if (p < 0 && errno != EINTR)
+            return;
+    }
+}
+
 void sandbox_proxy_main(const struct rb_sandbox_spec *s)
 {
     sigprocmask(SIG_SETMASK, &s->child_sigmask, NULL);
@@ -325,7 +340,7 @@ void sandbox_proxy_main(const struct rb_sandbox_spec *s)
     (void)safe_close(s->notify_fd);
     cgroup_close_procs(s->cg);
     /* As pid 1, orphans re-parent to us: reap them until the program itself
-     * ends, then leave; our exit takes the rest of the namespace with us. */
+     * ends, then end the rest of the box too. */
     for (;;) {
         int status;
         struct rusage ru;
@@ -345,8 +360,13 @@ void sandbox_proxy_main(const struct rb_sandbox_spec *s)
                                      .max_rss_kib = ru.ru_maxrss,
                                      .csw_voluntary = ru.ru_nvcsw,
                                      .csw_forced = ru.ru_nivcsw };
+            end_the_rest();
             if (write(s->report_fd, &cpu, sizeof(cpu)) < 0 || write(s->report_fd, &rep, sizeof(rep)) < 0)
                 _exit(126);
+            /* Closed here, not by _exit: an exiting task's last fput waits
+             * until after its namespaces are torn down, and the
+             * supervisor takes this EOF as the end of the box. */
+            (void)close(s->report_fd);
             _exit(0);
         }
     }
