@@ -92,6 +92,12 @@ int box_set_layout(const struct rb_ctx *ctx, struct rb_box *box, enum rb_box_lay
     return r;
 }
 
+int box_set_one_shot_root(struct rb_box *box)
+{
+    int r = fmt(box->root, sizeof(box->root), "%s", box->parent);
+    return r ? r : fmt(box->workdir, sizeof(box->workdir), "%s/box", box->root);
+}
+
 /* flock(2) locks the inode; a releaser unlinks the path, so a lock taken on
  * an inode no longer at the path is worthless and must be retried. */
 static bool lock_still_current(int fd, const char *path)

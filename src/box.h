@@ -77,6 +77,11 @@ int box_describe(const struct rb_ctx *ctx, long id, struct rb_box *box);
  * -ENAMETOOLONG if a path does not fit (the config's bounds rule that out). */
 int box_set_layout(const struct rb_ctx *ctx, struct rb_box *box, enum rb_box_layout layout);
 const char *box_layout_name(enum rb_box_layout layout);
+/* A one-shot box (native layout) has no dir on the host: its root is a
+ * tmpfs mounted on the work root inside its run's mount namespace alone
+ * (rootfs_one_shot_root). Points root there and workdir at its box/ (no
+ * I/O); dir keeps the name cleanup and recovery look for. */
+int box_set_one_shot_root(struct rb_box *box);
 
 /* The functions below that take `err` name what failed there, with the path. */
 

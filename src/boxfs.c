@@ -425,6 +425,11 @@ void boxfs_build(const struct rb_sandbox_spec *s)
         int r = rootfs_isolate_root(s->box, s->cfg, !s->req->no_default_dirs, what, sizeof(what));
         if (r < 0)
             sandbox_fail(s->report_fd, r, "%s", what);
+    } else if (!s->box->persistent) {
+        char what[sizeof(((struct rb_report *)0)->what)];
+        int r = rootfs_one_shot_root(s->box, s->cfg, what, sizeof(what));
+        if (r < 0)
+            sandbox_fail(s->report_fd, r, "%s", what);
     }
     int rootfd = open(root, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (rootfd < 0)

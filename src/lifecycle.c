@@ -163,23 +163,29 @@ static int prepare_one_shot(struct rb_ctx *ctx, struct rb_box *box, bool *locked
         *lock_us += monotonic_us() - t;
         if (r < 0)
             return r;
-        r = box_write_lock_info(box, getpid(), err);
-        if (r == 0)
-            r = box_create_root(ctx, box, err);
-        if (r == -EEXIST) {
-            /* Someone else's dir: it stays for health and recovery to count
-             * as a leftover (no teardown of ours touches it); this run takes
-             * another id. */
+        /* Its root is made inside the run (rootfs_one_shot_root): a dir
+         * of this name on the host is someone else's, a leftover for
+         * health and recovery to count (no teardown of ours touches it);
+         * this run takes another id. */
+        struct stat st;
+        if (lstat(box->dir, &st) == 0) {
             (void)box_unlock(box, true); /* nothing of ours to keep under it */
             if (attempt + 1 == ONE_SHOT_ATTEMPTS)
-                return r;
-            *err = (struct rb_error){ 0 };
+                return rb_error_say(err, -EEXIST,
+                                    "box dir %s already exists: a leftover, never reused (run: rustbox cleanup "
+                                    "--box-id %ld)",
+                                    box->dir, box->id);
             continue;
         }
         *locked = true;
-        if (r == 0)
-            r = box_write_lock_info(box, getpid(), err); /* now with the root's mount id */
-        return r < 0 ? r : box_chown_workdir(box, box->uid, box->gid, err);
+        /* The work root is where the root tmpfs is mounted inside the run:
+         * made, root's alone, the first time as a box dir's parent is. */
+        if (stat(box->parent, &st) < 0 && errno == ENOENT && (r = mkdir_p(box->parent, 0711)) < 0)
+            return rb_error_set(err, r, "cannot create %s", box->parent);
+        r = box_set_one_shot_root(box);
+        if (r < 0)
+            return rb_error_set(err, r, "box %ld: cannot name its paths", box->id);
+        return box_write_lock_info(box, getpid(), err);
     }
 }
 

@@ -9,7 +9,9 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <unistd.h>
+#include <linux/magic.h>
 
 #include "dirrules.h"
 #include "util.h"
@@ -95,6 +97,29 @@ int rootfs_isolate_root(const struct rb_box *box, const struct rb_config *cfg, b
     if (mount(NULL, target, NULL, MS_REMOUNT | MS_BIND | MS_NOSUID | MS_NODEV, NULL) < 0)
         return fail(negative_errno(), what, wlen, "remount /box nosuid,nodev");
     return 0;
+}
+
+int rootfs_one_shot_root(const struct rb_box *box, const struct rb_config *cfg, char *what, size_t wlen)
+{
+    /* The work root and its ancestors are root's alone (config checks). */
+    _cleanup_close_ int rfd = open(box->root, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (rfd < 0)
+        return fail(negative_errno(), what, wlen, "open %s", box->root);
+    char target[64], opts[128];
+    (void)snprintf(target, sizeof(target), "/proc/self/fd/%d", rfd);
+    (void)snprintf(opts, sizeof(opts), "size=%" PRIu64 ",nr_inodes=%" PRIu64 ",mode=0755", cfg->limits.box_size,
+                   cfg->limits.box_inodes);
+    if (mount(box->name, target, "tmpfs", MS_NOSUID | MS_NODEV, opts) < 0)
+        return fail(negative_errno(), what, wlen, "mount the root tmpfs on %s", box->root);
+    /* Looked up again, the path leads into the new mount. */
+    _cleanup_close_ int mfd = open_dir(AT_FDCWD, box->root);
+    struct statfs sf;
+    if (mfd < 0 || fstatfs(mfd, &sf) < 0)
+        return fail(mfd < 0 ? mfd : negative_errno(), what, wlen, "open the root tmpfs on %s", box->root);
+    if (sf.f_type != TMPFS_MAGIC)
+        return fail(-EXDEV, what, wlen, "%s is not the tmpfs just mounted", box->root);
+    int r = ensure_dir(mfd, "box", 0700, box->uid, box->gid);
+    return r < 0 ? fail(r, what, wlen, "make %s", box->workdir) : 0;
 }
 
 /* The default /tmp rule, as dirrules_merge passes it on: its strings are

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* rootfs: the host side of an isolate-layout box's root, as the proxy sees
- * it inside the run's own mount namespace (sandbox.h). The box dir holds
+/* rootfs: the roots a box's proxy mounts inside the run's own mount
+ * namespace (sandbox.h): a one-shot box's, and an isolate-layout box's,
+ * whose host side is this: the box dir holds
  * box/ (the work dir, on the disk), root/ (an empty mount point on the
  * host) and tmp/ (root's): the run's root is a size- and inode-limited
  * tmpfs mounted on root/ in this namespace only, box/ is bound onto its
@@ -24,6 +25,14 @@
  * nodev; isolate's -D leaves it to a --dir rule). The mount
  * namespace must be private already: nothing of this reaches the host. */
 int rootfs_isolate_root(const struct rb_box *box, const struct rb_config *cfg, bool bind_box, char *what, size_t wlen);
+
+/* A one-shot box's root (native layout, not persistent): the size- and
+ * inode-limited tmpfs mounted on box->root (the work root, which holds
+ * nothing of this box) in the run's own mount namespace only, with its
+ * box/ (0700, the box user's) made in it. Nothing of the box is on the
+ * host: no dir to make or remove, no mount to undo, and the tmpfs dies
+ * with the namespace. */
+int rootfs_one_shot_root(const struct rb_box *box, const struct rb_config *cfg, char *what, size_t wlen);
 
 /* Whether a ':tmp' rule is served by a dir below the box's tmp/ (isolate
  * layout, all but /dev/shm, which stays a per-run tmpfs below /dev). */

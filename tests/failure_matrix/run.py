@@ -288,7 +288,9 @@ class Matrix:
         problems = []
         before = host.snapshot()
         self.rb(t, "baseline", "capture", "--output", f"{t}/before.json", check=True)
-        fault = f"func=umount2,errno=EBUSY,calls=all,path={t}/work"
+        # A one-shot box has no host mount: its cgroups are what cleanup
+        # must remove.
+        fault = "func=rmdir,errno=EBUSY,calls=all,path=/sys/fs/cgroup"
         expect = ["unhealthy", "unhealthy", "quarantined"]
         for i, want in enumerate(expect, 1):
             p = self.rb(t, "run", "--code", "true", fault=fault)

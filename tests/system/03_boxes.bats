@@ -63,6 +63,19 @@ teardown_file() { rb_teardown_file; }
     [[ "$before" == "$after" ]] || fail "host changed: before=[$before] after=[$after]"
 }
 
+@test "a one-shot box's root is a bounded tmpfs of its run alone: no dir or mount of it on the host while it runs" {
+    local runner
+    "$RUSTBOX" run --wall-time "$(tscale 20)" --code 'grep " / " /proc/self/mountinfo; sleep 2' >"$T/oneshot.json" &
+    runner=$!
+    wait_box_running 0 || fail "the one-shot run's program never started"
+    [[ ! -e "$T/work/${RB_PREFIX}-0" ]] || fail "the run made a box dir on the host"
+    ! grep -q " ${RB_PREFIX}-0 " /proc/self/mountinfo || fail "a mount of the box on the host: $(grep " ${RB_PREFIX}-0 " /proc/self/mountinfo)"
+    wait "$runner" && status=0 || status=$?
+    out=$(cat "$T/oneshot.json")
+    expect_verdict OK
+    expect_true '.stdout | test(" - tmpfs '"${RB_PREFIX}"'-0 .*size=[0-9]+k,nr_inodes=[0-9]+")'
+}
+
 @test "a busy box refuses a second run and a cleanup, the first run still succeeds" {
     rb_init 320
     local pid bg_out="$BATS_TEST_TMPDIR/bg.out"

@@ -34,7 +34,7 @@ kill_keeper_mid_run() {
     local runner
     "$RUSTBOX" run --wall-time "$(tscale 30)" --code 'sleep 600' >/dev/null 2>&1 &
     runner=$!
-    wait_for_box_dir "$runner" "$T/work/${RB_PREFIX}-0/root/box" || fail "the one-shot box never appeared"
+    # A one-shot box has nothing on the host to wait for: its program is.
     wait_box_running 0 || fail "the one-shot run's program never started"
     kill -9 "$runner"
     wait "$runner" 2>/dev/null || true
@@ -157,7 +157,9 @@ cwd_is() {
     expect_true '.unhealthy_reasons | index("stale_box") != null'
     rb baseline diff "$T/baseline.json"
     expect_status 1
-    expect_true '.added.mounts | length >= 1'
+    # The box's mounts went with its namespace (the proxy dies with its
+    # supervisor); its cgroups stay for recovery.
+    expect_true '.added.cgroups | length >= 1' '.added.mounts | length == 0'
     rb audit
     expect_status 1
     expect_true '[.boxes[] | select(.box_id == 0 and .state == "dead")] | length == 1'
@@ -315,7 +317,7 @@ cwd_is() {
     local runner
     "$RUSTBOX" run --wall-time 20 --code 'sleep 30' >"$T/term.json" 2>"$T/term.err" &
     runner=$!
-    wait_for_box_dir "$runner" "$T/work/${RB_PREFIX}-0/root/box" || fail "the one-shot box never appeared"
+    # A one-shot box has nothing on the host to wait for: its program is.
     wait_box_running 0 || fail "the one-shot run's program never started"
     kill -TERM "$runner"
     wait "$runner" && status=0 || status=$?

@@ -335,19 +335,9 @@ wait_box_cgroup() {
     poll "$(tscale 100)" 0.05 box_cgroup_exists "$1" && box_cgroup "$1"
 }
 
-# wait_for_box_dir PID DIR: DIR appears within 5 s (scaled) while the run
-# PID that makes it is alive; a run that ended (refused, failed) ends the wait.
-wait_for_box_dir() {
-    poll "$(tscale 100)" 0.05 dir_or_gone "$1" "$2" && test -d "$2"
-}
-
 # wait_box_running N: a process of box N's uid runs (its payload has started).
 wait_box_running() {
     poll "$(tscale 100)" 0.05 pgrep -u "$(box_uid "$1")" >/dev/null
-}
-
-dir_or_gone() {
-    test -d "$2" || ! kill -0 "$1" 2>/dev/null
 }
 
 runs_as() {
