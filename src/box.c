@@ -172,13 +172,15 @@ int box_write_lock_info(const struct rb_box *box, pid_t holder, struct rb_error 
 static int lock_open(struct rb_box *box, int open_flags, bool wait, struct rb_error *err)
 {
     for (int attempt = 0; attempt < BOX_LOCK_RETRIES; attempt++) {
-        int r = (open_flags & O_CREAT) ? mkdir_p(box->lock_dir, 0755) : 0;
-        if (r < 0)
-            return rb_error_set(err, r, "cannot create the lock dir %s", box->lock_dir);
         int fd = open(box->lock_path, O_RDWR | O_CLOEXEC | open_flags, 0644);
         if (fd < 0) {
-            if (errno == ENOENT && (open_flags & O_CREAT))
-                continue; /* the dir went away between mkdir and open */
+            /* The lock dir is made once and kept (box_unlock). */
+            if (errno == ENOENT && (open_flags & O_CREAT)) {
+                int r = mkdir_p(box->lock_dir, 0755);
+                if (r < 0)
+                    return rb_error_set(err, r, "cannot create the lock dir %s", box->lock_dir);
+                continue;
+            }
             if (errno == ENOENT || errno == EEXIST)
                 return -errno;
             return rb_error_set(err, -errno, "cannot open the lock file %s", box->lock_path);
@@ -300,13 +302,12 @@ int box_unlock(struct rb_box *box, bool remove)
     if (box->lock_fd < 0)
         return 0;
     /* Unlink while still holding the lock, so nobody locks a doomed inode
-     * and believes it owns the box. */
-    if (remove) {
-        if (unlink(box->lock_path) < 0 && errno != ENOENT)
-            r = -errno;
-        if (rmdir(box->lock_dir) < 0 && errno != ENOENT && errno != ENOTEMPTY && r == 0)
-            r = -errno;
-    }
+     * and believes it owns the box. The lock dir stays: a box is its lock
+     * file (scan.c), an empty dir is no box, and a dir made and removed on
+     * every one-shot run cost its mkdir, and on a discard-mounted ext4 a
+     * synchronous discard at its rmdir. */
+    if (remove && unlink(box->lock_path) < 0 && errno != ENOENT)
+        r = -errno;
     (void)close(box->lock_fd); /* the lock goes with the fd; a close error changes nothing */
     box->lock_fd = -1;
     return r;

@@ -161,6 +161,12 @@ static int unmount_by_id(const struct rb_mount *m, int flags)
 
 static void step_unmount(struct cleanup_run *c)
 {
+    /* As in cleanup_find_leftovers: with no recorded mount and no box dir
+     * (a one-shot box's root lives in its run alone), nothing of the box
+     * can be mounted on the host, and the table need not be read. */
+    struct stat st;
+    if (!c->box->root_mnt_id && lstat(c->box->dir, &st) < 0 && (errno == ENOENT || errno == ENOTDIR))
+        return;
     struct rb_mount *mounts;
     int n;
     int r = hostproc_box_mounts(c->box->dir, c->box->root_mnt_id, c->box->name, &mounts, &n);

@@ -263,11 +263,12 @@ expect_err_line() {
 }
 
 # A listing of what this file's rustbox has made on the host: entries of the
-# work root and state boxes, mounts under $T, cgroups of the prefix.
+# work root, boxes of the state dir (a box is its lock file; a lock dir is
+# made once and kept), mounts under $T, cgroups of the prefix.
 host_snapshot() {
     {
         find "$T/work" -mindepth 1 -maxdepth 1 -printf 'work: %f\n' 2>/dev/null || true
-        find "$T/state/boxes" -mindepth 1 -maxdepth 1 -printf 'state-box: %f\n' 2>/dev/null || true
+        find "$T/state/boxes" -mindepth 2 -maxdepth 2 -printf 'state-box: %P\n' 2>/dev/null || true
         grep -F "$T" /proc/self/mountinfo | awk '{ print "mount: " $5 }'
         find /sys/fs/cgroup -maxdepth 3 -name "${RB_PREFIX}-*" 2>/dev/null | sed 's/^/cgroup: /'
     } | sort
