@@ -54,7 +54,8 @@ leftovers() {
     grep -F -e "$T" -e "${PREFIX}-" /proc/self/mountinfo | awk '{ print "mount: " $5 }'
     find /sys/fs/cgroup -maxdepth 4 -type d -name "${PREFIX}-*" 2>/dev/null | sed 's/^/cgroup: /'
     ls -A "$T/work" 2>/dev/null | sed 's/^/box dir: /'
-    ls -A "$T/state/boxes" 2>/dev/null | sed 's/^/lock dir: /'
+    # A box is its lock file; its lock dir is made once and kept.
+    find "$T/state/boxes" -mindepth 2 -maxdepth 2 -printf 'lock: %P\n' 2>/dev/null || true
     ps -e -o uid=,pid=,args= |
         awk -v lo="$FIRST_UID" -v hi="$((FIRST_UID + NUM_BOXES))" '$1 >= lo && $1 < hi { print "process: " $0 }'
 }
