@@ -274,8 +274,10 @@ run_case() {
 }
 
 # Two boxes at once: a writer leaves secrets in every shared-looking place
-# and signals readiness through its /box/READY (on the host below the work
-# root); the reader then runs in another box and looks for them.
+# and signals readiness through its /box/READY (a one-shot box's root is in
+# its own mount namespace alone: the runner looks through the writer
+# process's /proc/<pid>/root); the reader then runs in another box and
+# looks for them.
 run_pair() {
     local name=$1
     shift
@@ -283,8 +285,12 @@ run_pair() {
     program_argv "$@" write
     ( rb "$wres" "$werr" run --wall-time 10 --dir "/opt/adv=$T/opt" -- "${ARGV[@]}"; echo "$RC" >"$T/res/$name.writer.rc" ) &
     local wpid=$!
+    local pid
     for _ in $(seq 1 500); do
-        ready=$(compgen -G "$T/work/${PREFIX}-*/root/box/READY" | head -n 1)
+        for pid in $(ps -e -o uid=,pid=,args= |
+            awk -v lo="$FIRST_UID" -v hi="$((FIRST_UID + NUM_BOXES))" '$1 >= lo && $1 < hi && $NF == "write" { print $2 }'); do
+            [[ -e "/proc/$pid/root/box/READY" ]] && ready=/proc/$pid/root/box/READY && break
+        done
         [[ -n "$ready" ]] && break
         sleep 0.01
     done
