@@ -48,6 +48,18 @@ static int open_dir(int dfd, const char *name)
     return fd < 0 ? negative_errno() : fd;
 }
 
+/* The box's root: a size- and inode-limited tmpfs (the config's box_size
+ * and box_inodes), mounted on the directory fd holds, not on whatever its
+ * path names by then. */
+static int mount_root_tmpfs(const struct rb_box *box, const struct rb_config *cfg, int fd)
+{
+    char target[64], opts[128];
+    (void)snprintf(target, sizeof(target), "/proc/self/fd/%d", fd);
+    (void)snprintf(opts, sizeof(opts), "size=%" PRIu64 ",nr_inodes=%" PRIu64 ",mode=0755", cfg->limits.box_size,
+                   cfg->limits.box_inodes);
+    return mount(box->name, target, "tmpfs", MS_NOSUID | MS_NODEV, opts) < 0 ? negative_errno() : 0;
+}
+
 int rootfs_isolate_root(const struct rb_box *box, const struct rb_config *cfg, bool bind_box, char *what, size_t wlen)
 {
     /* box_root or work_root and their ancestors are root's alone (config
@@ -64,12 +76,9 @@ int rootfs_isolate_root(const struct rb_box *box, const struct rb_config *cfg, b
     _cleanup_close_ int rfd = open_dir(dfd, "root");
     if (rfd < 0)
         return fail(rfd, what, wlen, "open %s", box->root);
-    char target[64], opts[128];
-    (void)snprintf(target, sizeof(target), "/proc/self/fd/%d", rfd);
-    (void)snprintf(opts, sizeof(opts), "size=%" PRIu64 ",nr_inodes=%" PRIu64 ",mode=0755", cfg->limits.box_size,
-                   cfg->limits.box_inodes);
-    if (mount(box->name, target, "tmpfs", MS_NOSUID | MS_NODEV, opts) < 0)
-        return fail(negative_errno(), what, wlen, "mount the root tmpfs on %s", box->root);
+    r = mount_root_tmpfs(box, cfg, rfd);
+    if (r < 0)
+        return fail(r, what, wlen, "mount the root tmpfs on %s", box->root);
     /* The lookup of root/ now crosses into the tmpfs. */
     _cleanup_close_ int mfd = open_dir(dfd, "root");
     if (mfd < 0)
@@ -84,7 +93,7 @@ int rootfs_isolate_root(const struct rb_box *box, const struct rb_config *cfg, b
     _cleanup_close_ int mp = open_dir(mfd, "box");
     if (mp < 0)
         return fail(mp, what, wlen, "open /box in the root tmpfs");
-    char source[64];
+    char source[64], target[64];
     (void)snprintf(source, sizeof(source), "/proc/self/fd/%d", src);
     (void)snprintf(target, sizeof(target), "/proc/self/fd/%d", mp);
     if (mount(source, target, NULL, MS_BIND | MS_REC, NULL) < 0)
@@ -102,15 +111,12 @@ int rootfs_isolate_root(const struct rb_box *box, const struct rb_config *cfg, b
 int rootfs_one_shot_root(const struct rb_box *box, const struct rb_config *cfg, char *what, size_t wlen)
 {
     /* The work root and its ancestors are root's alone (config checks). */
-    _cleanup_close_ int rfd = open(box->root, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    _cleanup_close_ int rfd = open_dir(AT_FDCWD, box->root);
     if (rfd < 0)
-        return fail(negative_errno(), what, wlen, "open %s", box->root);
-    char target[64], opts[128];
-    (void)snprintf(target, sizeof(target), "/proc/self/fd/%d", rfd);
-    (void)snprintf(opts, sizeof(opts), "size=%" PRIu64 ",nr_inodes=%" PRIu64 ",mode=0755", cfg->limits.box_size,
-                   cfg->limits.box_inodes);
-    if (mount(box->name, target, "tmpfs", MS_NOSUID | MS_NODEV, opts) < 0)
-        return fail(negative_errno(), what, wlen, "mount the root tmpfs on %s", box->root);
+        return fail(rfd, what, wlen, "open %s", box->root);
+    int r = mount_root_tmpfs(box, cfg, rfd);
+    if (r < 0)
+        return fail(r, what, wlen, "mount the root tmpfs on %s", box->root);
     /* Looked up again, the path leads into the new mount. */
     _cleanup_close_ int mfd = open_dir(AT_FDCWD, box->root);
     struct statfs sf;
@@ -118,7 +124,7 @@ int rootfs_one_shot_root(const struct rb_box *box, const struct rb_config *cfg, 
         return fail(mfd < 0 ? mfd : negative_errno(), what, wlen, "open the root tmpfs on %s", box->root);
     if (sf.f_type != TMPFS_MAGIC)
         return fail(-EXDEV, what, wlen, "%s is not the tmpfs just mounted", box->root);
-    int r = ensure_dir(mfd, "box", 0700, box->uid, box->gid);
+    r = ensure_dir(mfd, "box", 0700, box->uid, box->gid);
     return r < 0 ? fail(r, what, wlen, "make %s", box->workdir) : 0;
 }
 
