@@ -149,44 +149,28 @@ static int prepare_persistent(struct rb_ctx *ctx, const struct rb_run_request *r
     return r < 0 ? r : box_chown_workdir(box, box->uid, box->gid, err);
 }
 
-/* Attempts at a one-shot box when the one taken turns out to have a
- * leftover dir (made between the free-id check and our mkdir). */
-#define ONE_SHOT_ATTEMPTS 8
-
-/* Takes a free one-shot box and makes it. */
+/* Takes a free one-shot box: its lock alone. box_lock_free_id takes no id
+ * with a dir on the host (a leftover for health and recovery to count), and
+ * nothing is made here: the root is mounted inside the run
+ * (rootfs_one_shot_root). */
 static int prepare_one_shot(struct rb_ctx *ctx, struct rb_box *box, bool *locked, uint64_t *lock_us,
                             struct rb_error *err)
 {
-    for (int attempt = 0;; attempt++) {
-        uint64_t t = monotonic_us();
-        int r = box_lock_free_id(ctx, box, err);
-        *lock_us += monotonic_us() - t;
-        if (r < 0)
-            return r;
-        /* Its root is made inside the run (rootfs_one_shot_root): a dir
-         * of this name on the host is someone else's, a leftover for
-         * health and recovery to count (no teardown of ours touches it);
-         * this run takes another id. */
-        struct stat st;
-        if (lstat(box->dir, &st) == 0) {
-            (void)box_unlock(box, true); /* nothing of ours to keep under it */
-            if (attempt + 1 == ONE_SHOT_ATTEMPTS)
-                return rb_error_say(err, -EEXIST,
-                                    "box dir %s already exists: a leftover, never reused (run: rustbox cleanup "
-                                    "--box-id %ld)",
-                                    box->dir, box->id);
-            continue;
-        }
-        *locked = true;
-        /* The work root is where the root tmpfs is mounted inside the run:
-         * made, root's alone, the first time as a box dir's parent is. */
-        if (stat(box->parent, &st) < 0 && errno == ENOENT && (r = mkdir_p(box->parent, 0711)) < 0)
-            return rb_error_set(err, r, "cannot create %s", box->parent);
-        r = box_set_one_shot_root(box);
-        if (r < 0)
-            return rb_error_set(err, r, "box %ld: cannot name its paths", box->id);
-        return box_write_lock_info(box, getpid(), err);
-    }
+    uint64_t t = monotonic_us();
+    int r = box_lock_free_id(ctx, box, err);
+    *lock_us += monotonic_us() - t;
+    if (r < 0)
+        return r;
+    *locked = true;
+    /* The work root is where the root tmpfs is mounted inside the run:
+     * made, root's alone, the first time as a box dir's parent is. */
+    struct stat st;
+    if (stat(box->parent, &st) < 0 && errno == ENOENT && (r = mkdir_p(box->parent, 0711)) < 0)
+        return rb_error_set(err, r, "cannot create %s", box->parent);
+    r = box_set_one_shot_root(box);
+    if (r < 0)
+        return rb_error_set(err, r, "box %ld: cannot name its paths", box->id);
+    return box_write_lock_info(box, getpid(), err);
 }
 
 static void refuse_missing_controls(struct rb_ctx *ctx, struct rb_result *res)

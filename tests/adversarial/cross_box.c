@@ -3,8 +3,9 @@
  * leave a secret in every shared-looking place (/tmp, /dev/shm, a POSIX and
  * a SysV shared memory segment, an abstract unix socket, a TCP port on
  * 127.0.0.1), signal readiness through /box/READY (seen by the runner
- * through this process's /proc/<pid>/root) and linger. argv[1] "read", in another box meanwhile: look for all of
- * them. Exits 0 with CONTAINED only if nothing is found. */
+ * through this process's /proc/<pid>/root) and linger. argv[1] "read", in
+ * another box meanwhile: look for all of them. Exits 0 with CONTAINED only
+ * if nothing is found. */
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
