@@ -109,6 +109,29 @@ static int bind_fd(int src, int dst)
     return mount(from, to, NULL, MS_BIND, NULL) < 0 ? negative_errno() : 0;
 }
 
+/* bind_fd onto the entry name of dirfd, looked up by move_mount itself: an
+ * open and a close less per bind. A symlink there would be covered, not
+ * followed (no MOVE_MOUNT_T_SYMLINKS); callers bind only onto files and
+ * directories of the box's own procfs, where no process of the box runs
+ * yet. */
+static int bind_at(int src, int dirfd, const char *name)
+{
+    long tree = syscall(SYS_open_tree, src, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+    if (tree >= 0) {
+        int r = syscall(SYS_move_mount, (int)tree, "", dirfd, name, MOVE_MOUNT_F_EMPTY_PATH) < 0 ? negative_errno() : 0;
+        (void)close((int)tree);
+        return r;
+    }
+    if (errno != ENOSYS)
+        return negative_errno();
+    int dst = openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+    if (dst < 0)
+        return negative_errno();
+    int r = bind_fd(src, dst);
+    (void)close(dst);
+    return r;
+}
+
 /* Binds the text over /proc/<name>. */
 static int synthesize(const struct rb_procfs_spec *s, int procfd, const char *name, const char *text,
                       struct rb_error *err)
@@ -116,11 +139,8 @@ static int synthesize(const struct rb_procfs_spec *s, int procfd, const char *na
     int src = staged_file(s->rootfd, RB_PROCFS_STAGED, text, strlen(text));
     if (src < 0)
         return rb_error_say(err, src, "write the box's /proc/%s on its root", name);
-    int dst = openat(procfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-    int r = dst < 0 ? negative_errno() : bind_fd(src, dst);
+    int r = bind_at(src, procfd, name);
     (void)close(src);
-    if (dst >= 0)
-        (void)close(dst);
     if (unlinkat(s->rootfd, RB_PROCFS_STAGED, 0) < 0 && r == 0)
         r = negative_errno();
     return r < 0 ? rb_error_say(err, r, "bind the box's /proc/%s", name) : 0;
@@ -174,18 +194,14 @@ static int synthesize_all(const struct rb_procfs_spec *s, int procfd, struct rb_
  * times as much). */
 static int mask(int procfd, const char *name, const int empty[2], struct rb_error *err)
 {
-    int fd = openat(procfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-    if (fd < 0 && errno == ENOENT)
-        return 0;
-    struct stat st = { 0 };
-    int r = fd < 0 || fstat(fd, &st) < 0 ? negative_errno() : 0;
+    struct stat st;
+    if (fstatat(procfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+        return errno == ENOENT ? 0 : rb_error_say(err, negative_errno(), "cover the box's /proc/%s", name);
     /* What only root may read needs no cover: the box's user never is root
      * and holds no capability. */
-    bool others_read = r == 0 && (st.st_mode & S_IROTH);
-    if (others_read && (S_ISDIR(st.st_mode) || S_ISREG(st.st_mode)))
-        r = bind_fd(empty[S_ISDIR(st.st_mode)], fd);
-    if (fd >= 0)
-        (void)close(fd);
+    int r = 0;
+    if ((st.st_mode & S_IROTH) && (S_ISDIR(st.st_mode) || S_ISREG(st.st_mode)))
+        r = bind_at(empty[S_ISDIR(st.st_mode)], procfd, name);
     return r < 0 ? rb_error_say(err, r, "cover the box's /proc/%s", name) : 0;
 }
 

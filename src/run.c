@@ -8,6 +8,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/resource.h>
@@ -95,14 +96,13 @@ void run_result_init(const struct rb_ctx *ctx, long box_id, const struct rb_limi
     run_controls(ctx, &res->controls_applied, &res->controls_missing);
 }
 
-static pid_t clone_proxy(int *pidfd, bool share_net)
+static pid_t clone_proxy(int *pidfd)
 {
     /* Fork-like clone (no new stack) that also hands back a pidfd, so waiting
-     * and killing can never hit a recycled pid. */
+     * and killing can never hit a recycled pid. The network namespace is
+     * made by the supervisor meanwhile (make_for_the_box). */
     *pidfd = -1;
-    unsigned long flags = RB_SANDBOX_CLONE_FLAGS | CLONE_PIDFD | SIGCHLD;
-    if (share_net)
-        flags &= ~(unsigned long)CLONE_NEWNET;
+    unsigned long flags = (RB_SANDBOX_CLONE_FLAGS & ~(unsigned long)CLONE_NEWNET) | CLONE_PIDFD | SIGCHLD;
     long r = syscall(SYS_clone, flags, NULL, pidfd, NULL, NULL);
     return (pid_t)r;
 }
@@ -427,15 +427,10 @@ static int open_pipes(struct supervisor *sv, int report[2], int out[2], int err[
     return 0;
 }
 
-/* A group of this name left by an earlier run would carry its counters. */
-static int fresh_cgroup(const struct rb_ctx *ctx, const struct rb_box *box, const struct rb_limits *l,
-                        struct rb_cgroup *cg)
+/* A group of this name left by an earlier run would carry its counters.
+ * cg already holds the box's description (the dirs cleanup removes). */
+static int fresh_cgroup(const struct rb_limits *l, struct rb_cgroup *cg)
 {
-    /* The box's own description (the dirs cleanup removes), copied so that
-     * the join fds opened below are this run's. */
-    *cg = box->cg;
-    if (!cg->backend || cg->n_dirs == 0)
-        return -EINVAL; /* described without a backend: there is no group to make */
     int r;
     const char *failed = NULL;
     if (cgroup_count_existing(cg) > 0 && (r = cgroup_remove(cg, &failed)) < 0)
@@ -447,6 +442,119 @@ static int fresh_cgroup(const struct rb_ctx *ctx, const struct rb_box *box, cons
     if (r < 0)
         (void)cgroup_remove(cg, NULL);
     return r;
+}
+
+/* A new network namespace, as an fd: made by this thread and left at once
+ * (a namespace lives as long as an fd to it), so that the supervisor's own
+ * sockets never see it. */
+static int new_netns(void)
+{
+    int own = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+    if (own < 0)
+        return negative_errno();
+    int fd = -1, r = 0;
+    if (unshare(CLONE_NEWNET) < 0) {
+        r = negative_errno();
+    } else {
+        fd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+            r = negative_errno();
+        /* Back to the host's: cannot fail for root holding a valid fd,
+         * and if it did, no run could be trusted to this process. */
+        if (setns(own, CLONE_NEWNET) < 0)
+            abort();
+    }
+    (void)close(own); /* an nsfs fd: nothing to flush */
+    return r < 0 ? r : fd;
+}
+
+/* The CPU the process last ran on (/proc/<pid>/stat, field 39), or -1. */
+static int task_cpu(pid_t pid)
+{
+    char path[64], buf[1024];
+    snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
+    if (fd >= 0)
+        (void)close(fd); /* procfs: nothing to flush */
+    if (n <= 0)
+        return -1;
+    buf[n] = '\0';
+    const char *p = strrchr(buf, ')'); /* the name may hold anything but ends there */
+    for (int field = 2; p && field < 39; field++)
+        p = strchr(p + 1, ' ');
+    return p ? atoi(p + 1) : -1;
+}
+
+/* Moves the supervisor off the proxy's CPU, when the proxy was started on
+ * the supervisor's own and another is allowed: a new task starts on its
+ * parent's CPU when the others look busy, and would run there first, the
+ * supervisor's work waiting for it, while another CPU idles. *mine: the
+ * mask to restore. */
+static bool move_off_proxy_cpu(pid_t proxy, cpu_set_t *mine)
+{
+    int cpu = sched_getcpu();
+    if (cpu < 0 || sched_getaffinity(0, sizeof(*mine), mine) < 0 || CPU_COUNT(mine) < 2 || task_cpu(proxy) != cpu)
+        return false;
+    cpu_set_t others = *mine;
+    CPU_CLR((size_t)cpu, &others);
+    return sched_setaffinity(0, sizeof(others), &others) == 0;
+}
+
+/* What make_for_the_box could not do. */
+enum box_making { MADE_ALL, NO_CGROUP, NO_NETNS, NOT_HANDED_OVER };
+
+/* Hands the proxy what it waits for (receive_from_supervisor, sandbox.c):
+ * the join file of each cgroup, one message each in the order of the dirs,
+ * then the network namespace. */
+static int hand_over(int sock, const struct rb_cgroup *cg, bool have_cg, int netfd)
+{
+    int fds[RB_CG_MAX_CTRL + 1], n = 0;
+    for (int i = 0; have_cg && i < cg->n_dirs; i++)
+        fds[n++] = cg->procs_fd[i];
+    if (netfd >= 0)
+        fds[n++] = netfd;
+    for (int i = 0; i < n; i++) {
+        int r = fd_send(sock, fds[i]);
+        /* The proxy already gone (its setup failed): its report says why. */
+        if (r == -EPIPE || r == -ECONNRESET)
+            return 0;
+        if (r < 0)
+            return r;
+    }
+    return 0;
+}
+
+/* What the supervisor makes for the box while the proxy builds its root:
+ * the cgroups and the network namespace, together about 1 ms, on another
+ * CPU than the proxy's when there is one. The proxy forks the program only
+ * once it holds them. *err: the error of what the result names. */
+static enum box_making make_for_the_box(struct supervisor *sv, int sock, bool share_net, const struct rb_limits *l,
+                                        uint64_t *cgroup_us, int *err)
+{
+    cpu_set_t mine;
+    bool moved = move_off_proxy_cpu(sv->proxy, &mine);
+    enum box_making made = MADE_ALL;
+    int r = 0, netfd = -1;
+    if (sv->have_cg) {
+        uint64_t t = monotonic_us();
+        r = fresh_cgroup(l, &sv->cg);
+        *cgroup_us = monotonic_us() - t;
+        made = r < 0 ? NO_CGROUP : made;
+    }
+    if (r == 0 && !share_net && (netfd = new_netns()) < 0) {
+        r = netfd;
+        made = NO_NETNS;
+    }
+    if (r == 0 && (r = hand_over(sock, &sv->cg, sv->have_cg, netfd)) < 0)
+        made = NOT_HANDED_OVER;
+    if (netfd >= 0)
+        (void)close(netfd); /* an nsfs fd: nothing to flush */
+    cgroup_close_procs(&sv->cg);
+    if (moved)
+        (void)sched_setaffinity(0, sizeof(mine), &mine); /* the mask it had: still valid */
+    *err = r;
+    return made;
 }
 
 void run_reap_proxy(int pidfd)
@@ -481,15 +589,18 @@ int run_in_box(struct rb_ctx *ctx, struct rb_box *box, const struct rb_run_reque
     bool capture = req->output == RB_OUTPUT_CAPTURE;
     int r = 0;
     char **envp = NULL;
+    uint64_t cgroup_us = 0;
 
     uint64_t t = monotonic_us();
-    r = ctx->cg ? fresh_cgroup(ctx, box, &req->limits, &sv.cg) : 0;
-    res->timings.phase_us[RB_PHASE_CGROUP_CREATE] = monotonic_us() - t;
-    t = monotonic_us();
-    if (r < 0) {
-        res->verdict = RB_IE;
-        verdict_set_reason(res, "cannot create cgroup %s: %s", box->name, strerror(-r));
-        return 0;
+    if (ctx->cg) {
+        /* Described before the clone, so that the proxy knows how many
+         * join files to wait for; made after it. */
+        sv.cg = box->cg;
+        if (!sv.cg.backend || sv.cg.n_dirs == 0) { /* described without a backend */
+            res->verdict = RB_IE;
+            verdict_set_reason(res, "cannot create cgroup %s: %s", box->name, strerror(EINVAL));
+            return 0;
+        }
     }
     sv.have_cg = ctx->cg != NULL;
     sv.per_process = sv.cpu.per_process || !sv.have_cg;
@@ -523,7 +634,7 @@ int run_in_box(struct rb_ctx *ctx, struct rb_box *box, const struct rb_run_reque
     sigprocmask(SIG_BLOCK, &stop, &spec.child_sigmask);
     sv.sigfd = signalfd(-1, &stop, SFD_CLOEXEC | SFD_NONBLOCK);
     sv.started = monotonic_s();
-    sv.proxy = clone_proxy(&sv.pidfd, req->share_net);
+    sv.proxy = clone_proxy(&sv.pidfd);
     if (sv.proxy == 0)
         sandbox_proxy_main(&spec);
     if (sv.proxy < 0) {
@@ -541,9 +652,24 @@ int run_in_box(struct rb_ctx *ctx, struct rb_box *box, const struct rb_run_reque
     out[1] = err[1] = -1;
     (void)safe_close(notify[1]);
     notify[1] = -1;
+    enum box_making made = make_for_the_box(&sv, notify[0], req->share_net, &req->limits, &cgroup_us, &r);
+    if (made != MADE_ALL) {
+        /* Nothing of the program ran: the proxy waits for what failed. */
+        kill_box(&sv, RB_KILL_NONE);
+        run_reap_proxy(sv.pidfd);
+        sv.pidfd = -1;
+        res->timings.phase_us[RB_PHASE_CGROUP_CREATE] = cgroup_us;
+        res->verdict = RB_IE;
+        if (made == NO_CGROUP)
+            verdict_set_reason(res, "cannot create cgroup %s: %s", box->name, strerror(-r));
+        else if (made == NO_NETNS)
+            verdict_set_reason(res, "cannot create the box's network namespace: %s", strerror(-r));
+        else
+            verdict_set_reason(res, "cannot hand the box its cgroups and network namespace: %s", strerror(-r));
+        goto out;
+    }
     sv.notify_sock = notify[0];
     notify[0] = -1;
-    cgroup_close_procs(&sv.cg);
 
     r = supervise(&sv, &req->limits);
     if (r < 0)
@@ -564,7 +690,9 @@ int run_in_box(struct rb_ctx *ctx, struct rb_box *box, const struct rb_run_reque
     /* Setup ends at the program's exec (all of it, when it never got that far). */
     uint64_t ended = monotonic_us();
     uint64_t exec_at = sv.exec_at_us > t && sv.exec_at_us < ended ? sv.exec_at_us : ended;
-    res->timings.phase_us[RB_PHASE_CLONE_EXEC] = exec_at - t;
+    /* The cgroups were made beside the setup: the rest of it is the box's. */
+    res->timings.phase_us[RB_PHASE_CGROUP_CREATE] = cgroup_us;
+    res->timings.phase_us[RB_PHASE_CLONE_EXEC] = exec_at - t > cgroup_us ? exec_at - t - cgroup_us : 0;
     res->timings.phase_us[RB_PHASE_WAIT] = ended - exec_at;
 
     struct rb_cg_usage u = { 0 };

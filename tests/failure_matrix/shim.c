@@ -2,9 +2,12 @@
 /* Fault-injection shim for the rustbox failure matrix (LD_PRELOAD).
  *
  * RUSTBOX_FAULT holds rules separated by ';', each a comma-separated list:
- *   func=NAME    umount | umount2 | rmdir | rmdir_tree | kill | killpg | cgroup_kill
+ *   func=NAME    umount | umount2 | rmdir | rmdir_tree | kill | killpg | cgroup_kill |
+ *                mkdir | unshare
  *                (rmdir_tree is unlinkat(AT_REMOVEDIR); cgroup_kill is an
- *                open of a cgroup.kill file, the cgroup v2 kill seam)
+ *                open of a cgroup.kill file, the cgroup v2 kill seam; mkdir
+ *                and unshare are the supervisor's making of the box's
+ *                cgroups and network namespace)
  *   errno=NAME   EBUSY | EPERM | EINVAL | EIO | EAGAIN | ENOENT
  *   calls=WHICH  first:N (the first N matching calls) | all | nth:N (only the Nth)
  *   path=SUB     only calls whose path contains SUB (kill, killpg: "PID,SIG")
@@ -26,7 +29,9 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/types.h>
+#include <sched.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <stdbool.h>
 #include <unistd.h>
 
@@ -53,7 +58,8 @@ static int errno_by_name(const char *s)
 {
     static const struct { const char *name; int value; } table[] = {
         { "EBUSY", EBUSY }, { "EPERM", EPERM }, { "EINVAL", EINVAL }, { "EIO", EIO },
-        { "EAGAIN", EAGAIN }, { "ENOENT", ENOENT }, { "EACCES", EACCES },
+        { "EAGAIN", EAGAIN }, { "ENOENT", ENOENT }, { "EACCES", EACCES }, { "ENOMEM", ENOMEM },
+        { "ENOSPC", ENOSPC },
     };
     for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++)
         if (!strcmp(s, table[i].name))
@@ -206,6 +212,28 @@ int rmdir(const char *path)
         return -1;
     }
     return real_rmdir(path);
+}
+
+int mkdir(const char *path, mode_t mode)
+{
+    REAL(mkdir);
+    int e = decide("mkdir", path, 0);
+    if (e) {
+        errno = e;
+        return -1;
+    }
+    return real_mkdir(path, mode);
+}
+
+int unshare(int flags)
+{
+    REAL(unshare);
+    int e = decide("unshare", NULL, 0);
+    if (e) {
+        errno = e;
+        return -1;
+    }
+    return real_unshare(flags);
 }
 
 int unlinkat(int dirfd, const char *path, int flags)

@@ -230,6 +230,39 @@ has_opts() {
         '[.stdout | scan("failed errno=")] | length == 3'
 }
 
+@test "two boxes at once: each in a network namespace of its own, not the host's; one's 127.0.0.1 listener is out of the other's reach" {
+    local sync="$BATS_TEST_TMPDIR/sync" a="$BATS_TEST_TMPDIR/a" b="$BATS_TEST_TMPDIR/b" pa pb sa=0 sb=0 ticks
+    mkdir -m 1777 "$sync"
+    ticks=$(tscale 200)
+    # a listens (and reaches its own listener), then waits for b to be done;
+    # b waits for a's port and tries it.
+    "$RUSTBOX" run --wall-time "$(tscale 20)" --dir "$HDIR" --dir "/sync=$sync:rw" --code "
+        /opt/h/tcp_listen >/sync/port.tmp &
+        i=0; while [ ! -s /sync/port.tmp ] && [ \$i -lt $ticks ]; do sleep 0.05; i=\$((i + 1)); done
+        /opt/h/tcp_connect 127.0.0.1 \$(cat /sync/port.tmp)
+        readlink /proc/self/ns/net >/sync/a.ns
+        mv /sync/port.tmp /sync/port
+        i=0; while [ ! -e /sync/b.done ] && [ \$i -lt $ticks ]; do sleep 0.05; i=\$((i + 1)); done" >"$a" 2>"$a.err" &
+    pa=$!
+    "$RUSTBOX" run --wall-time "$(tscale 20)" --dir "$HDIR" --dir "/sync=$sync:rw" --code "
+        i=0; while [ ! -s /sync/port ] && [ \$i -lt $ticks ]; do sleep 0.05; i=\$((i + 1)); done
+        /opt/h/tcp_connect 127.0.0.1 \$(cat /sync/port)
+        readlink /proc/self/ns/net >/sync/b.ns
+        touch /sync/b.done" >"$b" 2>"$b.err" &
+    pb=$!
+    wait "$pa" || sa=$?
+    wait "$pb" || sb=$?
+    jq -r .box_id "$a" "$b" >>"$T/box_ids" 2>/dev/null || true
+    [[ "$sa" == 0 && "$sb" == 0 ]] || fail "exit $sa / $sb: $(cat "$a" "$a.err" "$b" "$b.err")"
+    [[ "$(jq -r .stdout "$a")" == connected ]] || fail "box a did not reach its own listener: $(cat "$a")"
+    [[ "$(jq -r .stdout "$b")" == "failed errno="* ]] || fail "box b reached box a's listener: $(cat "$b")"
+    local na nb host
+    na=$(<"$sync/a.ns") nb=$(<"$sync/b.ns") host=$(readlink /proc/self/ns/net)
+    [[ "$na" == net:* && "$nb" == net:* ]] || fail "namespaces not read: '$na' '$nb'"
+    [[ "$na" != "$nb" && "$na" != "$host" && "$nb" != "$host" ]] ||
+        fail "shared network namespace: a $na, b $nb, host $host"
+}
+
 @test "only loopback is visible as a network interface" {
     rb run --dir "$HDIR" -- /opt/h/list_ifaces
     expect_verdict OK
