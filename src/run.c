@@ -489,16 +489,20 @@ static int task_cpu(pid_t pid)
 /* Moves the supervisor off the proxy's CPU, when the proxy was started on
  * the supervisor's own and another is allowed: a new task starts on its
  * parent's CPU when the others look busy, and would run there first, the
- * supervisor's work waiting for it, while another CPU idles. *mine: the
- * mask to restore. */
-static bool move_off_proxy_cpu(pid_t proxy, cpu_set_t *mine)
+ * supervisor's work waiting for it, while another CPU idles. The mask is
+ * given back at once: the move is made (sched_setaffinity migrates the
+ * caller before it returns), and the scheduler stays free to place the
+ * supervisor anywhere it may run, as when every CPU is busy. */
+static void move_off_proxy_cpu(pid_t proxy)
 {
+    cpu_set_t mine, others;
     int cpu = sched_getcpu();
-    if (cpu < 0 || sched_getaffinity(0, sizeof(*mine), mine) < 0 || CPU_COUNT(mine) < 2 || task_cpu(proxy) != cpu)
-        return false;
-    cpu_set_t others = *mine;
+    if (cpu < 0 || sched_getaffinity(0, sizeof(mine), &mine) < 0 || CPU_COUNT(&mine) < 2 || task_cpu(proxy) != cpu)
+        return;
+    others = mine;
     CPU_CLR((size_t)cpu, &others);
-    return sched_setaffinity(0, sizeof(others), &others) == 0;
+    if (sched_setaffinity(0, sizeof(others), &others) == 0)
+        (void)sched_setaffinity(0, sizeof(mine), &mine); /* the mask it had: still valid */
 }
 
 /* What make_for_the_box could not do. */
@@ -532,8 +536,7 @@ static int hand_over(int sock, const struct rb_cgroup *cg, bool have_cg, int net
 static enum box_making make_for_the_box(struct supervisor *sv, int sock, bool share_net, const struct rb_limits *l,
                                         uint64_t *cgroup_us, int *err)
 {
-    cpu_set_t mine;
-    bool moved = move_off_proxy_cpu(sv->proxy, &mine);
+    move_off_proxy_cpu(sv->proxy);
     enum box_making made = MADE_ALL;
     int r = 0, netfd = -1;
     if (sv->have_cg) {
@@ -551,8 +554,6 @@ static enum box_making make_for_the_box(struct supervisor *sv, int sock, bool sh
     if (netfd >= 0)
         (void)close(netfd); /* an nsfs fd: nothing to flush */
     cgroup_close_procs(&sv->cg);
-    if (moved)
-        (void)sched_setaffinity(0, sizeof(mine), &mine); /* the mask it had: still valid */
     *err = r;
     return made;
 }
