@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <net/if.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -444,9 +445,23 @@ static int fresh_cgroup(const struct rb_limits *l, struct rb_cgroup *cg)
     return r;
 }
 
-/* A new network namespace, as an fd: made by this thread and left at once
- * (a namespace lives as long as an fd to it), so that the supervisor's own
- * sockets never see it. */
+/* Brings up the loopback of the network namespace this thread is in. */
+static int loopback_up(void)
+{
+    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return negative_errno();
+    struct ifreq ifr = { 0 };
+    snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
+    ifr.ifr_flags = IFF_UP | IFF_LOOPBACK | IFF_RUNNING;
+    int r = ioctl(fd, SIOCSIFFLAGS, &ifr) < 0 ? negative_errno() : 0;
+    (void)close(fd); /* a socket: nothing to flush */
+    return r;
+}
+
+/* A new network namespace with its loopback up, as an fd: made by this
+ * thread and left at once (a namespace lives as long as an fd to it), so
+ * that none of the supervisor's own sockets is in it. */
 static int new_netns(void)
 {
     int own = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
@@ -456,8 +471,9 @@ static int new_netns(void)
     if (unshare(CLONE_NEWNET) < 0) {
         r = negative_errno();
     } else {
-        fd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
-        if (fd < 0)
+        r = loopback_up();
+        fd = r < 0 ? -1 : open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+        if (r == 0 && fd < 0)
             r = negative_errno();
         /* Back to the host's: cannot fail for root holding a valid fd,
          * and if it did, no run could be trusted to this process. */

@@ -5,12 +5,10 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
-#include <net/if.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -26,20 +24,6 @@
 #include "fdpass.h"
 #include "seccomp_filter.h"
 #include "util.h"
-
-
-static void bring_up_loopback(const struct rb_sandbox_spec *s)
-{
-    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    if (fd < 0)
-        sandbox_fail(s->report_fd, errno, "socket for loopback");
-    struct ifreq ifr = { 0 };
-    snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
-    ifr.ifr_flags = IFF_UP | IFF_LOOPBACK | IFF_RUNNING;
-    if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
-        sandbox_fail(s->report_fd, errno, "bring up lo");
-    (void)safe_close(fd);
-}
 
 /* fs.nr_open: the most descriptors the kernel lets a process have, and the
  * highest RLIMIT_NOFILE setrlimit takes (EPERM above it; RLIM_INFINITY is
@@ -321,7 +305,7 @@ static void end_the_rest(void)
  * process builds the box (run.c): it hands over the join file of each
  * cgroup, one message each in the order of the dirs, then the namespace.
  * The program is forked only once both are in place, so nothing of it
- * runs outside them. */
+ * runs outside them. The namespace comes with its loopback up. */
 static void receive_from_supervisor(const struct rb_sandbox_spec *s)
 {
     int n = s->cg->n_dirs + (s->req->share_net ? 0 : 1);
@@ -353,8 +337,6 @@ void sandbox_proxy_main(const struct rb_sandbox_spec *s)
     if (sethostname(RB_SANDBOX_HOSTNAME, strlen(RB_SANDBOX_HOSTNAME)) < 0)
         sandbox_fail(s->report_fd, errno, "sethostname");
     receive_from_supervisor(s);
-    if (!s->req->share_net)
-        bring_up_loopback(s);
 
     pid_t child = fork();
     if (child < 0)
