@@ -18,7 +18,9 @@
 #define RB_SANDBOX_HOSTNAME "rustbox-sandbox"
 #define RB_SANDBOX_DEV_SIZE "64k"
 
-/* Clone flags of the proxy; the controls they stand for are reported. */
+/* The box's namespaces; the controls they stand for are reported. The
+ * proxy is cloned into all but the network one, which the supervisor makes
+ * meanwhile and hands over (run.c). */
 #define RB_SANDBOX_CLONE_FLAGS (CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS)
 
 enum rb_report_type { RB_REPORT_SETUP_ERROR = 1, RB_REPORT_STATUS = 2, RB_REPORT_CPU_MS = 3, RB_REPORT_EXEC = 4 };
