@@ -5,10 +5,14 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "util.h"
 
@@ -33,6 +37,41 @@ int hostproc_pids_of_uid(uid_t uid, pid_t *pids, int max)
             pids[n++] = (pid_t)pid;
     }
     return n;
+}
+
+int hostproc_stat_field(const char *line, int field, long long *value)
+{
+    /* The name ends at the line's last ')': only fields 3 on follow it. */
+    const char *p = strrchr(line, ')');
+    if (!p || field < 3)
+        return -EINVAL;
+    for (int f = 2; p && f < field; f++)
+        p = strchr(p + 1, ' ');
+    if (!p || p[1] < '0' || p[1] > '9') /* no such field; the numbers asked for are never negative */
+        return -EINVAL;
+    char *end;
+    errno = 0;
+    long long v = strtoll(p + 1, &end, 10);
+    if (errno || (*end != ' ' && *end != '\n' && *end != '\0'))
+        return -EINVAL;
+    *value = v;
+    return 0;
+}
+
+int hostproc_task_cpu(pid_t pid)
+{
+    char path[64], buf[1024];
+    snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+    _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return negative_errno();
+    ssize_t n = read(fd, buf, sizeof(buf) - 1);
+    if (n < 0)
+        return negative_errno();
+    buf[n] = '\0';
+    long long cpu;
+    int r = hostproc_stat_field(buf, 39, &cpu);
+    return r < 0 ? r : cpu > INT_MAX ? -ERANGE : (int)cpu;
 }
 
 static bool path_below(const char *path, const char *dir)

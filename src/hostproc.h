@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* hostproc: what the host has right now — the mount points at or below a
- * directory and a box's mounts by mount id (from the mount table) and the
- * processes of a uid (from /proc).
+ * directory and a box's mounts by mount id (from the mount table), the
+ * processes of a uid and the CPU a process last ran on (from /proc).
  * Cleanup reads it to tear a box down and to prove it gone; the host scan,
  * to find what of rustbox is left anywhere. */
 #ifndef RUSTBOX_HOSTPROC_H
@@ -43,5 +43,13 @@ int hostproc_fd_mount_id(int fd, uint64_t *id);
 /* Fills pids (up to max) with the processes whose effective uid is uid,
  * zombies left out; returns how many, or -errno if /proc cannot be read. */
 int hostproc_pids_of_uid(uid_t uid, pid_t *pids, int max);
+
+/* Field `field` of a /proc/<pid>/stat line, numbered as proc(5) numbers
+ * them (1 is the pid, 2 the name in parentheses, which may hold spaces and
+ * parentheses itself), as a number. -EINVAL when the line has no such
+ * field or it is not a number. */
+int hostproc_stat_field(const char *line, int field, long long *value);
+/* The CPU process pid last ran on (its stat's field 39), or -errno. */
+int hostproc_task_cpu(pid_t pid);
 
 #endif

@@ -22,6 +22,7 @@
 
 #include "env.h"
 #include "fdpass.h"
+#include "hostproc.h"
 #include "sandbox.h"
 #include "seccomp_policy.h"
 #include "util.h"
@@ -484,24 +485,6 @@ static int new_netns(void)
     return r < 0 ? r : fd;
 }
 
-/* The CPU the process last ran on (/proc/<pid>/stat, field 39), or -1. */
-static int task_cpu(pid_t pid)
-{
-    char path[64], buf[1024];
-    snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
-    if (fd >= 0)
-        (void)close(fd); /* procfs: nothing to flush */
-    if (n <= 0)
-        return -1;
-    buf[n] = '\0';
-    const char *p = strrchr(buf, ')'); /* the name may hold anything but ends there */
-    for (int field = 2; p && field < 39; field++)
-        p = strchr(p + 1, ' ');
-    return p ? atoi(p + 1) : -1;
-}
-
 /* Moves the supervisor off the proxy's CPU, when the proxy was started on
  * the supervisor's own and another is allowed: a new task starts on its
  * parent's CPU when the others look busy, and would run there first, the
@@ -513,7 +496,8 @@ static void move_off_proxy_cpu(pid_t proxy)
 {
     cpu_set_t mine, others;
     int cpu = sched_getcpu();
-    if (cpu < 0 || sched_getaffinity(0, sizeof(mine), &mine) < 0 || CPU_COUNT(&mine) < 2 || task_cpu(proxy) != cpu)
+    if (cpu < 0 || sched_getaffinity(0, sizeof(mine), &mine) < 0 || CPU_COUNT(&mine) < 2 ||
+        hostproc_task_cpu(proxy) != cpu)
         return;
     others = mine;
     CPU_CLR((size_t)cpu, &others);

@@ -262,6 +262,46 @@ static void test_pids_of_uid(void **state)
     assert_int_equal(hostproc_pids_of_uid((uid_t)4294967293u, pids, (int)ARRAY_SIZE(pids)), 0);
 }
 
+/* A name may hold spaces and parentheses: fields count from its last ')'. */
+static void test_stat_field(void **state)
+{
+    char line[1024];
+    int n = snprintf(line, sizeof(line), "4242 (a) b (c) S 1");
+    for (int f = 5; f <= 40; f++)
+        n += snprintf(line + n, sizeof(line) - (size_t)n, " %d", f * 10);
+    snprintf(line + n, sizeof(line) - (size_t)n, "\n");
+    long long v = -1;
+    assert_int_equal(hostproc_stat_field(line, 4, &v), 0);
+    assert_int_equal(v, 1);
+    assert_int_equal(hostproc_stat_field(line, 39, &v), 0);
+    assert_int_equal(v, 390);
+    assert_int_equal(hostproc_stat_field(line, 40, &v), 0); /* the last, before the newline */
+    assert_int_equal(v, 400);
+    v = -1;
+    assert_int_equal(hostproc_stat_field(line, 41, &v), -EINVAL); /* past the end */
+    assert_int_equal(hostproc_stat_field(line, 3, &v), -EINVAL);  /* the state: not a number */
+    assert_int_equal(hostproc_stat_field(line, 2, &v), -EINVAL);  /* the name */
+    assert_int_equal(hostproc_stat_field("4242 no name here", 4, &v), -EINVAL);
+    assert_int_equal(v, -1); /* untouched on every refusal */
+}
+
+/* Pinned to one CPU, a process's stat says it last ran there. */
+static void test_task_cpu_of_a_pinned_process(void **state)
+{
+    cpu_set_t all, one;
+    assert_int_equal(sched_getaffinity(0, sizeof(all), &all), 0);
+    for (size_t cpu = 0; cpu < CPU_SETSIZE; cpu++) {
+        if (!CPU_ISSET(cpu, &all))
+            continue;
+        CPU_ZERO(&one);
+        CPU_SET(cpu, &one);
+        assert_int_equal(sched_setaffinity(0, sizeof(one), &one), 0);
+        assert_int_equal(hostproc_task_cpu(getpid()), (int)cpu);
+    }
+    assert_int_equal(sched_setaffinity(0, sizeof(all), &all), 0);
+    assert_int_equal(hostproc_task_cpu(-1), -ENOENT);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -272,6 +312,8 @@ int main(void)
         cmocka_unit_test(test_box_mounts_by_id),
         cmocka_unit_test(test_box_mounts_fail_whole_on_every_allocation),
         cmocka_unit_test(test_pids_of_uid),
+        cmocka_unit_test(test_stat_field),
+        cmocka_unit_test(test_task_cpu_of_a_pinned_process),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
