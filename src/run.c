@@ -505,57 +505,25 @@ static void move_off_proxy_cpu(pid_t proxy)
         (void)sched_setaffinity(0, sizeof(mine), &mine); /* the mask it had: still valid */
 }
 
-/* What make_for_the_box could not do. */
-enum box_making { MADE_ALL, NO_CGROUP, NO_NETNS, NOT_HANDED_OVER };
-
-/* Hands the proxy what it waits for (receive_from_supervisor, sandbox.c):
- * the join file of each cgroup, one message each in the order of the dirs,
- * then the network namespace. */
-static int hand_over(int sock, const struct rb_cgroup *cg, bool have_cg, int netfd)
-{
-    int fds[RB_CG_MAX_CTRL + 1], n = 0;
-    for (int i = 0; have_cg && i < cg->n_dirs; i++)
-        fds[n++] = cg->procs_fd[i];
-    if (netfd >= 0)
-        fds[n++] = netfd;
-    for (int i = 0; i < n; i++) {
-        int r = fd_send(sock, fds[i]);
-        /* The proxy already gone (its setup failed): its report says why. */
-        if (r == -EPIPE || r == -ECONNRESET)
-            return 0;
-        if (r < 0)
-            return r;
-    }
-    return 0;
-}
-
 /* What the supervisor makes for the box while the proxy builds its root:
- * the cgroups and the network namespace, together about 1 ms, on another
- * CPU than the proxy's when there is one. The proxy forks the program only
- * once it holds them. *err: the error of what the result names. */
-static enum box_making make_for_the_box(struct supervisor *sv, int sock, bool share_net, const struct rb_limits *l,
-                                        uint64_t *cgroup_us, int *err)
+ * the network namespace (some 0.6 ms), on another CPU than the proxy's when
+ * there is one, handed over the socket. The proxy forks the program only
+ * once it holds it. The cgroups are made before the clone: made beside
+ * the proxy, the first memory cgroup of a boot flips a static key in the
+ * kernel's allocator while the proxy runs it, which an emulated guest
+ * (qemu TCG) has been seen to oops on. */
+static int make_for_the_box(struct supervisor *sv, int sock)
 {
     move_off_proxy_cpu(sv->proxy);
-    enum box_making made = MADE_ALL;
-    int r = 0, netfd = -1;
-    if (sv->have_cg) {
-        uint64_t t = monotonic_us();
-        r = fresh_cgroup(l, &sv->cg);
-        *cgroup_us = monotonic_us() - t;
-        made = r < 0 ? NO_CGROUP : made;
-    }
-    if (r == 0 && !share_net && (netfd = new_netns()) < 0) {
-        r = netfd;
-        made = NO_NETNS;
-    }
-    if (r == 0 && (r = hand_over(sock, &sv->cg, sv->have_cg, netfd)) < 0)
-        made = NOT_HANDED_OVER;
-    if (netfd >= 0)
-        (void)close(netfd); /* an nsfs fd: nothing to flush */
-    cgroup_close_procs(&sv->cg);
-    *err = r;
-    return made;
+    int netfd = new_netns();
+    if (netfd < 0)
+        return netfd;
+    int r = fd_send(sock, netfd);
+    /* The proxy already gone (its setup failed): its report says why. */
+    if (r == -EPIPE || r == -ECONNRESET)
+        r = 0;
+    (void)close(netfd); /* an nsfs fd: nothing to flush */
+    return r;
 }
 
 void run_reap_proxy(int pidfd)
@@ -590,18 +558,18 @@ int run_in_box(struct rb_ctx *ctx, struct rb_box *box, const struct rb_run_reque
     bool capture = req->output == RB_OUTPUT_CAPTURE;
     int r = 0;
     char **envp = NULL;
-    uint64_t cgroup_us = 0;
 
     uint64_t t = monotonic_us();
     if (ctx->cg) {
-        /* Described before the clone, so that the proxy knows how many
-         * join files to wait for; made after it. */
-        sv.cg = box->cg;
-        if (!sv.cg.backend || sv.cg.n_dirs == 0) { /* described without a backend */
-            res->verdict = RB_IE;
-            verdict_set_reason(res, "cannot create cgroup %s: %s", box->name, strerror(EINVAL));
-            return 0;
-        }
+        sv.cg = box->cg; /* the box's own description: the dirs cleanup removes */
+        r = sv.cg.backend && sv.cg.n_dirs > 0 ? fresh_cgroup(&req->limits, &sv.cg) : -EINVAL;
+    }
+    res->timings.phase_us[RB_PHASE_CGROUP_CREATE] = monotonic_us() - t;
+    t = monotonic_us();
+    if (r < 0) {
+        res->verdict = RB_IE;
+        verdict_set_reason(res, "cannot create cgroup %s: %s", box->name, strerror(-r));
+        return 0;
     }
     sv.have_cg = ctx->cg != NULL;
     sv.per_process = sv.cpu.per_process || !sv.have_cg;
@@ -653,20 +621,14 @@ int run_in_box(struct rb_ctx *ctx, struct rb_box *box, const struct rb_run_reque
     out[1] = err[1] = -1;
     (void)safe_close(notify[1]);
     notify[1] = -1;
-    enum box_making made = make_for_the_box(&sv, notify[0], req->share_net, &req->limits, &cgroup_us, &r);
-    if (made != MADE_ALL) {
-        /* Nothing of the program ran: the proxy waits for what failed. */
+    cgroup_close_procs(&sv.cg);
+    if (!req->share_net && (r = make_for_the_box(&sv, notify[0])) < 0) {
+        /* Nothing of the program ran: the proxy waits for the namespace. */
         kill_box(&sv, RB_KILL_NONE);
         run_reap_proxy(sv.pidfd);
         sv.pidfd = -1;
-        res->timings.phase_us[RB_PHASE_CGROUP_CREATE] = cgroup_us;
         res->verdict = RB_IE;
-        if (made == NO_CGROUP)
-            verdict_set_reason(res, "cannot create cgroup %s: %s", box->name, strerror(-r));
-        else if (made == NO_NETNS)
-            verdict_set_reason(res, "cannot create the box's network namespace: %s", strerror(-r));
-        else
-            verdict_set_reason(res, "cannot hand the box its cgroups and network namespace: %s", strerror(-r));
+        verdict_set_reason(res, "cannot create the box's network namespace: %s", strerror(-r));
         goto out;
     }
     sv.notify_sock = notify[0];
@@ -691,9 +653,7 @@ int run_in_box(struct rb_ctx *ctx, struct rb_box *box, const struct rb_run_reque
     /* Setup ends at the program's exec (all of it, when it never got that far). */
     uint64_t ended = monotonic_us();
     uint64_t exec_at = sv.exec_at_us > t && sv.exec_at_us < ended ? sv.exec_at_us : ended;
-    /* The cgroups were made beside the setup: the rest of it is the box's. */
-    res->timings.phase_us[RB_PHASE_CGROUP_CREATE] = cgroup_us;
-    res->timings.phase_us[RB_PHASE_CLONE_EXEC] = exec_at - t > cgroup_us ? exec_at - t - cgroup_us : 0;
+    res->timings.phase_us[RB_PHASE_CLONE_EXEC] = exec_at - t;
     res->timings.phase_us[RB_PHASE_WAIT] = ended - exec_at;
 
     struct rb_cg_usage u = { 0 };

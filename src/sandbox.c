@@ -301,30 +301,22 @@ static void end_the_rest(void)
     }
 }
 
-/* The supervisor makes the box's cgroups and network namespace while this
- * process builds the box (run.c): it hands over the join file of each
- * cgroup, one message each in the order of the dirs, then the namespace.
- * The program is forked only once both are in place, so nothing of it
- * runs outside them. The namespace comes with its loopback up. */
+/* The supervisor makes the box's network namespace, its loopback up, while
+ * this process builds the box (run.c), and hands it over the socket. The
+ * program is forked only once the proxy is in it, so nothing of it runs
+ * in the host's. */
 static void receive_from_supervisor(const struct rb_sandbox_spec *s)
 {
-    int n = s->cg->n_dirs + (s->req->share_net ? 0 : 1);
-    for (int i = 0; i < n; i++) {
-        int fd;
-        while ((fd = fd_recv(s->notify_fd, 0)) == -EINTR)
-            ;
-        if (fd < 0 && i < s->cg->n_dirs)
-            sandbox_fail(s->report_fd, -fd, "receive the join file of cgroup %s", s->cg->dirs[i]);
-        if (fd < 0)
-            sandbox_fail(s->report_fd, -fd, "receive the box's network namespace");
-        if (i < s->cg->n_dirs) {
-            s->cg->procs_fd[i] = fd;
-            continue;
-        }
-        if (setns(fd, CLONE_NEWNET) < 0)
-            sandbox_fail(s->report_fd, errno, "enter the box's network namespace");
-        (void)close(fd); /* an nsfs fd: nothing to flush */
-    }
+    if (s->req->share_net)
+        return;
+    int fd;
+    while ((fd = fd_recv(s->notify_fd, 0)) == -EINTR)
+        ;
+    if (fd < 0)
+        sandbox_fail(s->report_fd, -fd, "receive the box's network namespace");
+    if (setns(fd, CLONE_NEWNET) < 0)
+        sandbox_fail(s->report_fd, errno, "enter the box's network namespace");
+    (void)close(fd); /* an nsfs fd: nothing to flush */
 }
 
 void sandbox_proxy_main(const struct rb_sandbox_spec *s)

@@ -320,6 +320,16 @@ has_opts() {
         fail "cpuinfo ${n[0]}, stat ${n[1]}, nproc ${n[2]}"
 }
 
+@test "the program's CPU mask is the caller's, whole: the supervisor's move off the proxy's CPU stays its own" {
+    local want
+    want=$(awk '/^Cpus_allowed_list/ { print $2 }' /proc/self/status)
+    for _ in 1 2 3 4 5; do
+        rb run --code 'grep "^Cpus_allowed_list" /proc/self/status | cut -f2'
+        expect_verdict OK
+        [[ "$(jq -r .stdout <<<"$out")" == "$want" ]] || fail "box mask $(jq -r .stdout <<<"$out"), caller's $want"
+    done
+}
+
 @test "/proc/cpuinfo follows the box's CPU affinity, not the host's CPUs" {
     [[ "$(nproc)" -ge 2 ]] || skip "one CPU: no smaller affinity to give"
     rb_exec taskset -c 1 "$RUSTBOX" run --code 'grep "^processor" /proc/cpuinfo; nproc'
