@@ -268,11 +268,9 @@ static double program_cpu_s(struct supervisor *sv)
         return sv->prog_cpu_s;
     char buf[1024];
     ssize_t n = pread(sv->prog_stat_fd, buf, sizeof(buf) - 1, 0);
-    unsigned long long utime, stime;
-    const char *p = n > 0 ? (buf[n] = '\0', strrchr(buf, ')')) : NULL;
-    /* After the name: state ppid pgrp session tty tpgid flags minflt
-     * cminflt majflt cmajflt utime stime. */
-    if (p && sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &utime, &stime) == 2) {
+    long long utime, stime; /* fields 14 and 15 */
+    if (n > 0 && (buf[n] = '\0', hostproc_stat_field(buf, 14, &utime)) == 0 &&
+        hostproc_stat_field(buf, 15, &stime) == 0) {
         long tck = sysconf(_SC_CLK_TCK);
         sv->prog_cpu_s = (double)(utime + stime) / (double)(tck > 0 ? tck : 100);
     } else {
@@ -512,12 +510,14 @@ static void move_off_proxy_cpu(pid_t proxy)
  * the proxy, the first memory cgroup of a boot flips a static key in the
  * kernel's allocator while the proxy runs it, which an emulated guest
  * (qemu TCG) has been seen to oops on. */
-static int make_for_the_box(struct supervisor *sv, int sock)
+static int make_for_the_box(struct supervisor *sv, int sock, const char **failed)
 {
     move_off_proxy_cpu(sv->proxy);
+    *failed = "create";
     int netfd = new_netns();
     if (netfd < 0)
         return netfd;
+    *failed = "hand over";
     int r = fd_send(sock, netfd);
     /* The proxy already gone (its setup failed): its report says why. */
     if (r == -EPIPE || r == -ECONNRESET)
@@ -622,13 +622,14 @@ int run_in_box(struct rb_ctx *ctx, struct rb_box *box, const struct rb_run_reque
     (void)safe_close(notify[1]);
     notify[1] = -1;
     cgroup_close_procs(&sv.cg);
-    if (!req->share_net && (r = make_for_the_box(&sv, notify[0])) < 0) {
+    const char *failed = NULL;
+    if (!req->share_net && (r = make_for_the_box(&sv, notify[0], &failed)) < 0) {
         /* Nothing of the program ran: the proxy waits for the namespace. */
         kill_box(&sv, RB_KILL_NONE);
         run_reap_proxy(sv.pidfd);
         sv.pidfd = -1;
         res->verdict = RB_IE;
-        verdict_set_reason(res, "cannot create the box's network namespace: %s", strerror(-r));
+        verdict_set_reason(res, "cannot %s the box's network namespace: %s", failed, strerror(-r));
         goto out;
     }
     sv.notify_sock = notify[0];

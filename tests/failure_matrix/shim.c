@@ -8,7 +8,7 @@
  *                open of a cgroup.kill file, the cgroup v2 kill seam; mkdir
  *                and unshare are the supervisor's making of the box's
  *                cgroups and network namespace)
- *   errno=NAME   EBUSY | EPERM | EINVAL | EIO | EAGAIN | ENOENT
+ *   errno=NAME   EBUSY | EPERM | EINVAL | EIO | EAGAIN | ENOENT | EACCES | ENOSPC
  *   calls=WHICH  first:N (the first N matching calls) | all | nth:N (only the Nth)
  *   path=SUB     only calls whose path contains SUB (kill, killpg: "PID,SIG")
  *   flags=F      umount2 only: "detach" matches MNT_DETACH calls only,
@@ -58,7 +58,7 @@ static int errno_by_name(const char *s)
 {
     static const struct { const char *name; int value; } table[] = {
         { "EBUSY", EBUSY }, { "EPERM", EPERM }, { "EINVAL", EINVAL }, { "EIO", EIO },
-        { "EAGAIN", EAGAIN }, { "ENOENT", ENOENT }, { "EACCES", EACCES }, { "ENOMEM", ENOMEM },
+        { "EAGAIN", EAGAIN }, { "ENOENT", ENOENT }, { "EACCES", EACCES },
         { "ENOSPC", ENOSPC },
     };
     for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++)
