@@ -4,7 +4,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
-#include <net/if.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -20,9 +19,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "boxnet.h"
 #include "env.h"
 #include "fdpass.h"
-#include "hostproc.h"
+#include "progclock.h"
 #include "sandbox.h"
 #include "seccomp_policy.h"
 #include "util.h"
@@ -63,17 +63,15 @@ struct supervisor {
     bool have_status;
     bool ended_early; /* the proxy reported the status and closed: the box is over, the proxy still exiting */
     int status;
-    struct rb_report usage; /* the program's rusage, with have_status */
-    uint64_t exec_at_us;    /* when the program was exec'd; 0 if it never was */
-    int program_cpu_ms;     /* the program's own CPU time, -1 if not reported */
-    int notify_sock;        /* where the payload hands over the seccomp listener */
-    int listener;           /* the seccomp listener */
-    bool fsize_noted;       /* a box process sent SIGXFSZ or changed its file-size limit */
-    struct rb_cpu_rule cpu; /* how CPU time is measured and where the box is killed */
-    bool per_process;       /* the program's own CPU time counts (cpu.per_process, or no cgroup) */
-    int prog_stat_fd;       /* /proc/<program>/stat, once found; pins that process */
-    bool prog_gone;         /* the program was found, or can no longer be */
-    double prog_cpu_s;      /* its CPU time when last read */
+    struct rb_report usage;    /* the program's rusage, with have_status */
+    uint64_t exec_at_us;       /* when the program was exec'd; 0 if it never was */
+    int program_cpu_ms;        /* the program's own CPU time, -1 if not reported */
+    int notify_sock;           /* where the payload hands over the seccomp listener */
+    int listener;              /* the seccomp listener */
+    bool fsize_noted;          /* a box process sent SIGXFSZ or changed its file-size limit */
+    struct rb_cpu_rule cpu;    /* how CPU time is measured and where the box is killed */
+    bool per_process;          /* the program's own CPU time counts (cpu.per_process, or no cgroup) */
+    struct rb_prog_clock prog; /* the program's own CPU time, with per_process */
 };
 
 void run_controls(const struct rb_ctx *ctx, unsigned *applied, unsigned *missing)
@@ -102,7 +100,7 @@ static pid_t clone_proxy(int *pidfd)
 {
     /* Fork-like clone (no new stack) that also hands back a pidfd, so waiting
      * and killing can never hit a recycled pid. The network namespace is
-     * made by the supervisor meanwhile (make_for_the_box). */
+     * made by the supervisor meanwhile (boxnet.c). */
     *pidfd = -1;
     unsigned long flags = (RB_SANDBOX_CLONE_FLAGS & ~(unsigned long)CLONE_NEWNET) | CLONE_PIDFD | SIGCHLD;
     long r = syscall(SYS_clone, flags, NULL, pidfd, NULL, NULL);
@@ -207,83 +205,10 @@ static uint64_t cpu_used_ns(const struct supervisor *sv)
     return u.cpu_ns;
 }
 
-/* Whether the process at dirfd (a /proc/<pid> of the host) is the program:
- * a child of the proxy that is pid 2 of the box's namespace, the proxy's
- * one fork (the proxy's other children are orphans it adopted). */
-static bool is_program(int dirfd, pid_t proxy)
-{
-    char buf[4096];
-    int fd = openat(dirfd, "status", O_RDONLY | O_CLOEXEC);
-    ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
-    if (fd >= 0)
-        (void)close(fd);
-    if (n <= 0)
-        return false;
-    buf[n] = '\0';
-    const char *pp = strstr(buf, "\nPPid:\t"), *ns = strstr(buf, "\nNSpid:\t");
-    if (!pp || !ns || strtol(pp + strlen("\nPPid:\t"), NULL, 10) != proxy)
-        return false;
-    const char *end = strchr(ns + 1, '\n'), *last = end;
-    while (last && last > ns && last[-1] != '\t' && last[-1] != ' ')
-        last--;
-    return last && end - last == 1 && *last == '2';
-}
-
-/* Finds the program among the proxy's children and keeps its stat file
- * open: the fd holds that very process, so a pid the host reuses after it
- * ends is never read. */
-static void find_program(struct supervisor *sv)
-{
-    char path[96];
-    _cleanup_free_ char *list = NULL;
-    snprintf(path, sizeof(path), "/proc/%d/task/%d/children", (int)sv->proxy, (int)sv->proxy);
-    if (read_file(path, &list, NULL) < 0)
-        return;
-    char *save = NULL;
-    for (char *tok = strtok_r(list, " \n", &save); tok; tok = strtok_r(NULL, " \n", &save)) {
-        char dir[64];
-        snprintf(dir, sizeof(dir), "/proc/%s", tok);
-        int dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-        if (dfd < 0)
-            continue;
-        if (is_program(dfd, sv->proxy))
-            sv->prog_stat_fd = openat(dfd, "stat", O_RDONLY | O_CLOEXEC);
-        (void)close(dfd);
-        if (sv->prog_stat_fd >= 0)
-            break;
-    }
-    /* The program is the proxy's first child: children without it mean it
-     * is gone. */
-    sv->prog_gone = sv->prog_stat_fd >= 0 || list[0] != '\0';
-}
-
-/* The program's own CPU time as isolate reads it without the cgroup: utime
- * and stime of its main process (all its threads), its children not counted
- * while it runs. The last value read once it is gone. */
-static double program_cpu_s(struct supervisor *sv)
-{
-    if (sv->prog_stat_fd < 0 && !sv->prog_gone)
-        find_program(sv);
-    if (sv->prog_stat_fd < 0)
-        return sv->prog_cpu_s;
-    char buf[1024];
-    ssize_t n = pread(sv->prog_stat_fd, buf, sizeof(buf) - 1, 0);
-    long long utime, stime; /* fields 14 and 15 */
-    if (n > 0 && (buf[n] = '\0', hostproc_stat_field(buf, 14, &utime)) == 0 &&
-        hostproc_stat_field(buf, 15, &stime) == 0) {
-        long tck = sysconf(_SC_CLK_TCK);
-        sv->prog_cpu_s = (double)(utime + stime) / (double)(tck > 0 ? tck : 100);
-    } else {
-        (void)close(sv->prog_stat_fd);
-        sv->prog_stat_fd = -1;
-    }
-    return sv->prog_cpu_s;
-}
-
 /* The CPU time the limit counts (request_cpu_rule). */
 static double cpu_measured_s(struct supervisor *sv)
 {
-    return sv->per_process ? program_cpu_s(sv) : (double)cpu_used_ns(sv) / 1e9;
+    return sv->per_process ? progclock_read(&sv->prog) : (double)cpu_used_ns(sv) / 1e9;
 }
 
 static double next_wait(struct supervisor *sv, const struct rb_limits *l, double ncpu)
@@ -444,88 +369,6 @@ static int fresh_cgroup(const struct rb_limits *l, struct rb_cgroup *cg)
     return r;
 }
 
-/* Brings up the loopback of the network namespace this thread is in. */
-static int loopback_up(void)
-{
-    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    if (fd < 0)
-        return negative_errno();
-    struct ifreq ifr = { 0 };
-    snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
-    ifr.ifr_flags = IFF_UP | IFF_LOOPBACK | IFF_RUNNING;
-    int r = ioctl(fd, SIOCSIFFLAGS, &ifr) < 0 ? negative_errno() : 0;
-    (void)close(fd); /* a socket: nothing to flush */
-    return r;
-}
-
-/* A new network namespace with its loopback up, as an fd: made by this
- * thread and left at once (a namespace lives as long as an fd to it), so
- * that none of the supervisor's own sockets is in it. */
-static int new_netns(void)
-{
-    int own = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
-    if (own < 0)
-        return negative_errno();
-    int fd = -1, r = 0;
-    if (unshare(CLONE_NEWNET) < 0) {
-        r = negative_errno();
-    } else {
-        r = loopback_up();
-        fd = r < 0 ? -1 : open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
-        if (r == 0 && fd < 0)
-            r = negative_errno();
-        /* Back to the host's: cannot fail for root holding a valid fd,
-         * and if it did, no run could be trusted to this process. */
-        if (setns(own, CLONE_NEWNET) < 0)
-            abort();
-    }
-    (void)close(own); /* an nsfs fd: nothing to flush */
-    return r < 0 ? r : fd;
-}
-
-/* Moves the supervisor off the proxy's CPU, when the proxy was started on
- * the supervisor's own and another is allowed: a new task starts on its
- * parent's CPU when the others look busy, and would run there first, the
- * supervisor's work waiting for it, while another CPU idles. The mask is
- * given back at once: the move is made (sched_setaffinity migrates the
- * caller before it returns), and the scheduler stays free to place the
- * supervisor anywhere it may run, as when every CPU is busy. */
-static void move_off_proxy_cpu(pid_t proxy)
-{
-    cpu_set_t mine, others;
-    int cpu = sched_getcpu();
-    if (cpu < 0 || sched_getaffinity(0, sizeof(mine), &mine) < 0 || CPU_COUNT(&mine) < 2 ||
-        hostproc_task_cpu(proxy) != cpu)
-        return;
-    others = mine;
-    CPU_CLR((size_t)cpu, &others);
-    if (sched_setaffinity(0, sizeof(others), &others) == 0)
-        (void)sched_setaffinity(0, sizeof(mine), &mine); /* the mask it had: still valid */
-}
-
-/* What the supervisor makes for the box while the proxy builds its root:
- * the network namespace (some 0.6 ms), on another CPU than the proxy's when
- * there is one, handed over the socket. The proxy forks the program only
- * once it holds it. The cgroups are made before the clone: made beside
- * the proxy, the first memory cgroup of a boot flips a static key in the
- * kernel's allocator while the proxy runs it, which an emulated guest
- * (qemu TCG) has been seen to oops on. */
-static int make_for_the_box(struct supervisor *sv, int sock, const char **failed)
-{
-    move_off_proxy_cpu(sv->proxy);
-    *failed = "create";
-    int netfd = new_netns();
-    if (netfd < 0)
-        return netfd;
-    *failed = "hand over";
-    int r = fd_send(sock, netfd);
-    /* The proxy already gone (its setup failed): its report says why. */
-    if (r == -EPIPE || r == -ECONNRESET)
-        r = 0;
-    (void)close(netfd); /* an nsfs fd: nothing to flush */
-    return r;
-}
-
 void run_reap_proxy(int pidfd)
 {
     if (pidfd < 0)
@@ -549,7 +392,7 @@ int run_in_box(struct rb_ctx *ctx, struct rb_box *box, const struct rb_run_reque
         .notify_sock = -1,
         .listener = -1,
         .cpu = request_cpu_rule(req),
-        .prog_stat_fd = -1,
+        .prog = RB_PROG_CLOCK_INIT,
     };
     sv.out.fd = sv.err.fd = -1;
     sv.out.max = sv.err.max = (size_t)ctx->cfg.capture_limit;
@@ -611,6 +454,7 @@ int run_in_box(struct rb_ctx *ctx, struct rb_box *box, const struct rb_run_reque
         verdict_set_reason(res, "cannot create the box's namespaces: %s", strerror(errno));
         goto out;
     }
+    sv.prog.proxy = sv.proxy;
     /* Only the box may hold the write ends, so EOF means the box is gone. */
     (void)safe_close(report[1]);
     report[1] = -1;
@@ -623,7 +467,7 @@ int run_in_box(struct rb_ctx *ctx, struct rb_box *box, const struct rb_run_reque
     notify[1] = -1;
     cgroup_close_procs(&sv.cg);
     const char *failed = NULL;
-    if (!req->share_net && (r = make_for_the_box(&sv, notify[0], &failed)) < 0) {
+    if (!req->share_net && (r = boxnet_make_and_send(sv.proxy, notify[0], &failed)) < 0) {
         /* Nothing of the program ran: the proxy waits for the namespace. */
         kill_box(&sv, RB_KILL_NONE);
         run_reap_proxy(sv.pidfd);
@@ -662,7 +506,7 @@ int run_in_box(struct rb_ctx *ctx, struct rb_box *box, const struct rb_run_reque
         (void)sv.cg.backend->usage(&sv.cg, &u);
     res->cpu_time_s = (double)u.cpu_ns / 1e9;
     if (sv.per_process) /* the program's own, with what it reaped if it ended */
-        res->cpu_time_s = max_double(sv.prog_cpu_s, sv.program_cpu_ms >= 0 ? sv.program_cpu_ms / 1e3 : 0);
+        res->cpu_time_s = max_double(sv.prog.cpu_s, sv.program_cpu_ms >= 0 ? sv.program_cpu_ms / 1e3 : 0);
     res->memory_peak_kib = u.memory_peak / 1024;
     res->oom_killed = u.oom_kills > 0;
     res->killed_by_supervisor = sv.killed != RB_KILL_NONE;
@@ -708,8 +552,7 @@ out:
         (void)safe_close(sv.pidfd);
     if (sv.sigfd >= 0)
         (void)safe_close(sv.sigfd);
-    if (sv.prog_stat_fd >= 0)
-        (void)safe_close(sv.prog_stat_fd);
+    progclock_close(&sv.prog);
     for (size_t i = 0; i < 4; i++) {
         int fds[] = { notify[0], notify[1], sv.notify_sock, sv.listener };
         if (fds[i] >= 0)

@@ -25,7 +25,8 @@ int run_in_box(struct rb_ctx *ctx, struct rb_box *box, const struct rb_run_reque
 /* The box's proxy may still be exiting when run_in_box returns, its box
  * over (every process of it reaped) but its namespaces not yet torn down:
  * then *ending_proxy is its pidfd, and the caller reaps it with this after
- * cleanup, so the two overlap. -1: nothing to reap. */
+ * cleanup and the run's records, so that they overlap. -1: nothing to
+ * reap. */
 void run_reap_proxy(int pidfd);
 
 /* The one constructor of a result: box, limits, the controls this host

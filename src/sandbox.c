@@ -20,6 +20,7 @@
 #include <linux/close_range.h>
 
 #include "boxfs.h"
+#include "boxnet.h"
 #include "env.h"
 #include "fdpass.h"
 #include "seccomp_filter.h"
@@ -302,21 +303,17 @@ static void end_the_rest(void)
 }
 
 /* The supervisor makes the box's network namespace, its loopback up, while
- * this process builds the box (run.c), and hands it over the socket. The
+ * this process builds the box (boxnet.c), and hands it over the socket. The
  * program is forked only once the proxy is in it, so nothing of it runs
  * in the host's. */
 static void receive_from_supervisor(const struct rb_sandbox_spec *s)
 {
     if (s->req->share_net)
         return;
-    int fd;
-    while ((fd = fd_recv(s->notify_fd, 0)) == -EINTR)
-        ;
-    if (fd < 0)
-        sandbox_fail(s->report_fd, -fd, "receive the box's network namespace");
-    if (setns(fd, CLONE_NEWNET) < 0)
-        sandbox_fail(s->report_fd, errno, "enter the box's network namespace");
-    (void)close(fd); /* an nsfs fd: nothing to flush */
+    const char *failed = NULL;
+    int r = boxnet_receive_and_enter(s->notify_fd, &failed);
+    if (r < 0)
+        sandbox_fail(s->report_fd, -r, "%s the box's network namespace", failed);
 }
 
 void sandbox_proxy_main(const struct rb_sandbox_spec *s)
