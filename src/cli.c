@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "cli_opt.h"
+#include "error.h"
 #include "util.h"
 
 /* ---- native commands ---- */
@@ -105,11 +106,11 @@ static int health_option(struct rb_cli *cli, const struct opt_hit *h, int *actio
     case O_UNQUARANTINE: a = RB_HEALTH_UNQUARANTINE; break;
     case O_CLEANUP: cli->health_cleanup = true; return 0;
     case O_REASON: return val_nonempty(h, &cli->reason, err, errlen);
-    default: return cli_fail(err, errlen, "%s: not handled", h->name);
+    default: return rb_error_refuse(err, errlen, "%s: not handled", h->name);
     }
     if (*actions && cli->health_action != a)
-        return cli_fail(err, errlen,
-                        "health: give only one of --check, --recover, --verify-clean, --quarantine, --unquarantine");
+        return rb_error_refuse(
+            err, errlen, "health: give only one of --check, --recover, --verify-clean, --quarantine, --unquarantine");
     (*actions)++;
     cli->health_action = a;
     return 0;
@@ -121,27 +122,27 @@ static int check_command(struct rb_cli *cli, bool have_positional_file, char *er
     case RB_CMD_INIT:
     case RB_CMD_CLEANUP:
         if (cli->box_id < 0)
-            return cli_fail(err, errlen, "%s: --box-id N is required", command_name(cli->cmd));
+            return rb_error_refuse(err, errlen, "%s: --box-id N is required", command_name(cli->cmd));
         return 0;
     case RB_CMD_RUN:
         if (!cli->run.argv == !cli->run.code)
-            return cli_fail(err, errlen, "run: give a program after -- or --code");
+            return rb_error_refuse(err, errlen, "run: give a program after -- or --code");
         return 0;
     case RB_CMD_HEALTH:
         if (cli->health_action == RB_HEALTH_QUARANTINE && !cli->reason)
-            return cli_fail(err, errlen, "health: --quarantine needs --reason R");
+            return rb_error_refuse(err, errlen, "health: --quarantine needs --reason R");
         if (cli->reason && cli->health_action != RB_HEALTH_QUARANTINE && cli->health_action != RB_HEALTH_UNQUARANTINE)
-            return cli_fail(err, errlen, "health: --reason only goes with --quarantine or --unquarantine");
+            return rb_error_refuse(err, errlen, "health: --reason only goes with --quarantine or --unquarantine");
         if (cli->health_cleanup && cli->health_action != RB_HEALTH_RECOVER)
-            return cli_fail(err, errlen, "health: --cleanup only goes with --recover");
+            return rb_error_refuse(err, errlen, "health: --cleanup only goes with --recover");
         return 0;
     case RB_CMD_BASELINE:
         if (!cli->baseline_diff)
             return 0;
         if (cli->baseline_file && !have_positional_file)
-            return cli_fail(err, errlen, "baseline: --output only goes with 'capture'");
+            return rb_error_refuse(err, errlen, "baseline: --output only goes with 'capture'");
         if (!cli->baseline_file)
-            return cli_fail(err, errlen, "baseline diff: give the baseline FILE to compare with");
+            return rb_error_refuse(err, errlen, "baseline diff: give the baseline FILE to compare with");
         return 0;
     default: return 0;
     }
@@ -165,7 +166,7 @@ static int parse_command(struct opt_iter *it, const struct opt_def *opts, struct
             break;
         if (r == OPT_DASHDASH) {
             if (cli->cmd != RB_CMD_RUN)
-                return cli_fail(err, errlen, "%s: unexpected '--'", name);
+                return rb_error_refuse(err, errlen, "%s: unexpected '--'", name);
             if (it->i < it->argc && it->argv[it->i])
                 cli->run.argv = &it->argv[it->i];
             break;
@@ -176,7 +177,8 @@ static int parse_command(struct opt_iter *it, const struct opt_def *opts, struct
                 if (!strcmp(h.val, "diff"))
                     cli->baseline_diff = true;
                 else if (strcmp(h.val, "capture"))
-                    return cli_fail(err, errlen, "baseline: unknown action '%s' (use 'capture' or 'diff FILE')", h.val);
+                    return rb_error_refuse(err, errlen, "baseline: unknown action '%s' (use 'capture' or 'diff FILE')",
+                                           h.val);
                 continue;
             }
             if (cli->cmd == RB_CMD_BASELINE && cli->baseline_diff && !positional_file) {
@@ -185,8 +187,8 @@ static int parse_command(struct opt_iter *it, const struct opt_def *opts, struct
                 continue;
             }
             if (cli->cmd == RB_CMD_RUN)
-                return cli_fail(err, errlen, "run: unexpected argument '%s' (put the program after --)", h.val);
-            return cli_fail(err, errlen, "%s: unexpected argument '%s'", name, h.val);
+                return rb_error_refuse(err, errlen, "run: unexpected argument '%s' (put the program after --)", h.val);
+            return rb_error_refuse(err, errlen, "%s: unexpected argument '%s'", name, h.val);
         }
         if (h.req) {
             if ((r = req_option(&cli->run, CLI_NATIVE, &h, err, errlen)) < 0)
@@ -210,7 +212,7 @@ static int parse_command(struct opt_iter *it, const struct opt_def *opts, struct
     }
     cli->run.box_id = cli->box_id;
     if (cli->cmd == RB_CMD_BASELINE && !subcommand)
-        return cli_fail(err, errlen, "baseline: give 'capture [--output FILE]' or 'diff FILE'");
+        return rb_error_refuse(err, errlen, "baseline: give 'capture [--output FILE]' or 'diff FILE'");
     return check_command(cli, positional_file, err, errlen);
 }
 
@@ -234,7 +236,7 @@ int cli_parse(int argc, char **argv, struct rb_cli *cli, char *err, size_t errle
         if (!strcmp(a, "--config") || !strncmp(a, "--config=", 9)) {
             const char *v = a[8] == '=' ? a + 9 : (i + 1 < argc ? argv[++i] : NULL);
             if (!v || !*v)
-                return cli_fail(err, errlen, "--config needs a FILE");
+                return rb_error_refuse(err, errlen, "--config needs a FILE");
             cli->config_path = (char *)v;
         } else if (!strcmp(a, "--dry-run")) {
             cli->dry_run = true;
@@ -245,19 +247,19 @@ int cli_parse(int argc, char **argv, struct rb_cli *cli, char *err, size_t errle
             cli->cmd = RB_CMD_VERSION;
             return 0;
         } else if (a[0] == '-') {
-            return cli_fail(err, errlen,
-                            "unknown option '%s' (before the command, only --config FILE and --dry-run are allowed)",
-                            a);
+            return rb_error_refuse(
+                err, errlen, "unknown option '%s' (before the command, only --config FILE and --dry-run are allowed)",
+                a);
         } else {
             break;
         }
         i++;
     }
     if (i >= argc || !argv[i])
-        return cli_fail(err, errlen, "missing command (see 'rustbox --help')");
+        return rb_error_refuse(err, errlen, "missing command (see 'rustbox --help')");
     int ci = command_index(argv[i]);
     if (ci < 0)
-        return cli_fail(err, errlen, "unknown command '%s' (see 'rustbox --help')", argv[i]);
+        return rb_error_refuse(err, errlen, "unknown command '%s' (see 'rustbox --help')", argv[i]);
     enum rb_command cmd = commands[ci].cmd;
 
     if (cmd == RB_CMD_HELP) {
@@ -265,7 +267,7 @@ int cli_parse(int argc, char **argv, struct rb_cli *cli, char *err, size_t errle
         if (i + 1 < argc && argv[i + 1] && !is_help(argv[i + 1])) {
             int hi = command_index(argv[i + 1]);
             if (hi < 0)
-                return cli_fail(err, errlen, "help: unknown command '%s'", argv[i + 1]);
+                return rb_error_refuse(err, errlen, "help: unknown command '%s'", argv[i + 1]);
             cli->help_for = commands[hi].cmd == RB_CMD_HELP ? RB_CMD_NONE : commands[hi].cmd;
         }
         return 0;
@@ -312,7 +314,7 @@ int cli_check_caller(const struct rb_cli *cli, uintmax_t caller_uid, char *err, 
      * whom, is root's alone. --dir sources and --meta are checked with the
      * caller's rights where they are used. */
     if (cli->as_uid_set)
-        return cli_fail(err, errlen, "--as-uid and --as-gid are allowed only to root");
+        return rb_error_refuse(err, errlen, "--as-uid and --as-gid are allowed only to root");
     const char *what = cli->config_path                                    ? "--config"
                        : cli->cmd == RB_CMD_METRICS && cli->textfile_dir   ? "--textfile"
                        : cli->cmd == RB_CMD_BASELINE && cli->baseline_file ? "a baseline file"
@@ -320,7 +322,8 @@ int cli_check_caller(const struct rb_cli *cli, uintmax_t caller_uid, char *err, 
                                                                            : NULL;
     if (!what)
         return 0;
-    return cli_fail(err, errlen, "%s: refused: only root may use it (uid %ju runs rustbox set-uid)", what, caller_uid);
+    return rb_error_refuse(err, errlen, "%s: refused: only root may use it (uid %ju runs rustbox set-uid)", what,
+                           caller_uid);
 }
 
 int cli_report_parse_error(const struct rb_cli *cli, const char *err)
@@ -347,8 +350,8 @@ int cli_apply_identity(const struct rb_cli *cli, char *err, size_t errlen)
     gid_t g = (gid_t)cli->as_gid;
     if (setgroups(1, &g) < 0 || setresgid(g, (gid_t)-1, (gid_t)-1) < 0 ||
         setresuid((uid_t)cli->as_uid, (uid_t)-1, (uid_t)-1) < 0)
-        return cli_fail(err, errlen, "--as-uid %ju --as-gid %ju: cannot take the ids: %s", (uintmax_t)cli->as_uid,
-                        (uintmax_t)cli->as_gid, strerror(errno));
+        return rb_error_refuse(err, errlen, "--as-uid %ju --as-gid %ju: cannot take the ids: %s",
+                               (uintmax_t)cli->as_uid, (uintmax_t)cli->as_gid, strerror(errno));
     return 0;
 }
 

@@ -14,15 +14,6 @@
 #include "error.h"
 #include "util.h"
 
-int cli_fail(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    rb_error_line(err, errlen, fmt, ap);
-    va_end(ap);
-    return -EINVAL;
-}
-
 
 static bool all_digits(const char *s)
 {
@@ -120,8 +111,8 @@ static int next_short(struct opt_iter *it, const struct opt_def *defs, struct op
     char c = *it->cluster++;
     bool iso = it->syntax == CLI_ISOLATE;
     if (!find_opt(it, defs, c, NULL, 0, hit))
-        return iso ? cli_fail(err, errlen, "%s: invalid option -- '%c'", prog_name(it), c)
-                   : cli_fail(err, errlen, "unknown option '-%c'%s", c, it->ctx ? it->ctx : "");
+        return iso ? rb_error_refuse(err, errlen, "%s: invalid option -- '%c'", prog_name(it), c)
+                   : rb_error_refuse(err, errlen, "unknown option '-%c'%s", c, it->ctx ? it->ctx : "");
     const struct opt_def *d = hit->def;
     snprintf(hit->name, sizeof(hit->name), "-%c", c);
     if (d->arg == ARG_NONE)
@@ -134,8 +125,8 @@ static int next_short(struct opt_iter *it, const struct opt_def *defs, struct op
     } else if (it->i < it->argc) {
         hit->val = it->argv[it->i++];
     } else {
-        return iso ? cli_fail(err, errlen, "%s: option requires an argument -- '%c'", prog_name(it), c)
-                   : cli_fail(err, errlen, "%s needs a value", hit->name);
+        return iso ? rb_error_refuse(err, errlen, "%s: option requires an argument -- '%c'", prog_name(it), c)
+                   : rb_error_refuse(err, errlen, "%s needs a value", hit->name);
     }
     return OPT_FOUND;
 }
@@ -166,16 +157,17 @@ int opt_next(struct opt_iter *it, const struct opt_def *defs, struct opt_hit *hi
         struct prefix_matches m = { 0 };
         find_prefix(it, defs, name, n, hit, &m);
         if (m.count > 1)
-            return cli_fail(err, errlen, "%s: option '%s' is ambiguous; possibilities:%s", prog_name(it), a, m.list);
+            return rb_error_refuse(err, errlen, "%s: option '%s' is ambiguous; possibilities:%s", prog_name(it), a,
+                                   m.list);
     }
     if (!hit->def)
-        return iso ? cli_fail(err, errlen, "%s: unrecognized option '%s'", prog_name(it), a)
-                   : cli_fail(err, errlen, "unknown option '--%.*s'%s", (int)n, name, it->ctx ? it->ctx : "");
+        return iso ? rb_error_refuse(err, errlen, "%s: unrecognized option '%s'", prog_name(it), a)
+                   : rb_error_refuse(err, errlen, "unknown option '--%.*s'%s", (int)n, name, it->ctx ? it->ctx : "");
     const struct opt_def *d = hit->def;
     snprintf(hit->name, sizeof(hit->name), "--%s", d->lng);
     if (d->arg == ARG_NONE && eq)
-        return iso ? cli_fail(err, errlen, "%s: option '%s' doesn't allow an argument", prog_name(it), hit->name)
-                   : cli_fail(err, errlen, "%s takes no value", hit->name);
+        return iso ? rb_error_refuse(err, errlen, "%s: option '%s' doesn't allow an argument", prog_name(it), hit->name)
+                   : rb_error_refuse(err, errlen, "%s takes no value", hit->name);
     if (eq)
         hit->val = eq + 1;
     else if (d->arg == ARG_OPT)
@@ -183,8 +175,8 @@ int opt_next(struct opt_iter *it, const struct opt_def *defs, struct opt_hit *hi
     else if (d->arg == ARG_REQ && it->i < it->argc)
         hit->val = it->argv[it->i++];
     else if (d->arg == ARG_REQ)
-        return iso ? cli_fail(err, errlen, "%s: option '%s' requires an argument", prog_name(it), hit->name)
-                   : cli_fail(err, errlen, "%s needs a value", hit->name);
+        return iso ? rb_error_refuse(err, errlen, "%s: option '%s' requires an argument", prog_name(it), hit->name)
+                   : rb_error_refuse(err, errlen, "%s needs a value", hit->name);
     return OPT_FOUND;
 }
 
@@ -194,9 +186,9 @@ int val_seconds(const struct opt_hit *h, double *dst, char *err, size_t errlen)
 {
     int r = parse_seconds(h->val, dst);
     if (r == -ERANGE)
-        return cli_fail(err, errlen, "%s: time '%s' is too large", h->name, h->val);
+        return rb_error_refuse(err, errlen, "%s: time '%s' is too large", h->name, h->val);
     if (r < 0)
-        return cli_fail(err, errlen, "%s: invalid time '%s' (use seconds, e.g. 1.5)", h->name, h->val);
+        return rb_error_refuse(err, errlen, "%s: invalid time '%s' (use seconds, e.g. 1.5)", h->name, h->val);
     return 0;
 }
 
@@ -204,10 +196,10 @@ int val_size(const struct opt_hit *h, uint64_t *dst, char *err, size_t errlen)
 {
     int r = parse_size(h->val, dst);
     if (r == -ERANGE)
-        return cli_fail(err, errlen, "%s: size '%s' is too large", h->name, h->val);
+        return rb_error_refuse(err, errlen, "%s: size '%s' is too large", h->name, h->val);
     if (r < 0)
-        return cli_fail(err, errlen, "%s: invalid size '%s' (use a number with an optional K, M or G suffix)", h->name,
-                        h->val);
+        return rb_error_refuse(err, errlen, "%s: invalid size '%s' (use a number with an optional K, M or G suffix)",
+                               h->name, h->val);
     return 0;
 }
 
@@ -216,9 +208,9 @@ int val_kib(const struct opt_hit *h, uint64_t *dst, char *err, size_t errlen)
     uint64_t v;
     int r = parse_uint(h->val, UINT64_MAX / 1024, &v);
     if (r == -ERANGE)
-        return cli_fail(err, errlen, "%s: size '%s' is too large", h->name, h->val);
+        return rb_error_refuse(err, errlen, "%s: size '%s' is too large", h->name, h->val);
     if (r < 0)
-        return cli_fail(err, errlen, "%s: invalid size '%s' (use a number of KiB)", h->name, h->val);
+        return rb_error_refuse(err, errlen, "%s: invalid size '%s' (use a number of KiB)", h->name, h->val);
     *dst = v * 1024;
     return 0;
 }
@@ -227,9 +219,10 @@ int val_count(const struct opt_hit *h, uint64_t *dst, char *err, size_t errlen)
 {
     int r = parse_uint(h->val, CLI_COUNT_MAX, dst);
     if (r == -ERANGE)
-        return cli_fail(err, errlen, "%s: number '%s' is too large (at most %d)", h->name, h->val, CLI_COUNT_MAX);
+        return rb_error_refuse(err, errlen, "%s: number '%s' is too large (at most %d)", h->name, h->val,
+                               CLI_COUNT_MAX);
     if (r < 0)
-        return cli_fail(err, errlen, "%s: invalid number '%s' (use a non-negative integer)", h->name, h->val);
+        return rb_error_refuse(err, errlen, "%s: invalid number '%s' (use a non-negative integer)", h->name, h->val);
     return 0;
 }
 
@@ -237,8 +230,8 @@ int val_box_id(const struct opt_hit *h, long *dst, char *err, size_t errlen)
 {
     uint64_t v;
     if (parse_uint(h->val, CLI_BOX_ID_MAX, &v) < 0)
-        return cli_fail(err, errlen, "%s: invalid box id '%s' (use a number from 0 to %d)", h->name, h->val,
-                        CLI_BOX_ID_MAX);
+        return rb_error_refuse(err, errlen, "%s: invalid box id '%s' (use a number from 0 to %d)", h->name, h->val,
+                               CLI_BOX_ID_MAX);
     *dst = (long)v;
     return 0;
 }
@@ -246,7 +239,7 @@ int val_box_id(const struct opt_hit *h, long *dst, char *err, size_t errlen)
 int val_nonempty(const struct opt_hit *h, char **dst, char *err, size_t errlen)
 {
     if (!*h->val)
-        return cli_fail(err, errlen, "%s: the value must not be empty", h->name);
+        return rb_error_refuse(err, errlen, "%s: the value must not be empty", h->name);
     *dst = (char *)h->val;
     return 0;
 }
@@ -334,12 +327,12 @@ static int refuse_zero(const struct opt_hit *h, unsigned limit, char *err, size_
 {
     switch (limit) {
     case RB_LIM_MEMORY:
-        return cli_fail(err, errlen, "%s: 0 would leave the box without a memory limit; give a size", h->name);
+        return rb_error_refuse(err, errlen, "%s: 0 would leave the box without a memory limit; give a size", h->name);
     case RB_LIM_OUTPUT:
-        return cli_fail(err, errlen, "%s: 0 would capture output without a bound; give a size", h->name);
+        return rb_error_refuse(err, errlen, "%s: 0 would capture output without a bound; give a size", h->name);
     case RB_LIM_PROCESSES:
-        return cli_fail(err, errlen, "%s: 0 is not a process limit; give at least 1, or a bare %s for no limit",
-                        h->name, h->name);
+        return rb_error_refuse(err, errlen, "%s: 0 is not a process limit; give at least 1, or a bare %s for no limit",
+                               h->name, h->name);
     default: return 0;
     }
 }
@@ -351,7 +344,7 @@ int req_option(struct rb_run_request *req, enum cli_syntax syntax, const struct 
     /* A row whose field is not of the kind's type would write past it;
      * the unit tests check every row, this keeps a slip from corrupting. */
     if (kind == RV_ABSENT || o->type != req_val_type(kind))
-        return cli_fail(err, errlen, "%s: not handled", h->name);
+        return rb_error_refuse(err, errlen, "%s: not handled", h->name);
     void *field = (char *)req + o->field;
     uint64_t *number = field;
     int r = 0;
@@ -414,7 +407,7 @@ int req_drop_default_dirs(struct rb_run_request *req, char *err, size_t errlen)
 int req_add_env(struct rb_run_request *req, const char *spec, char *err, size_t errlen)
 {
     if (!spec || !*spec)
-        return cli_fail(err, errlen, "--env: empty value (use VAR or VAR=VALUE)");
+        return rb_error_refuse(err, errlen, "--env: empty value (use VAR or VAR=VALUE)");
     size_t n = strcspn(spec, "=");
     bool ok = n > 0 && !(spec[0] >= '0' && spec[0] <= '9');
     for (size_t i = 0; ok && i < n; i++) {
@@ -422,7 +415,7 @@ int req_add_env(struct rb_run_request *req, const char *spec, char *err, size_t 
         ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
     }
     if (!ok)
-        return cli_fail(
+        return rb_error_refuse(
             err, errlen,
             "--env: invalid variable name '%.*s' in '%s' (use letters, digits and _, not starting with a digit)",
             (int)n, spec, spec);

@@ -96,7 +96,6 @@ struct opt_hit {
 
 enum { OPT_FOUND, OPT_POSITIONAL, OPT_DASHDASH, OPT_END };
 
-int cli_fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Next option, positional word, "--" or the end; <0 on a bad option. */
 int opt_next(struct opt_iter *it, const struct opt_def *defs, struct opt_hit *hit, char *err, size_t errlen);
 

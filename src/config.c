@@ -14,10 +14,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <limits.h>
-#include <sys/stat.h>
 #include <time.h>
 
 #include "idrange.h"
+#include "privpath.h"
 #include "error.h"
 #include "util.h"
 
@@ -129,18 +129,6 @@ static const char *const expectations[] = {
     [K_CAPTURE_SIZE] = "expected a size string such as \"1M\" or a non-negative integer, at most 64M",
 };
 _Static_assert(RB_CAPTURE_LIMIT_MAX == 64ULL << 20, "the capture_limit message names the most it takes");
-
-/* The caller prints err as one line, and key names or paths come from the
- * user, so control characters are flattened here once for every message. */
-static int fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    rb_error_line(err, errlen, fmt, ap);
-    va_end(ap);
-    return -EINVAL;
-}
 
 static int set_string(char **slot, const char *value)
 {
@@ -370,12 +358,13 @@ static int apply_object(struct rb_config *cfg, const struct key *keys, const cha
         while (k->name && strcmp(k->name, name) != 0)
             k++;
         if (!k->name)
-            return fail(err, errlen, "config %s: unknown key \"%s\"", origin, dotted);
+            return rb_error_refuse(err, errlen, "config %s: unknown key \"%s\"", origin, dotted);
         if (!parent)
             *seen |= 1u << (k - keys);
         if (k->kind == K_OBJECT) {
             if (json_object_get_type(v) != json_type_object)
-                return fail(err, errlen, "config %s: key \"%s\": %s", origin, dotted, expectations[K_OBJECT]);
+                return rb_error_refuse(err, errlen, "config %s: key \"%s\": %s", origin, dotted,
+                                       expectations[K_OBJECT]);
             int r = apply_object(cfg, k->sub, k->name, v, seen, origin, err, errlen);
             if (r < 0)
                 return r;
@@ -385,15 +374,15 @@ static int apply_object(struct rb_config *cfg, const struct key *keys, const cha
          * is wrong with it, a path that would not fit is refused as such. */
         if (k->max_len && json_object_get_type(v) == json_type_string &&
             (size_t)json_object_get_string_len(v) > k->max_len)
-            return fail(err, errlen, "config %s: key \"%s\": too long (%zu bytes, at most %zu)", origin, dotted,
-                        (size_t)json_object_get_string_len(v), k->max_len);
+            return rb_error_refuse(err, errlen, "config %s: key \"%s\": too long (%zu bytes, at most %zu)", origin,
+                                   dotted, (size_t)json_object_get_string_len(v), k->max_len);
         int r = apply_value(cfg, k, v);
         if (r < 0) {
-            fail(err, errlen, "config %s: key \"%s\": %s", origin, dotted, strerror(-r));
+            rb_error_refuse(err, errlen, "config %s: key \"%s\": %s", origin, dotted, strerror(-r));
             return r;
         }
         if (r > 0)
-            return fail(err, errlen, "config %s: key \"%s\": %s", origin, dotted, expectations[k->kind]);
+            return rb_error_refuse(err, errlen, "config %s: key \"%s\": %s", origin, dotted, expectations[k->kind]);
     }
     return 0;
 }
@@ -414,9 +403,10 @@ static int check_id_range(const struct rb_config *cfg, unsigned seen, const char
     if ((uint64_t)first + cfg->num_boxes <= RB_MAX_ID)
         return 0;
     const char *blame = (seen & top_bit("num_boxes")) ? "num_boxes" : first_key;
-    return fail(err, errlen,
-                "config %s: key \"%s\": %s %" PRIu32 " + num_boxes %" PRIu32 " exceeds the id range (at most %llu)",
-                origin, blame, first_key, first, cfg->num_boxes, RB_MAX_ID);
+    return rb_error_refuse(err, errlen,
+                           "config %s: key \"%s\": %s %" PRIu32 " + num_boxes %" PRIu32
+                           " exceeds the id range (at most %llu)",
+                           origin, blame, first_key, first, cfg->num_boxes, RB_MAX_ID);
 }
 
 static void describe_json_error(char *err, size_t errlen, const char *origin, const char *json, size_t offset,
@@ -431,7 +421,7 @@ static void describe_json_error(char *err, size_t errlen, const char *origin, co
             col++;
         }
     }
-    fail(err, errlen, "config %s: invalid JSON at line %u, column %u: %s", origin, line, col, what);
+    rb_error_refuse(err, errlen, "config %s: invalid JSON at line %u, column %u: %s", origin, line, col, what);
 }
 
 int config_parse(struct rb_config *cfg, const char *json, const char *origin, char *err, size_t errlen)
@@ -469,7 +459,7 @@ int config_parse(struct rb_config *cfg, const char *json, const char *origin, ch
 
     unsigned seen = 0;
     if (json_object_get_type(root) != json_type_object)
-        r = fail(err, errlen, "config %s: expected a JSON object at the top level", origin);
+        r = rb_error_refuse(err, errlen, "config %s: expected a JSON object at the top level", origin);
     else
         r = apply_object(&tmp, top_keys, NULL, root, &seen, origin, err, errlen);
     json_object_put(root);
@@ -489,88 +479,15 @@ int config_parse(struct rb_config *cfg, const char *json, const char *origin, ch
     return 0;
 }
 
-const char *config_entry_unsafe(uid_t uid, mode_t mode, bool last)
-{
-    if (uid != 0)
-        return "owned by a user other than root";
-    if (S_ISLNK(mode) || !(mode & (S_IWGRP | S_IWOTH)))
-        return NULL; /* a root-owned link in a dir only root changes is root's to point */
-    /* Sticky: others may add entries, but cannot rename or remove root's,
-     * and the next component is checked in its turn. Not where the path
-     * ends or has yet to be made: the first to create it owns it. */
-    if (S_ISDIR(mode) && (mode & S_ISVTX) && !last)
-        return NULL;
-    return "writable by users other than root";
-}
-
-/* Existing components of an absolute path, each lstat'ed: at most this many. */
-#define PRIVATE_PATH_MAX_DEPTH 64
-
-/* Refuses a path another user could change: every existing component must
- * pass config_entry_unsafe, along the path as written and, when a link is
- * on the way, along the path it resolves to. A component yet to be made is
- * judged by its nearest existing ancestor. */
-static int check_private_path(const char *origin, const char *key, const char *path, bool resolved, char *err,
-                              size_t errlen)
-{
-    char p[PATH_MAX];
-    if (path_printf(p, sizeof(p), "%s", path) < 0)
-        return fail(err, errlen, "config %s: key \"%s\": path too long", origin, key);
-    size_t ends[PRIVATE_PATH_MAX_DEPTH];
-    struct stat sts[PRIVATE_PATH_MAX_DEPTH];
-    int n = 0;
-    bool links = false;
-    size_t len = strlen(p);
-    for (size_t i = 0; i <= len; i++) {
-        size_t end = 1; /* "/" first, then each prefix that ends a component */
-        if (i > 0 && ((i < len && p[i] != '/') || p[i - 1] == '/'))
-            continue;
-        if (i > 0)
-            end = i;
-        char c = p[end];
-        p[end] = '\0';
-        struct stat st;
-        int r = lstat(p, &st) < 0 ? -errno : 0;
-        p[end] = c;
-        if (r == -ENOENT || r == -ENOTDIR)
-            break; /* not made yet, or below a file: nothing more exists */
-        if (r < 0)
-            return fail(err, errlen, "config %s: key \"%s\": cannot inspect %.*s: %s", origin, key, (int)end, p,
-                        strerror(-r));
-        if (n == PRIVATE_PATH_MAX_DEPTH)
-            return fail(err, errlen, "config %s: key \"%s\": more than %d components", origin, key,
-                        PRIVATE_PATH_MAX_DEPTH);
-        ends[n] = end;
-        sts[n++] = st;
-        links |= S_ISLNK(st.st_mode);
-    }
-    for (int i = 0; i < n; i++) {
-        const char *why = config_entry_unsafe(sts[i].st_uid, sts[i].st_mode, i == n - 1);
-        if (why)
-            return fail(err, errlen,
-                        "config %s: key \"%s\": %s%.*s is %s (owner uid %u, mode %04o): a local user could plant "
-                        "what rustbox then works on as root; use a directory only root can change",
-                        origin, key, resolved ? "(resolved) " : "", (int)ends[i], p, why, (unsigned)sts[i].st_uid,
-                        (unsigned)(sts[i].st_mode & 07777));
-    }
-    if (!links || resolved || n == 0)
-        return 0;
-    char last[PATH_MAX], real[PATH_MAX];
-    (void)path_printf(last, sizeof(last), "%.*s", (int)ends[n - 1], p); /* a prefix of p: it fits */
-    if (!realpath(last, real))
-        return fail(err, errlen, "config %s: key \"%s\": cannot resolve %s: %s", origin, key, last, strerror(errno));
-    return check_private_path(origin, key, real, true, err, errlen);
-}
-
 /* work_root holds the boxes root builds and mounts on, state_dir their
  * locks and the worker's books: both root's alone. */
 static int check_private_dirs(const struct rb_config *cfg, const char *origin, char *err, size_t errlen)
 {
-    int r = check_private_path(origin, "state_dir", cfg->state_dir, false, err, errlen);
+    int r = privpath_check(origin, "state_dir", cfg->state_dir, err, errlen);
     if (r == 0)
-        r = check_private_path(origin, "work_root", cfg->work_root, false, err, errlen);
+        r = privpath_check(origin, "work_root", cfg->work_root, err, errlen);
     /* box_root: isolate-mode box dirs, <box_root>/<id>, when set. */
-    return r < 0 || !cfg->box_root[0] ? r : check_private_path(origin, "box_root", cfg->box_root, false, err, errlen);
+    return r < 0 || !cfg->box_root[0] ? r : privpath_check(origin, "box_root", cfg->box_root, err, errlen);
 }
 
 static int load_file(struct rb_config *cfg, const char *path, char *err, size_t errlen)
@@ -579,12 +496,12 @@ static int load_file(struct rb_config *cfg, const char *path, char *err, size_t 
     size_t len = 0;
     int r = read_file(path, &text, &len);
     if (r < 0) {
-        fail(err, errlen, "config %s: cannot read: %s", path, strerror(-r));
+        rb_error_refuse(err, errlen, "config %s: cannot read: %s", path, strerror(-r));
         int d = config_defaults(cfg);
         return d < 0 ? d : r;
     }
     if (strlen(text) != len) {
-        fail(err, errlen, "config %s: contains a NUL byte", path);
+        rb_error_refuse(err, errlen, "config %s: contains a NUL byte", path);
         int d = config_defaults(cfg);
         return d < 0 ? d : -EINVAL;
     }

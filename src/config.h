@@ -140,11 +140,6 @@ int config_load(struct rb_config *cfg, const char *explicit_path, char *err, siz
  * ids no box may ever take (65534, 65535, systemd's dynamic range). */
 int config_parse(struct rb_config *cfg, const char *json, const char *origin, char *err, size_t errlen);
 void config_free(struct rb_config *cfg);
-/* Why an entry (owner uid, st_mode) on the way to work_root or state_dir
- * lets a user other than root change what lies below it, or NULL when it
- * does not. `last`: the path itself, or its nearest existing ancestor when
- * the rest is yet to be made. config_load refuses such a path (exit 64). */
-const char *config_entry_unsafe(uid_t uid, mode_t mode, bool last);
 const char *cgroup_backend_name(enum rb_cg_choice b);
 
 #endif

@@ -36,19 +36,7 @@ static const struct {
  * one, sysfs, a second cgroup tree). */
 static const char *const fs_types[] = { "tmpfs", "proc" };
 
-static int rule_fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-/* Defined here rather than borrowed from the command-line code, which this
- * module does not know; it is also what lets clang's analyzer see that every
- * refusal returns -EINVAL. */
-static int rule_fail(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    rb_error_line(err, errlen, fmt, ap);
-    va_end(ap);
-    return -EINVAL;
-}
+static int rb_error_refuse(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 static int no_memory(char *err, size_t errlen)
 {
@@ -94,16 +82,16 @@ static int parse_options(const char *opts, const char *spec, unsigned *flags, ch
     /* An empty option at either end or doubled is refused; a mixed pair
      * such as ",:" is skipped, as it always was. */
     if (olen == 0 || strchr(":,", opts[0]) || strchr(":,", opts[olen - 1]) || strstr(opts, "::") || strstr(opts, ",,"))
-        return rule_fail(err, errlen, "empty option in '%s'", spec);
+        return rb_error_refuse(err, errlen, "empty option in '%s'", spec);
     for (const char *tok = opts; *tok;) {
         size_t n = strcspn(tok, ":,");
         size_t k = known_option(tok, n);
         if (n && k < ARRAY_SIZE(known_options))
             *flags |= known_options[k].flag;
         else if (n)
-            return rule_fail(err, errlen,
-                             "unknown option '%.*s' in '%s' (use rw, noexec, maybe, dev, tmp, fs or norec)", (int)n,
-                             tok, spec);
+            return rb_error_refuse(err, errlen,
+                                   "unknown option '%.*s' in '%s' (use rw, noexec, maybe, dev, tmp, fs or norec)",
+                                   (int)n, tok, spec);
         tok += n;
         if (*tok)
             tok++;
@@ -145,7 +133,7 @@ int dirrules_parse(const char *spec, struct rb_dir_rule *rule, char *err, size_t
 {
     *rule = (struct rb_dir_rule){ 0 };
     if (!spec || !*spec)
-        return rule_fail(err, errlen, "empty rule (use BOX[=HOST][:OPTIONS])");
+        return rb_error_refuse(err, errlen, "empty rule (use BOX[=HOST][:OPTIONS])");
     unsigned flags = 0;
     const char *colon = strchr(spec, ':');
     if (colon) {
@@ -161,21 +149,21 @@ int dirrules_parse(const char *spec, struct rb_dir_rule *rule, char *err, size_t
 
     size_t len = box_path(spec, NULL);
     if (len == SIZE_MAX)
-        return rule_fail(err, errlen, "'..' is not allowed in the box path of '%s'", spec);
+        return rb_error_refuse(err, errlen, "'..' is not allowed in the box path of '%s'", spec);
     if (len == 0)
-        return rule_fail(err, errlen, "'%s' has no box path (the box root itself cannot be bound)", spec);
+        return rb_error_refuse(err, errlen, "'%s' has no box path (the box root itself cannot be bound)", spec);
     if (host && hostlen == 0) {
         /* isolate takes "BOX=:rw" as a rule that binds nothing, its options
          * unused: a removal. Options that would make something are refused. */
         if (flags & (RB_DIR_TMP | RB_DIR_FS))
-            return rule_fail(err, errlen, "'%s' removes a rule and takes no tmp or fs option", spec);
+            return rb_error_refuse(err, errlen, "'%s' removes a rule and takes no tmp or fs option", spec);
         flags = RB_DIR_REMOVE;
         host = NULL;
     } else if ((flags & (RB_DIR_TMP | RB_DIR_FS)) == (RB_DIR_TMP | RB_DIR_FS)) {
-        return rule_fail(err, errlen, "':tmp' and ':fs' exclude each other in '%s'", spec);
+        return rb_error_refuse(err, errlen, "':tmp' and ':fs' exclude each other in '%s'", spec);
     } else if (flags & RB_DIR_TMP) {
         if (host)
-            return rule_fail(err, errlen, "':tmp' takes no host directory in '%s'", spec);
+            return rb_error_refuse(err, errlen, "':tmp' takes no host directory in '%s'", spec);
         flags |= RB_DIR_RW; /* as in isolate: a fresh tmp dir is writable */
     } else if (flags & RB_DIR_FS) {
         size_t k = ARRAY_SIZE(fs_types);
@@ -183,9 +171,9 @@ int dirrules_parse(const char *spec, struct rb_dir_rule *rule, char *err, size_t
             if (token_is(host, hostlen, fs_types[i]))
                 k = i;
         if (!host || k == ARRAY_SIZE(fs_types))
-            return rule_fail(err, errlen,
-                             "filesystem type '%.*s' in '%s' is not supported (use BOX=tmpfs:fs or BOX=proc:fs)",
-                             host ? (int)hostlen : (int)boxlen, host ? host : spec, spec);
+            return rb_error_refuse(err, errlen,
+                                   "filesystem type '%.*s' in '%s' is not supported (use BOX=tmpfs:fs or BOX=proc:fs)",
+                                   host ? (int)hostlen : (int)boxlen, host ? host : spec, spec);
     }
 
     /* Everything is checked before anything is allocated, so no refusal has
@@ -240,7 +228,7 @@ static int put_rule(struct rb_dir_rule **rules, size_t *n, struct rb_dir_rule *r
     }
     if (*n >= RB_MAX_DIR_RULES) {
         dirrules_rule_free(rule);
-        return rule_fail(err, errlen, "too many rules (at most %d)", RB_MAX_DIR_RULES);
+        return rb_error_refuse(err, errlen, "too many rules (at most %d)", RB_MAX_DIR_RULES);
     }
     struct rb_dir_rule *grown = realloc(*rules, (*n + 1) * sizeof(*grown));
     if (!grown) {

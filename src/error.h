@@ -7,6 +7,7 @@
 #ifndef RUSTBOX_ERROR_H
 #define RUSTBOX_ERROR_H
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
 
@@ -28,8 +29,20 @@ int rb_error_say(struct rb_error *err, int code, const char *fmt, ...) __attribu
 /* The one-line refusals of the parsers (command line, config, --dir rules):
  * formats into err, turning every control byte into '?' (the message quotes
  * what a user wrote: a newline or an escape must not make a second line or
- * forge a log event). err may be NULL. Callers return -EINVAL themselves,
- * which keeps that visible where the refusal is decided. */
+ * forge a log event). err may be NULL. */
 void rb_error_line(char *err, size_t errlen, const char *fmt, va_list ap) __attribute__((format(printf, 3, 0)));
+
+/* rb_error_line, then -EINVAL: `return rb_error_refuse(err, errlen, ...);`
+ * where a parser refuses what it was given. Inline, so that the static
+ * analyzer sees every refusal return -EINVAL. */
+static inline int rb_error_refuse(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static inline int rb_error_refuse(char *err, size_t errlen, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    rb_error_line(err, errlen, fmt, ap);
+    va_end(ap);
+    return -EINVAL;
+}
 
 #endif

@@ -26,16 +26,6 @@ struct id_ranges {
     uint32_t first_uid, first_gid, num_boxes;
 };
 
-static int say(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int say(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    rb_error_line(err, errlen, fmt, ap); /* user and group names are quoted: one line, whatever they hold */
-    va_end(ap);
-    return -EINVAL;
-}
-
 /* Ids no box may take, whatever the databases say: cleanup and health kill
  * every process of a box's uid as the box's own, so a shared id kills
  * innocent processes (box 5534 of a range at 60000 once ran as nobody, and a
@@ -54,10 +44,10 @@ static const struct {
 static int range_clash(char *err, size_t errlen, const char *origin, const char *kind, uint32_t first, uint32_t n,
                        const char *what)
 {
-    return say(err, errlen,
-               "config %s: keys \"first_%s\" and \"num_boxes\": box %ss %" PRIu32 "..%" PRIu64
-               " include %s; a box's %s must be no one else's: move first_%s or lower num_boxes",
-               origin, kind, kind, first, (uint64_t)first + n - 1, what, kind, kind);
+    return rb_error_refuse(err, errlen,
+                           "config %s: keys \"first_%s\" and \"num_boxes\": box %ss %" PRIu32 "..%" PRIu64
+                           " include %s; a box's %s must be no one else's: move first_%s or lower num_boxes",
+                           origin, kind, kind, first, (uint64_t)first + n - 1, what, kind, kind);
 }
 
 static bool ranges_meet(uint64_t a_lo, uint64_t a_hi, uint64_t b_lo, uint64_t b_hi)

@@ -98,9 +98,9 @@ static int isolate_uint(const struct opt_hit *h, uint64_t *dst, char *err, size_
     errno = 0;
     unsigned long x = strtoul(h->val, &end, 10);
     if (errno || end == h->val || *end)
-        return cli_fail(err, errlen, "Invalid numeric parameter: %s", h->val);
+        return rb_error_refuse(err, errlen, "Invalid numeric parameter: %s", h->val);
     if (x > UINT_MAX)
-        return cli_fail(err, errlen, "Numeric parameter out of range: %s", h->val);
+        return rb_error_refuse(err, errlen, "Numeric parameter out of range: %s", h->val);
     if (dst)
         *dst = x;
     return 0;
@@ -113,13 +113,13 @@ static int val_quota(const struct opt_hit *h, uint64_t *blocks, uint64_t *inodes
     const char *comma = strchr(h->val, ',');
     char b[32];
     if (!comma || (size_t)(comma - h->val) >= sizeof(b))
-        return cli_fail(err, errlen, "%s: expected BLOCKS,INODES, got '%s'", h->name, h->val);
+        return rb_error_refuse(err, errlen, "%s: expected BLOCKS,INODES, got '%s'", h->name, h->val);
     memcpy(b, h->val, (size_t)(comma - h->val));
     b[comma - h->val] = '\0';
     /* At most 2^40 KiB (1 PiB): the byte size must not overflow. */
     if (parse_uint(b, (uint64_t)1 << 40, blocks) < 0 || parse_uint(comma + 1, UINT32_MAX, inodes) < 0 || !*blocks ||
         !*inodes)
-        return cli_fail(err, errlen, "%s: expected BLOCKS,INODES (positive numbers), got '%s'", h->name, h->val);
+        return rb_error_refuse(err, errlen, "%s: expected BLOCKS,INODES (positive numbers), got '%s'", h->name, h->val);
     return 0;
 }
 
@@ -139,7 +139,7 @@ static int isolate_dir(struct rb_cli *cli, const struct opt_hit *h, char *err, s
         return fatal(cli, "Unknown directory option %.*s", (int)n, tok);
     const char *p = h->val + strspn(h->val, "/");
     if (!*p || *p == '=' || *p == ':')
-        return cli_fail(err, errlen, "Invalid directory rule specified: %s", h->val);
+        return rb_error_refuse(err, errlen, "Invalid directory rule specified: %s", h->val);
     int r = req_option(&cli->run, CLI_ISOLATE, h, err, errlen);
     if (r == -EINVAL)
         return fatal(cli, "%s", err && errlen ? err : "--dir: refused");
@@ -195,10 +195,10 @@ static int isolate_option(struct rb_cli *cli, struct isolate_state *st, const st
     case I_WAIT: cli->wait_for_box = true; return 0;
     case I_PRINT_CG_ROOT: mode = RB_CMD_PRINT_CG_ROOT; break;
     case I_HELP: return 0; /* found by the pre-scan in isolate_parse */
-    default: return cli_fail(err, errlen, "%s: not handled", h->name);
+    default: return rb_error_refuse(err, errlen, "%s: not handled", h->name);
     }
     if (st->mode != RB_CMD_NONE && st->mode != mode)
-        return cli_fail(err, errlen, "Only one command is allowed.");
+        return rb_error_refuse(err, errlen, "Only one command is allowed.");
     st->mode = mode;
     return 0;
 }
@@ -221,22 +221,22 @@ static void isolate_defaults(struct rb_cli *cli)
 static int isolate_finish(struct rb_cli *cli, struct isolate_state *st, char **program, char *err, size_t errlen)
 {
     switch (st->mode) {
-    case RB_CMD_NONE: return cli_fail(err, errlen, "Please specify an isolate command (e.g. --init, --run).");
+    case RB_CMD_NONE: return rb_error_refuse(err, errlen, "Please specify an isolate command (e.g. --init, --run).");
     case RB_CMD_VERSION: break;
     case RB_CMD_PRINT_CG_ROOT: break;
     case RB_CMD_INIT:
     case RB_CMD_CLEANUP:
         if (program)
-            return cli_fail(err, errlen, "%s mode takes no parameters",
-                            st->mode == RB_CMD_INIT ? "--init" : "--cleanup");
+            return rb_error_refuse(err, errlen, "%s mode takes no parameters",
+                                   st->mode == RB_CMD_INIT ? "--init" : "--cleanup");
         break;
     default:
         if (!program)
-            return cli_fail(err, errlen, "--run mode requires a command to run");
+            return rb_error_refuse(err, errlen, "--run mode requires a command to run");
         cli->run.argv = program;
     }
     if (cli->as_uid_set != cli->as_gid_set)
-        return cli_fail(err, errlen, "--as-uid and --as-gid must be used either both or none");
+        return rb_error_refuse(err, errlen, "--as-uid and --as-gid must be used either both or none");
     cli->cmd = st->mode;
     /* -D: isolate drops its default rules. rustbox has no switch for its
      * default binds and tmpfs dirs, so each one the caller gave no rule for

@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "config.h"
+#include "privpath.h"
 #include "util.h"
 
 #define ORIGIN "/etc/test/test.json"
@@ -812,21 +813,21 @@ static void test_load_accepts_a_clean_range_and_stamps_it(void **state)
 static void test_entry_unsafe(void **state)
 {
     (void)state;
-    assert_null(config_entry_unsafe(0, S_IFDIR | 0755, false));
-    assert_null(config_entry_unsafe(0, S_IFDIR | 0700, true));
-    assert_null(config_entry_unsafe(0, S_IFDIR | 0711, true));
-    assert_non_null(config_entry_unsafe(1000, S_IFDIR | 0700, true)); /* a user's own dir */
-    assert_non_null(config_entry_unsafe(1000, S_IFDIR | 0755, false));
-    assert_non_null(config_entry_unsafe(0, S_IFDIR | 0777, false));
-    assert_non_null(config_entry_unsafe(0, S_IFDIR | 0775, false)); /* group-writable */
-    assert_non_null(config_entry_unsafe(0, S_IFDIR | 0757, true));
+    assert_null(privpath_entry_unsafe(0, S_IFDIR | 0755, false));
+    assert_null(privpath_entry_unsafe(0, S_IFDIR | 0700, true));
+    assert_null(privpath_entry_unsafe(0, S_IFDIR | 0711, true));
+    assert_non_null(privpath_entry_unsafe(1000, S_IFDIR | 0700, true)); /* a user's own dir */
+    assert_non_null(privpath_entry_unsafe(1000, S_IFDIR | 0755, false));
+    assert_non_null(privpath_entry_unsafe(0, S_IFDIR | 0777, false));
+    assert_non_null(privpath_entry_unsafe(0, S_IFDIR | 0775, false)); /* group-writable */
+    assert_non_null(privpath_entry_unsafe(0, S_IFDIR | 0757, true));
     /* /tmp: fine on the way to root's own dir, not as the place itself */
-    assert_null(config_entry_unsafe(0, S_IFDIR | 01777, false));
-    assert_non_null(config_entry_unsafe(0, S_IFDIR | 01777, true));
+    assert_null(privpath_entry_unsafe(0, S_IFDIR | 01777, false));
+    assert_non_null(privpath_entry_unsafe(0, S_IFDIR | 01777, true));
     /* a link is root's to point when root owns it; its target is checked too */
-    assert_null(config_entry_unsafe(0, S_IFLNK | 0777, false));
-    assert_non_null(config_entry_unsafe(1000, S_IFLNK | 0777, false));
-    assert_null(config_entry_unsafe(0, S_IFREG | 0644, true));
+    assert_null(privpath_entry_unsafe(0, S_IFLNK | 0777, false));
+    assert_non_null(privpath_entry_unsafe(1000, S_IFLNK | 0777, false));
+    assert_null(privpath_entry_unsafe(0, S_IFREG | 0644, true));
 }
 
 static void test_load_refuses_a_work_root_others_can_write(void **state)
