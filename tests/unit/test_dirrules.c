@@ -162,6 +162,28 @@ static void test_add(void **state)
     dirrules_free(&l.rules, &l.n);
 }
 
+/* spec is accepted and parses into inside (NULL: not checked), outside
+ * (NULL: none) and flags; freeing the rule empties it. */
+static void expect_parsed(const char *spec, const char *inside, const char *outside, unsigned flags)
+{
+    struct rb_dir_rule rule;
+    char err[ERRLEN] = "";
+    if (dirrules_parse(spec, &rule, err, ERRLEN) != 0)
+        fail_msg("'%s' refused: %s", spec, err);
+    if (rule.flags != flags)
+        fail_msg("'%s': flags %#x, expected %#x", spec, rule.flags, flags);
+    if (inside)
+        assert_string_equal(rule.inside, inside);
+    if (outside)
+        assert_string_equal(rule.outside, outside);
+    else
+        assert_null(rule.outside);
+    dirrules_rule_free(&rule);
+    assert_null(rule.inside);
+    assert_null(rule.outside);
+    assert_int_equal(rule.flags, 0);
+}
+
 static void test_options(void **state)
 {
     static const struct {
@@ -182,45 +204,25 @@ static void test_options(void **state)
         { "/a:rw,:noexec", RB_DIR_RW | RB_DIR_NOEXEC, "/a" }, /* a mixed empty pair is skipped */
         { "/a:rw:rw", RB_DIR_RW, "/a" },
     };
-    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        struct rb_dir_rule rule;
-        char err[ERRLEN] = "";
-        if (dirrules_parse(cases[i].spec, &rule, err, ERRLEN) != 0)
-            fail_msg("'%s' refused: %s", cases[i].spec, err);
-        if (rule.flags != cases[i].flags)
-            fail_msg("'%s': flags %#x, expected %#x", cases[i].spec, rule.flags, cases[i].flags);
-        if (cases[i].outside)
-            assert_string_equal(rule.outside, cases[i].outside);
-        else
-            assert_null(rule.outside);
-        dirrules_rule_free(&rule);
-        assert_null(rule.inside);
-        assert_null(rule.outside);
-        assert_int_equal(rule.flags, 0);
-    }
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+        expect_parsed(cases[i].spec, NULL, cases[i].outside, cases[i].flags);
 }
 
 static void test_canonical_paths(void **state)
 {
     static const struct {
         const char *spec, *inside, *outside;
+        unsigned flags;
     } cases[] = {
-        { "usr", "/usr", "/usr" },
-        { "//opt//lib/./x/", "/opt/lib/x", "/opt/lib/x" },
-        { "/a/./b=/srv/b", "/a/b", "/srv/b" },
-        { "/a=/b=c:rw", "/a", "/b=c" },      /* HOST may hold '=' */
-        { "/a=/srv//x/", "/a", "/srv//x/" }, /* HOST is taken as given */
-        { "/...", "/...", "/..." },          /* only ".." itself is refused */
+        { "usr", "/usr", "/usr", RB_DIR_NO_SLASH },
+        { "//opt//lib/./x/", "/opt/lib/x", "/opt/lib/x", 0 },
+        { "/a/./b=/srv/b", "/a/b", "/srv/b", 0 },
+        { "/a=/b=c:rw", "/a", "/b=c", RB_DIR_RW }, /* HOST may hold '=' */
+        { "/a=/srv//x/", "/a", "/srv//x/", 0 },    /* HOST is taken as given */
+        { "/...", "/...", "/...", 0 },             /* only ".." itself is refused */
     };
-    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        struct rb_dir_rule rule;
-        char err[ERRLEN] = "";
-        if (dirrules_parse(cases[i].spec, &rule, err, ERRLEN) != 0)
-            fail_msg("'%s' refused: %s", cases[i].spec, err);
-        assert_string_equal(rule.inside, cases[i].inside);
-        assert_string_equal(rule.outside, cases[i].outside);
-        dirrules_rule_free(&rule);
-    }
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+        expect_parsed(cases[i].spec, cases[i].inside, cases[i].outside, cases[i].flags);
 }
 
 static void test_merge_order(void **state)
@@ -354,19 +356,8 @@ static void test_isolate_options(void **state)
         /* A rule that binds nothing whatever its options: a removal. */
         { "/a=:rw", "/a", NULL, RB_DIR_REMOVE },
     };
-    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        struct rb_dir_rule rule;
-        char err[ERRLEN] = "";
-        if (dirrules_parse(cases[i].spec, &rule, err, ERRLEN) != 0)
-            fail_msg("'%s' refused: %s", cases[i].spec, err);
-        assert_string_equal(rule.inside, cases[i].inside);
-        if (cases[i].outside)
-            assert_string_equal(rule.outside, cases[i].outside);
-        else
-            assert_null(rule.outside);
-        assert_int_equal(rule.flags, cases[i].flags);
-        dirrules_rule_free(&rule);
-    }
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+        expect_parsed(cases[i].spec, cases[i].inside, cases[i].outside, cases[i].flags);
 }
 
 /* isolate's "Unknown directory option" names the first option it does not know. */
