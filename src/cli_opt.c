@@ -5,7 +5,6 @@
 #include "cli_opt.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>

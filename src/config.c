@@ -8,7 +8,6 @@
 #include <inttypes.h>
 #include <json-c/json.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -378,7 +377,8 @@ static int apply_object(struct rb_config *cfg, const struct key *keys, const cha
                                    dotted, (size_t)json_object_get_string_len(v), k->max_len);
         int r = apply_value(cfg, k, v);
         if (r < 0) {
-            rb_error_refuse(err, errlen, "config %s: key \"%s\": %s", origin, dotted, strerror(-r));
+            (void)rb_error_refuse(err, errlen, "config %s: key \"%s\": %s", origin, dotted,
+                                  strerror(-r)); /* the line alone: the cause is r */
             return r;
         }
         if (r > 0)
@@ -421,7 +421,8 @@ static void describe_json_error(char *err, size_t errlen, const char *origin, co
             col++;
         }
     }
-    rb_error_refuse(err, errlen, "config %s: invalid JSON at line %u, column %u: %s", origin, line, col, what);
+    (void)rb_error_refuse(err, errlen, "config %s: invalid JSON at line %u, column %u: %s", origin, line, col,
+                          what); /* the line alone: the caller returns its error */
 }
 
 int config_parse(struct rb_config *cfg, const char *json, const char *origin, char *err, size_t errlen)
@@ -496,12 +497,13 @@ static int load_file(struct rb_config *cfg, const char *path, char *err, size_t 
     size_t len = 0;
     int r = read_file(path, &text, &len);
     if (r < 0) {
-        rb_error_refuse(err, errlen, "config %s: cannot read: %s", path, strerror(-r));
+        (void)rb_error_refuse(err, errlen, "config %s: cannot read: %s", path,
+                              strerror(-r)); /* the line alone: the cause is r */
         int d = config_defaults(cfg);
         return d < 0 ? d : r;
     }
     if (strlen(text) != len) {
-        rb_error_refuse(err, errlen, "config %s: contains a NUL byte", path);
+        (void)rb_error_refuse(err, errlen, "config %s: contains a NUL byte", path); /* -EINVAL below */
         int d = config_defaults(cfg);
         return d < 0 ? d : -EINVAL;
     }
