@@ -39,17 +39,12 @@ teardown_file() {
 
 J0_PATH="/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
-# Under emulation (the kernel-matrix guests, RB_TEST_TIME_SCALE > 1) every
-# compile and run is 10-50 times slower: the guests run the flows whose
-# outcome rests on the cgroup backend (memory from cg-mem, the OOM kill,
-# CPU time under --cg-timing, files under --cg-mem); the rest
-# (signals, exit codes, per-process time, the network, the layout) is the
-# same on every backend and runs on the host. Reported as a skip, never
-# silent.
-backend_independent() {
-    [[ "${RB_TEST_TIME_SCALE:-1}" == 1 ]] ||
-        skip "emulated guest: backend-independent flow, run on the host"
-}
+# Under emulation every compile and run is 10-50 times slower: the guests
+# run the flows whose outcome rests on the cgroup backend (memory from
+# cg-mem, the OOM kill, CPU time under --cg-timing, files under --cg-mem);
+# the rest (signals, exit codes, per-process time, the network, the layout)
+# is the same on every backend and runs on the host (backend_independent,
+# common.bash).
 
 # ---- the Judge0 client ------------------------------------------------------
 
