@@ -187,6 +187,7 @@ bounded_run() {
 }
 
 @test "60 MiB of control bytes: the supervisor's peak memory and the JSON stay bounded" {
+    backend_independent
     # stdout's default capture (1 MiB) escaped six bytes per byte, and the rest
     bounded_run $((64 * 1024)) $((6 * 1048576 + 65536)) --output-limit 128M --wall-time "$(tscale 20)" \
         --time "$(tscale 10)" --dir "$HDIR" -- /opt/h/outbomb 62914560 1
@@ -362,6 +363,7 @@ max_open_files() {
 }
 
 @test "--memory 0, --processes 0, --output-limit 0: exit 64, one line, nothing created" {
+    backend_independent
     local before spec args name
     before=$(host_snapshot)
     for spec in "--memory 0|--memory" "--cg-mem=0|--cg-mem" "--processes 0|--processes" "-p0|-p" \

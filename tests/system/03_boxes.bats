@@ -146,6 +146,7 @@ barrier_run() {
 }
 
 @test "two overlapping one-shot runs, 10 times: both OK with distinct box ids" {
+    backend_independent
     local i a b sa sb ida idb before after sync
     before=$(host_snapshot)
     for i in $(seq 10); do
@@ -399,6 +400,7 @@ while True:
 }
 
 @test "a work_root or state_dir another user could change is refused at config load, naming the key" {
+    backend_independent
     local w="$T/cfgchk" cfg
     mkdir -p "$w/open" "$w/sticky/mine" "$w/theirs"
     chmod 0777 "$w/open"

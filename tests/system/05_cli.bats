@@ -24,6 +24,7 @@ expect_usage_error() {
 }
 
 @test "--help, run --help and version exit 0" {
+    backend_independent
     rb --help
     expect_status 0
     [[ "$out" == *run* && "$out" == *cleanup* ]] || fail "--help does not list the commands"
@@ -59,6 +60,7 @@ expect_usage_error() {
 }
 
 @test "help of the other commands exits 0" {
+    backend_independent
     local c
     for c in init cleanup; do
         rb "$c" --help
@@ -99,18 +101,22 @@ expect_usage_error() {
 }
 
 @test "unknown flag: exit 64, one line naming it, nothing created" {
+    backend_independent
     expect_usage_error 'frobnicate' run --frobnicate -- /bin/true
 }
 
 @test "unknown command: exit 64" {
+    backend_independent
     expect_usage_error 'frobnicate' frobnicate
 }
 
 @test "malformed size --memory 12Q: exit 64, one line, nothing created" {
+    backend_independent
     expect_usage_error '12Q|memory' run --memory 12Q -- /bin/true
 }
 
 @test "other malformed values: exit 64 each" {
+    backend_independent
     expect_usage_error 'time' run --time abc -- /bin/true
     expect_usage_error 'time' run --time -1 -- /bin/true
     expect_usage_error 'wall' run --wall-time 1x -- /bin/true
@@ -124,12 +130,14 @@ expect_usage_error() {
 }
 
 @test "run with no program: exit 64, one line, nothing created" {
+    backend_independent
     expect_usage_error 'program|command|code|--' run
     expect_usage_error 'program|command|code|--' run --time 1
     expect_usage_error 'program|command|code|--' run --
 }
 
 @test "init and cleanup without --box-id: exit 64" {
+    backend_independent
     expect_usage_error 'box' init
     expect_usage_error 'box' cleanup
 }
@@ -146,6 +154,7 @@ expect_usage_error() {
 }
 
 @test "an unknown config key: exit 64 naming the key, nothing created" {
+    backend_independent
     local bad="$T/bad"
     mkdir -p "$bad"
     printf '{"state_dir": "%s/state", "work_root": "%s/work", "name_prefix": "%s", "bogus_key": 1}\n' \
@@ -163,6 +172,7 @@ expect_usage_error() {
 }
 
 @test "a nested unknown config key and a wrong type: exit 64 naming the key" {
+    backend_independent
     local bad="$T/bad2"
     mkdir -p "$bad"
     printf '{"state_dir": "%s/state", "work_root": "%s/work", "limits": {"cpu_time_s": 1, "bogus_limit": 2}}\n' "$bad" "$bad" >"$bad/a.json"
@@ -181,6 +191,7 @@ expect_usage_error() {
 }
 
 @test "a config file that is not JSON: one line naming the file, nothing runs" {
+    backend_independent
     local bad="$T/bad3"
     mkdir -p "$bad"
     printf '{"work_root": "%s/work",' "$bad" >"$bad/broken.json"
@@ -192,6 +203,7 @@ expect_usage_error() {
 }
 
 @test "a missing --config file: one line naming it" {
+    backend_independent
     rb --config "$T/does-not-exist.json" run -- /bin/true
     expect_status_in 64 2
     expect_err_line 'does-not-exist.json'
@@ -199,6 +211,7 @@ expect_usage_error() {
 }
 
 @test "a state_dir too long for its paths: exit 64 naming the key, nothing created, no hang" {
+    backend_independent
     # 508 bytes made `health --quarantine` write under <state_dir>/he/; 510
     # cut the health and the metrics lock to one file, and it waited on
     # itself forever (hence the timeout: a hang fails as 124, not forever).
@@ -245,6 +258,7 @@ teardown() {
 
 # shellcheck disable=SC2154 # $err is set by rb (common.bash)
 @test "a box uid range holding 65534 is refused: exit 64 naming first_uid and num_boxes, nobody's processes live" {
+    backend_independent
     # Box 4 of this range runs as 65534 (nobody): cleanup and health treat
     # every process of a box uid as the box's, and once killed an innocent
     # sleep of nobody's as an orphan.

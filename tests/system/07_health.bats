@@ -261,6 +261,7 @@ cwd_is() {
 }
 
 @test "concurrent runs and health writers never corrupt the state" {
+    backend_independent
     local pids=() i f="$T/state/health/state.json"
     for i in $(seq 6); do
         ( for _ in $(seq 5); do "$RUSTBOX" run --code true >/dev/null 2>&1; done ) &

@@ -350,6 +350,7 @@ EOF
 # ---- serve ----------------------------------------------------------------------------
 
 @test "serve refuses a non-loopback address or a bad one: exit 64, one line" {
+    backend_independent
     rb serve --listen "0.0.0.0:$(free_port)"
     expect_status 64
     expect_err_line 'not a loopback address.*allow_remote'
@@ -366,6 +367,7 @@ EOF
 }
 
 @test "serve: /metrics parses, /health flips 200 -> 503 on quarantine and back" {
+    backend_independent
     start_server
     [[ "$(code "$URL/metrics")" == 200 ]] || fail "/metrics is not 200"
     [[ "$(curl -s -o /dev/null -w '%{content_type}' "$URL/metrics")" == 'text/plain; version=0.0.4'* ]] ||
@@ -390,6 +392,7 @@ EOF
 }
 
 @test "serve: 1,000 requests from a second process, no error, flat fd count" {
+    backend_independent
     local before after codes i
     start_server
     curl -s -o /dev/null "$URL/metrics"
@@ -411,6 +414,7 @@ EOF
 }
 
 @test "serve: wrong method 405, unknown path 404, oversized head 431, a body 413, HEAD 200" {
+    backend_independent
     start_server
     [[ "$(code -X POST "$URL/metrics")" == 405 ]] || fail "POST /metrics is not 405"
     [[ "$(code -X DELETE "$URL/health")" == 405 ]] || fail "DELETE /health is not 405"
@@ -430,6 +434,7 @@ EOF
 }
 
 @test "serve exits 0 on SIGTERM and on SIGINT, and stops listening" {
+    backend_independent
     local sig
     for sig in TERM INT; do
         start_server
@@ -442,6 +447,7 @@ EOF
 }
 
 @test "serve: a port in use is an error naming the address" {
+    backend_independent
     start_server
     rb_exec timeout 10 "$RUSTBOX" serve --listen "127.0.0.1:$PORT"
     expect_status 2
