@@ -58,16 +58,17 @@ static int box_pids(const struct rb_cgroup *cg, uid_t uid, bool by_uid, pid_t *p
         n = 0;
     if (!by_uid)
         return n;
-    pid_t byuid[RB_CLEANUP_MAX_PIDS];
-    int m = hostproc_pids_of_uid(uid, byuid, (int)ARRAY_SIZE(byuid));
-    for (int i = 0; i < m && n < max; i++) {
+    /* The uid's processes go after the cgroup's, in place (no second array
+     * on the stack), each kept once. */
+    int m = hostproc_pids_of_uid(uid, pids + n, max - n), kept = n;
+    for (int i = n; i < n + m; i++) {
         bool seen = false;
         for (int j = 0; j < n && !seen; j++)
-            seen = pids[j] == byuid[i];
+            seen = pids[j] == pids[i];
         if (!seen)
-            pids[n++] = byuid[i];
+            pids[kept++] = pids[i];
     }
-    return n;
+    return kept;
 }
 
 static int count_strays(const struct cleanup_run *c)

@@ -13,7 +13,11 @@
 #define RB_CLEANUP_RETRY_S 0.005
 /* Share of cleanup_timeout_s a busy unmount may take before the lazy fallback. */
 #define RB_CLEANUP_UNMOUNT_SHARE 0.5
-#define RB_CLEANUP_MAX_PIDS 4096
+/* Pids of a box listed at a time. The kill step lists again until none is
+ * left, so this bounds a pass, not what cleanup can end; the proof only
+ * needs to know whether any is left. Small: each list is on the stack, and
+ * stack-clash probing touches all of it on every cleanup. */
+#define RB_CLEANUP_MAX_PIDS 1024
 
 enum rb_cleanup_scope {
     RB_SCOPE_RUN, /* after a run of a persistent box: processes and cgroup */

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include "error.h"
+#include "scoped.h"
 #include "util.h"
 
 const char *privpath_entry_unsafe(uid_t uid, mode_t mode, bool last)
@@ -36,8 +37,14 @@ static int check(const char *origin, const char *key, const char *path, bool res
     char p[PATH_MAX];
     if (path_printf(p, sizeof(p), "%s", path) < 0)
         return rb_error_refuse(err, errlen, "config %s: key \"%s\": path too long", origin, key);
-    size_t ends[PRIVATE_PATH_MAX_DEPTH];
-    struct stat sts[PRIVATE_PATH_MAX_DEPTH];
+    /* What the verdict needs of each component's lstat: 64 whole struct
+     * stats would be 9 KiB more stack, probed page by page on every load
+     * of the config. */
+    struct {
+        size_t end;
+        uid_t uid;
+        mode_t mode;
+    } comps[PRIVATE_PATH_MAX_DEPTH];
     int n = 0;
     bool links = false;
     size_t len = strlen(p);
@@ -60,26 +67,28 @@ static int check(const char *origin, const char *key, const char *path, bool res
         if (n == PRIVATE_PATH_MAX_DEPTH)
             return rb_error_refuse(err, errlen, "config %s: key \"%s\": more than %d components", origin, key,
                                    PRIVATE_PATH_MAX_DEPTH);
-        ends[n] = end;
-        sts[n++] = st;
+        comps[n].end = end;
+        comps[n].uid = st.st_uid;
+        comps[n++].mode = st.st_mode;
         links |= S_ISLNK(st.st_mode);
     }
     for (int i = 0; i < n; i++) {
-        const char *why = privpath_entry_unsafe(sts[i].st_uid, sts[i].st_mode, i == n - 1);
+        const char *why = privpath_entry_unsafe(comps[i].uid, comps[i].mode, i == n - 1);
         if (why)
             return rb_error_refuse(
                 err, errlen,
                 "config %s: key \"%s\": %s%.*s is %s (owner uid %u, mode %04o): a local user could plant "
                 "what rustbox then works on as root; use a directory only root can change",
-                origin, key, resolved ? "(resolved) " : "", (int)ends[i], p, why, (unsigned)sts[i].st_uid,
-                (unsigned)(sts[i].st_mode & 07777));
+                origin, key, resolved ? "(resolved) " : "", (int)comps[i].end, p, why, (unsigned)comps[i].uid,
+                (unsigned)(comps[i].mode & 07777));
     }
     if (!links || resolved || n == 0)
         return 0;
-    char last[PATH_MAX], real[PATH_MAX];
-    (void)path_printf(last, sizeof(last), "%.*s", (int)ends[n - 1], p); /* a prefix of p: it fits */
-    if (!realpath(last, real))
-        return rb_error_refuse(err, errlen, "config %s: key \"%s\": cannot resolve %s: %s", origin, key, last,
+    /* The existing part, resolved (p is cut there: it is not used again). */
+    p[comps[n - 1].end] = '\0';
+    _cleanup_free_ char *real = realpath(p, NULL);
+    if (!real)
+        return rb_error_refuse(err, errlen, "config %s: key \"%s\": cannot resolve %s: %s", origin, key, p,
                                strerror(errno));
     return check(origin, key, real, true, err, errlen);
 }

@@ -52,6 +52,10 @@ struct supervisor {
     int pidfd;
     int report_fd;
     struct capture out, err;
+    /* capture_read's buffer. On the heap: as a 64 KiB array on the stack,
+     * stack-clash probing would touch (and fault in) all its 16 pages on
+     * every run, whatever the program wrote. */
+    char *chunk;
     size_t captured;
     bool truncated;
     enum rb_kill_reason killed;
@@ -110,8 +114,8 @@ static pid_t clone_proxy(int *pidfd)
 static int capture_read(struct supervisor *sv, struct capture *c, uint64_t limit)
 {
     for (;;) {
-        char chunk[65536];
-        ssize_t n = read(c->fd, chunk, sizeof(chunk));
+        char *chunk = sv->chunk;
+        ssize_t n = read(c->fd, chunk, RB_RUN_CAPTURE_CHUNK);
         if (n < 0)
             return errno == EINTR ? 0 : errno == EAGAIN ? 1 : -errno;
         if (n == 0) {
@@ -419,7 +423,7 @@ int run_in_box(struct rb_ctx *ctx, struct rb_box *box, const struct rb_run_reque
     if ((r = open_pipes(&sv, report, out, err, capture && !req->stdout_path,
                         capture && !req->stderr_path && !req->stderr_to_stdout)) < 0 ||
         (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, notify) < 0 && (r = -errno) < 0) ||
-        !(envp = env_build(req, environ))) {
+        !(envp = env_build(req, environ)) || (capture && !(sv.chunk = malloc(RB_RUN_CAPTURE_CHUNK)))) {
         res->verdict = RB_IE;
         verdict_set_reason(res, "cannot prepare the run: %s", strerror(r ? -r : ENOMEM));
         goto out;
@@ -561,6 +565,7 @@ out:
     cgroup_close_procs(&sv.cg);
     free(sv.out.buf);
     free(sv.err.buf);
+    free(sv.chunk);
     env_free(envp);
     return 0;
 }
