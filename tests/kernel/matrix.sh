@@ -15,7 +15,7 @@
 #   KERNEL_CACHE (build/kernels)  downloaded .debs, kept between runs
 #   KM_OUT (build/kernel-matrix)  snapshot, VMs, results: KM_OUT/<PKG>/
 #   KERNEL_TIMEOUT (3000)         seconds one guest may take
-#   KM_SMP (2), KM_MEM (3072)     vCPUs and MiB of each guest
+#   KM_SMP (1), KM_MEM (3072)     vCPUs and MiB of each guest
 #   KM_PARALLEL (1)               1: all guests at once; 0: one after another
 #
 # The binaries and tests/ are copied to KM_OUT/snap first, so edits or
