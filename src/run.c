@@ -36,6 +36,9 @@ static const int stop_signals[] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT };
 /* One output pipe. Only its first max bytes are kept (the config's
  * capture_limit): the supervisor runs outside every cgroup, so its memory
  * must not follow what the program writes. */
+/* Bytes read from an output pipe at a time: a whole default pipe buffer. */
+#define CAPTURE_CHUNK 65536
+
 struct capture {
     int fd;
     char *buf;
@@ -114,8 +117,7 @@ static pid_t clone_proxy(int *pidfd)
 static int capture_read(struct supervisor *sv, struct capture *c, uint64_t limit)
 {
     for (;;) {
-        char *chunk = sv->chunk;
-        ssize_t n = read(c->fd, chunk, RB_RUN_CAPTURE_CHUNK);
+        ssize_t n = read(c->fd, sv->chunk, CAPTURE_CHUNK);
         if (n < 0)
             return errno == EINTR ? 0 : errno == EAGAIN ? 1 : -errno;
         if (n == 0) {
@@ -151,7 +153,7 @@ static int capture_read(struct supervisor *sv, struct capture *c, uint64_t limit
             c->cap = ncap;
         }
         if (keep)
-            memcpy(c->buf + c->len, chunk, keep);
+            memcpy(c->buf + c->len, sv->chunk, keep);
         c->len += keep;
         sv->captured += (size_t)n;
     }
@@ -423,7 +425,7 @@ int run_in_box(struct rb_ctx *ctx, struct rb_box *box, const struct rb_run_reque
     if ((r = open_pipes(&sv, report, out, err, capture && !req->stdout_path,
                         capture && !req->stderr_path && !req->stderr_to_stdout)) < 0 ||
         (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, notify) < 0 && (r = -errno) < 0) ||
-        !(envp = env_build(req, environ)) || (capture && !(sv.chunk = malloc(RB_RUN_CAPTURE_CHUNK)))) {
+        !(envp = env_build(req, environ)) || (capture && !(sv.chunk = malloc(CAPTURE_CHUNK)))) {
         res->verdict = RB_IE;
         verdict_set_reason(res, "cannot prepare the run: %s", strerror(r ? -r : ENOMEM));
         goto out;

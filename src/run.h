@@ -15,8 +15,6 @@
 #define RB_RUN_POLL_MIN_S 0.001
 /* How long to wait for output pipes to reach EOF once the box is dead. */
 #define RB_RUN_DRAIN_S 1.0
-/* Bytes read from an output pipe at a time: a whole default pipe buffer. */
-#define RB_RUN_CAPTURE_CHUNK 65536
 
 /* Runs req in the (locked, rooted) box and fills in res, which the caller
  * made with run_result_init for this box. Always leaves the box's processes
