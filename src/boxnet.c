@@ -11,8 +11,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "cpuplace.h"
 #include "fdpass.h"
-#include "hostproc.h"
 #include "util.h"
 
 /* Brings up the loopback of the network namespace this thread is in. */
@@ -54,26 +54,6 @@ static int new_netns(void)
     return r < 0 ? r : fd;
 }
 
-/* Moves the supervisor off the proxy's CPU, when the proxy was started on
- * the supervisor's own and another is allowed: a new task starts on its
- * parent's CPU when the others look busy, and would run there first, the
- * supervisor's work waiting for it, while another CPU idles. The mask is
- * given back at once: the move is made (sched_setaffinity migrates the
- * caller before it returns), and the scheduler stays free to place the
- * supervisor anywhere it may run, as when every CPU is busy. */
-static void move_off_proxy_cpu(pid_t proxy)
-{
-    cpu_set_t mine, others;
-    int cpu = sched_getcpu();
-    if (cpu < 0 || sched_getaffinity(0, sizeof(mine), &mine) < 0 || CPU_COUNT(&mine) < 2 ||
-        hostproc_task_cpu(proxy) != cpu)
-        return;
-    others = mine;
-    CPU_CLR((size_t)cpu, &others);
-    if (sched_setaffinity(0, sizeof(others), &others) == 0)
-        (void)sched_setaffinity(0, sizeof(mine), &mine); /* the mask it had: still valid */
-}
-
 /* Made while the proxy builds the box (some 0.6 ms). The cgroups are made
  * before the clone, not here: made beside the proxy, the first memory
  * cgroup of a boot flips a static key in the kernel's allocator while the
@@ -81,7 +61,9 @@ static void move_off_proxy_cpu(pid_t proxy)
  * on. */
 int boxnet_make_and_send(pid_t proxy, int sock, const char **failed)
 {
-    move_off_proxy_cpu(proxy);
+    /* A new task starts on its parent's CPU when the others look busy, and
+     * would run there first, the namespace waiting for it. */
+    cpuplace_move_off(proxy);
     *failed = "create";
     int netfd = new_netns();
     if (netfd < 0)

@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -94,6 +95,69 @@ void cgroup_close_procs(struct rb_cgroup *cg)
             (void)safe_close(cg->procs_fd[i]);
         cg->procs_fd[i] = -1;
     }
+}
+
+void cgroup_stats_init(struct rb_cg_stats *st)
+{
+    for (int i = 0; i < RB_CG_STATS; i++)
+        st->fd[i] = -1;
+}
+
+void cgroup_stats_close(struct rb_cg_stats *st)
+{
+    for (int i = 0; i < RB_CG_STATS; i++) {
+        if (st->fd[i] >= 0)
+            (void)safe_close(st->fd[i]); /* read only: nothing to flush */
+        st->fd[i] = -1;
+    }
+}
+
+/* A counter file whole: the ones read here are a few hundred bytes (v2's
+ * cpu.stat is the longest), so one page holds any of them. */
+static int stat_text(int fd, char *buf, size_t cap)
+{
+    ssize_t n;
+    while ((n = pread(fd, buf, cap - 1, 0)) < 0 && errno == EINTR)
+        ;
+    if (n < 0)
+        return -errno;
+    buf[n] = '\0';
+    return 0;
+}
+
+int cgroup_stat_u64(int fd, uint64_t *out)
+{
+    char buf[64];
+    int r = stat_text(fd, buf, sizeof(buf));
+    if (r < 0)
+        return r;
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(buf, &end, 10);
+    if (end == buf || errno)
+        return -EINVAL;
+    *out = v;
+    return 0;
+}
+
+bool cgroup_keyed_value(const char *text, const char *key, uint64_t *out)
+{
+    size_t kl = strlen(key);
+    for (const char *p = text; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
+        if (strncmp(p, key, kl) == 0 && p[kl] == ' ') {
+            *out = strtoull(p + kl + 1, NULL, 10);
+            return true;
+        }
+    return false;
+}
+
+int cgroup_stat_keyed(int fd, const char *key, uint64_t *out)
+{
+    char buf[2048];
+    int r = stat_text(fd, buf, sizeof(buf));
+    if (r < 0)
+        return r;
+    return cgroup_keyed_value(buf, key, out) ? 0 : -ENODATA;
 }
 
 int cgroup_kill_all(const struct rb_cgroup *cg)

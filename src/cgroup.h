@@ -42,6 +42,15 @@ struct rb_cg_usage {
     uint64_t oom_kills;
 };
 
+/* The counter files a run reads, opened once when its program is on its
+ * way: each read while the box runs is then one pread from offset 0 (a
+ * fresh read of a seq file), not a lookup of a path in a group made a
+ * moment before. -1: the host has no such counter (its figure reads 0). */
+enum rb_cg_stat { RB_CG_STAT_CPU, RB_CG_STAT_MEMORY, RB_CG_STAT_OOM, RB_CG_STATS };
+struct rb_cg_stats {
+    int fd[RB_CG_STATS];
+};
+
 struct rb_cgroup_backend {
     const char *name; /* "v1" or "v2" */
     /* File a process writes "0" to in order to join. v1's `tasks` moves the
@@ -56,7 +65,11 @@ struct rb_cgroup_backend {
                    const char *prefix);
     /* Creates the group(s) and applies the limits; fresh counters. */
     int (*create)(struct rb_cgroup *cg, uint64_t memory, uint64_t pids);
-    int (*usage)(const struct rb_cgroup *cg, struct rb_cg_usage *u);
+    /* Opens the group's counters into st (every fd -1 first); on failure
+     * closes what it opened. */
+    int (*open_stats)(const struct rb_cgroup *cg, struct rb_cg_stats *st);
+    /* Reads them: cpu_ns only when cpu_only (what the limit loop needs). */
+    int (*usage)(const struct rb_cg_stats *st, bool cpu_only, struct rb_cg_usage *u);
     /* Fills pids (up to max) with the processes still in the group. */
     int (*list_pids)(const struct rb_cgroup *cg, pid_t *pids, int max);
     /* Optional: kills every process in the group at once, descendants that
@@ -86,6 +99,14 @@ int cgroup_open_procs(struct rb_cgroup *cg);
 /* Child side, before exec: moves the calling process into the group. */
 int cgroup_join(struct rb_cgroup *cg);
 void cgroup_close_procs(struct rb_cgroup *cg);
+void cgroup_stats_init(struct rb_cg_stats *st);
+void cgroup_stats_close(struct rb_cg_stats *st);
+/* For the backends: the number in a one-value counter, or the value of
+ * `key` in a file of "key value" lines (-ENODATA if absent), read from an
+ * open counter with pread. */
+int cgroup_stat_u64(int fd, uint64_t *out);
+int cgroup_stat_keyed(int fd, const char *key, uint64_t *out);
+bool cgroup_keyed_value(const char *text, const char *key, uint64_t *out);
 /* Sends SIGKILL to every process in the group. */
 int cgroup_kill_all(const struct rb_cgroup *cg);
 /* rmdir of every dir that still exists: 0, or the first -errno (and *failed_dir). */

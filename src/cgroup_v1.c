@@ -166,28 +166,47 @@ static int v1_create(struct rb_cgroup *cg, uint64_t memory, uint64_t pids)
     return r;
 }
 
-static int v1_usage(const struct rb_cgroup *cg, struct rb_cg_usage *u)
+static int v1_open_stats(const struct rb_cgroup *cg, struct rb_cg_stats *st)
 {
-    memset(u, 0, sizeof(*u));
-    char path[RB_CG_DIR_MAX + 64];
-    int r = 0;
-    int i = v1_find(cg, V1_CPUACCT);
-    if (i >= 0 && (r = path_printf(path, sizeof(path), "%s/cpuacct.usage", cg->dirs[i])) == 0)
-        r = read_u64_file(path, &u->cpu_ns);
-    i = v1_find(cg, V1_MEMORY);
-    if (i >= 0 && r == 0) {
-        r = path_printf(path, sizeof(path), "%s/memory.max_usage_in_bytes", cg->dirs[i]);
-        if (r == 0)
-            r = read_u64_file(path, &u->memory_peak);
-        _cleanup_free_ char *oom = NULL;
-        if (r == 0)
-            r = path_printf(path, sizeof(path), "%s/memory.oom_control", cg->dirs[i]);
-        if (r == 0 && (r = read_file(path, &oom, NULL)) == 0) {
-            const char *k = strstr(oom, "oom_kill ");
-            u->oom_kills = k ? strtoull(k + strlen("oom_kill "), NULL, 10) : 0;
+    cgroup_stats_init(st);
+    /* A controller the host lacks (a run without strict) has no counter. */
+    const struct {
+        int ctrl;
+        const char *file;
+    } files[RB_CG_STATS] = {
+        [RB_CG_STAT_CPU] = { V1_CPUACCT, "cpuacct.usage" },
+        [RB_CG_STAT_MEMORY] = { V1_MEMORY, "memory.max_usage_in_bytes" },
+        [RB_CG_STAT_OOM] = { V1_MEMORY, "memory.oom_control" },
+    };
+    for (int i = 0; i < RB_CG_STATS; i++) {
+        int at = v1_find(cg, files[i].ctrl);
+        if (at < 0)
+            continue;
+        char path[RB_CG_DIR_MAX + 64];
+        int r = path_printf(path, sizeof(path), "%s/%s", cg->dirs[at], files[i].file);
+        if (r == 0 && (st->fd[i] = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+            r = negative_errno();
+        if (r < 0) {
+            cgroup_stats_close(st);
+            return r;
         }
     }
-    return r;
+    return 0;
+}
+
+static int v1_usage(const struct rb_cg_stats *st, bool cpu_only, struct rb_cg_usage *u)
+{
+    memset(u, 0, sizeof(*u));
+    int r = 0;
+    if (st->fd[RB_CG_STAT_CPU] >= 0)
+        r = cgroup_stat_u64(st->fd[RB_CG_STAT_CPU], &u->cpu_ns);
+    if (cpu_only || r < 0)
+        return r;
+    if (st->fd[RB_CG_STAT_MEMORY] >= 0)
+        r = cgroup_stat_u64(st->fd[RB_CG_STAT_MEMORY], &u->memory_peak);
+    if (r == 0 && st->fd[RB_CG_STAT_OOM] >= 0)
+        r = cgroup_stat_keyed(st->fd[RB_CG_STAT_OOM], "oom_kill", &u->oom_kills);
+    return r == -ENODATA ? 0 : r;
 }
 
 static int v1_list_pids(const struct rb_cgroup *cg, pid_t *pids, int max)
@@ -228,6 +247,7 @@ const struct rb_cgroup_backend rb_cgroup_v1 = {
     .probe = v1_probe,
     .parents = v1_parents,
     .create = v1_create,
+    .open_stats = v1_open_stats,
     .usage = v1_usage,
     .list_pids = v1_list_pids,
 };

@@ -13,6 +13,7 @@
  * controller this backend enabled is undone when the run's group cannot be
  * set up. */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <linux/magic.h>
 #include <stdio.h>
@@ -321,17 +322,6 @@ static int v2_create(struct rb_cgroup *cg, uint64_t memory, uint64_t pids)
     return r;
 }
 
-static bool keyed_value(const char *text, const char *key, uint64_t *out)
-{
-    size_t kl = strlen(key);
-    for (const char *p = text; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
-        if (strncmp(p, key, kl) == 0 && p[kl] == ' ') {
-            *out = strtoull(p + kl + 1, NULL, 10);
-            return true;
-        }
-    return false;
-}
-
 static int v2_read_keyed(const char *dir, const char *file, const char *key, uint64_t *out)
 {
     char path[400];
@@ -339,30 +329,48 @@ static int v2_read_keyed(const char *dir, const char *file, const char *key, uin
     int r = v2_file(path, sizeof(path), dir, file);
     if (r < 0 || (r = read_file(path, &text, NULL)) < 0)
         return r;
-    return keyed_value(text, key, out) ? 0 : -ENODATA;
+    return cgroup_keyed_value(text, key, out) ? 0 : -ENODATA;
 }
 
-static int v2_usage(const struct rb_cgroup *cg, struct rb_cg_usage *u)
+static int v2_open_stats(const struct rb_cgroup *cg, struct rb_cg_stats *st)
+{
+    cgroup_stats_init(st);
+    const char *dir = cg->dirs[0];
+    /* Kernels before 5.19 have no memory.peak: the usage at the time of the
+     * read is then the best figure there is (docs/cgroups.md). */
+    const char *files[RB_CG_STATS][2] = {
+        [RB_CG_STAT_CPU] = { "cpu.stat", NULL },
+        [RB_CG_STAT_MEMORY] = { "memory.peak", "memory.current" },
+        [RB_CG_STAT_OOM] = { "memory.events", NULL },
+    };
+    for (int i = 0; i < RB_CG_STATS; i++) {
+        int r = -ENOENT;
+        for (int k = 0; k < 2 && files[i][k] && r == -ENOENT; k++) {
+            char path[400];
+            if ((r = v2_file(path, sizeof(path), dir, files[i][k])) == 0)
+                r = (st->fd[i] = open(path, O_RDONLY | O_CLOEXEC)) < 0 ? negative_errno() : 0;
+        }
+        if (r < 0) {
+            cgroup_stats_close(st);
+            return r;
+        }
+    }
+    return 0;
+}
+
+static int v2_usage(const struct rb_cg_stats *st, bool cpu_only, struct rb_cg_usage *u)
 {
     memset(u, 0, sizeof(*u));
-    const char *dir = cg->dirs[0];
-    char path[400];
     uint64_t usec = 0;
-    int r = v2_read_keyed(dir, "cpu.stat", "usage_usec", &usec);
+    int r = cgroup_stat_keyed(st->fd[RB_CG_STAT_CPU], "usage_usec", &usec);
     if (r < 0)
         return r;
     u->cpu_ns = usec * 1000;
-    /* Kernels before 5.19 have no memory.peak: the usage at the time of the
-     * read is then the best figure there is (docs/cgroups.md). Either name
-     * fails the same way when dir is too long, so that is found by the second. */
-    if (v2_file(path, sizeof(path), dir, "memory.peak") < 0 || read_u64_file(path, &u->memory_peak) < 0) {
-        r = v2_file(path, sizeof(path), dir, "memory.current");
-        if (r == 0)
-            r = read_u64_file(path, &u->memory_peak);
-        if (r < 0)
-            return r;
-    }
-    r = v2_read_keyed(dir, "memory.events", "oom_kill", &u->oom_kills);
+    if (cpu_only)
+        return 0;
+    if ((r = cgroup_stat_u64(st->fd[RB_CG_STAT_MEMORY], &u->memory_peak)) < 0)
+        return r;
+    r = cgroup_stat_keyed(st->fd[RB_CG_STAT_OOM], "oom_kill", &u->oom_kills);
     return r == -ENODATA ? 0 : r;
 }
 
@@ -416,6 +424,7 @@ const struct rb_cgroup_backend rb_cgroup_v2 = {
     .probe = v2_probe,
     .parents = v2_parents,
     .create = v2_create,
+    .open_stats = v2_open_stats,
     .usage = v2_usage,
     .list_pids = v2_list_pids,
     .kill = v2_kill,

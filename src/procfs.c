@@ -189,20 +189,46 @@ static int synthesize_all(const struct rb_procfs_spec *s, int procfd, struct rb_
     return r;
 }
 
-/* Covers /proc/<name> with the empty file empty[0] or, a directory, with
- * the empty directory empty[1]: a bind each (a tmpfs each would cost three
- * times as much). */
-static int mask(int procfd, const char *name, const int empty[2], struct rb_error *err)
+/* bind_at from a detached copy of src kept in *tree until one is attached:
+ * a bind that fails leaves the copy unused, for the next entry. */
+static int bind_at_reusing(int src, int *tree, int dirfd, const char *name)
 {
-    struct stat st;
-    if (fstatat(procfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-        return errno == ENOENT ? 0 : rb_error_say(err, negative_errno(), "cover the box's /proc/%s", name);
-    /* What only root may read needs no cover: the box's user never is root
-     * and holds no capability. */
-    int r = 0;
-    if ((st.st_mode & S_IROTH) && (S_ISDIR(st.st_mode) || S_ISREG(st.st_mode)))
-        r = bind_at(empty[S_ISDIR(st.st_mode)], procfd, name);
-    return r < 0 ? rb_error_say(err, r, "cover the box's /proc/%s", name) : 0;
+    if (*tree < 0) {
+        long t = syscall(SYS_open_tree, src, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+        if (t < 0)
+            return errno == ENOSYS ? bind_at(src, dirfd, name) : negative_errno();
+        *tree = (int)t;
+    }
+    if (syscall(SYS_move_mount, *tree, "", dirfd, name, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+        return negative_errno();
+    (void)close(*tree); /* attached now: the mount stays */
+    *tree = -1;
+    return 0;
+}
+
+/* Covers /proc/<m->name> with the empty file empty[0] or, a directory, with
+ * the empty directory empty[1]: a bind each (a tmpfs each would cost three
+ * times as much). The bind goes straight for the type the list gives, and
+ * move_mount looks the name up itself: an entry this kernel lacks (ENOENT)
+ * costs no more than a stat would, one it has a stat less. Only one of the
+ * other type (a bind joins a file to a file, a directory to a directory:
+ * EINVAL from move_mount, ENOTDIR from mount(2)) is looked at, to bind the
+ * cover of its type. An entry only
+ * root may read gets its cover too: needless (the box's user never is root
+ * and holds no capability) but cheaper than the stat that would tell. */
+static int mask(int procfd, const struct rb_proc_mask *m, const int empty[2], int tree[2], struct rb_error *err)
+{
+    int r = bind_at_reusing(empty[m->dir], &tree[m->dir], procfd, m->name);
+    if (r == -EINVAL || r == -ENOTDIR) {
+        struct stat st;
+        if (fstatat(procfd, m->name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+            r = negative_errno();
+        else if (S_ISDIR(st.st_mode) != m->dir && (S_ISDIR(st.st_mode) || S_ISREG(st.st_mode)))
+            r = bind_at_reusing(empty[!m->dir], &tree[!m->dir], procfd, m->name);
+    }
+    if (r == -ENOENT)
+        return 0;
+    return r < 0 ? rb_error_say(err, r, "cover the box's /proc/%s", m->name) : 0;
 }
 
 /* The empty file and directory the masks bind, on the box's root under
@@ -265,8 +291,12 @@ int procfs_mount(const struct rb_procfs_spec *s, struct rb_error *err)
         r = make_empties(s->rootfd, empty, err);
     if (r == 0)
         r = synthesize_all(s, procfd, err);
-    for (size_t i = 0; r == 0 && procinfo_masked[i]; i++)
-        r = mask(procfd, procinfo_masked[i], empty, err);
+    int tree[2] = { -1, -1 };
+    for (size_t i = 0; r == 0 && procinfo_masked[i].name; i++)
+        r = mask(procfd, &procinfo_masked[i], empty, tree, err);
+    for (size_t i = 0; i < 2; i++)
+        if (tree[i] >= 0)
+            (void)close(tree[i]); /* a detached copy never attached: dropped whole */
     int rm = remove_empties(s->rootfd, empty, err);
     if (r == 0)
         r = rm;

@@ -8,6 +8,7 @@
 #ifndef RUSTBOX_PROCINFO_H
 #define RUSTBOX_PROCINFO_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -37,7 +38,13 @@ uint64_t procinfo_mem_total(uint64_t memory_limit, uint64_t address_space, uint6
 /* Host-wide /proc entries an unprivileged reader could otherwise read (the
  * host's hardware, its disks, interrupts, activity, kernel command line and
  * symbols, keys, timers): each is covered by an empty read-only file or
- * directory. NULL-terminated; an entry a kernel does not have is skipped. */
-extern const char *const procinfo_masked[];
+ * directory, of the type the list gives (a kernel where one is of the other
+ * type gets the cover of its type). Ends with a NULL name; an entry a
+ * kernel does not have is skipped. */
+struct rb_proc_mask {
+    const char *name;
+    bool dir;
+};
+extern const struct rb_proc_mask procinfo_masked[];
 
 #endif

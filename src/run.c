@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "boxnet.h"
+#include "cpuplace.h"
 #include "env.h"
 #include "fdpass.h"
 #include "progclock.h"
@@ -51,6 +52,7 @@ struct supervisor {
     const struct rb_run_request *req;
     struct rb_cgroup cg;
     bool have_cg;
+    struct rb_cg_stats stats; /* cg's counters, open while the box runs */
     pid_t proxy;
     int pidfd;
     int report_fd;
@@ -206,7 +208,7 @@ static void handle_notice(struct supervisor *sv)
 static uint64_t cpu_used_ns(const struct supervisor *sv)
 {
     struct rb_cg_usage u;
-    if (!sv->have_cg || sv->cg.backend->usage(&sv->cg, &u) < 0)
+    if (!sv->have_cg || sv->cg.backend->usage(&sv->stats, true, &u) < 0)
         return 0;
     return u.cpu_ns;
 }
@@ -307,15 +309,15 @@ static int supervise(struct supervisor *sv, const struct rb_limits *l)
         }
         if (pfd[6].fd >= 0 && pfd[6].revents)
             read_reports(sv);
-        if (pfd[6].fd >= 0 && (pfd[6].revents & POLLHUP)) {
-            /* The proxy is done with the box. With the program's status it
-             * ended and reaped every process of the box first (sandbox.c):
-             * the box is over, and the proxy's exit (its namespaces' teardown)
-             * need not hold up cleanup. Without, the proxy died: its exit
-             * (pidfd) is what proves the namespace empty. */
+        /* The program's status is the proxy's last report, sent once it has
+         * ended and reaped every process of the box (sandbox.c): the box is
+         * over, and neither the proxy's EOF nor its exit (its namespaces'
+         * teardown) need hold up cleanup. */
+        sv->ended_early = sv->have_status;
+        /* EOF without the status: the proxy died, and its exit (pidfd) is
+         * what proves the namespace empty. */
+        if (pfd[6].fd >= 0 && (pfd[6].revents & POLLHUP))
             reports_open = false;
-            sv->ended_early = sv->have_status;
-        }
         proxy_done = (n > 0 && (pfd[0].revents & POLLIN)) || sv->ended_early;
         if (!proxy_done)
             check_limits(sv, l);
@@ -401,6 +403,7 @@ int run_in_box(struct rb_ctx *ctx, struct rb_box *box, const struct rb_run_reque
         .prog = RB_PROG_CLOCK_INIT,
     };
     sv.out.fd = sv.err.fd = -1;
+    cgroup_stats_init(&sv.stats);
     sv.out.max = sv.err.max = (size_t)ctx->cfg.capture_limit;
     cgroup_init(&sv.cg, ctx->cg);
     int report[2] = { -1, -1 }, out[2] = { -1, -1 }, err[2] = { -1, -1 }, notify[2] = { -1, -1 };
@@ -484,6 +487,16 @@ int run_in_box(struct rb_ctx *ctx, struct rb_box *box, const struct rb_run_reque
     }
     sv.notify_sock = notify[0];
     notify[0] = -1;
+    /* Opened while the proxy still builds the box, so no read of a counter
+     * on the way to the verdict looks up a path. */
+    if (sv.have_cg && (r = sv.cg.backend->open_stats(&sv.cg, &sv.stats)) < 0) {
+        kill_box(&sv, RB_KILL_NONE);
+        run_reap_proxy(sv.pidfd);
+        sv.pidfd = -1;
+        res->verdict = RB_IE;
+        verdict_set_reason(res, "cannot open the counters of cgroup %s: %s", box->name, strerror(-r));
+        goto out;
+    }
 
     r = supervise(&sv, &req->limits);
     if (r < 0)
@@ -495,6 +508,9 @@ int run_in_box(struct rb_ctx *ctx, struct rb_box *box, const struct rb_run_reque
     if (sv.ended_early) {
         *ending_proxy = sv.pidfd; /* reaped after cleanup: run_reap_proxy */
         sv.pidfd = -1;
+        /* The proxy's last report woke us, often on its own CPU: its exit
+         * would then run before our cleanup instead of beside it. */
+        cpuplace_move_off(sv.proxy);
     }
     while (sv.pidfd >= 0 && syscall(SYS_waitid, P_PIDFD, sv.pidfd, &si, WEXITED, &proxy_ru) < 0 && errno == EINTR)
         ;
@@ -509,7 +525,7 @@ int run_in_box(struct rb_ctx *ctx, struct rb_box *box, const struct rb_run_reque
 
     struct rb_cg_usage u = { 0 };
     if (sv.have_cg)
-        (void)sv.cg.backend->usage(&sv.cg, &u);
+        (void)sv.cg.backend->usage(&sv.stats, false, &u); /* all zero if unreadable, as with no cgroup */
     res->cpu_time_s = (double)u.cpu_ns / 1e9;
     if (sv.per_process) /* the program's own, with what it reaped if it ended */
         res->cpu_time_s = max_double(sv.prog.cpu_s, sv.program_cpu_ms >= 0 ? sv.program_cpu_ms / 1e3 : 0);
@@ -565,6 +581,7 @@ out:
             (void)safe_close(fds[i]);
     }
     cgroup_close_procs(&sv.cg);
+    cgroup_stats_close(&sv.stats);
     free(sv.out.buf);
     free(sv.err.buf);
     free(sv.chunk);

@@ -158,16 +158,27 @@ static void test_masked_lists(void **state)
                                  "acpi",  "scsi", "sysrq-trigger", "kallsyms",    "interrupts" };
     for (size_t i = 0; i < sizeof(must) / sizeof(must[0]); i++) {
         bool found = false;
-        for (size_t j = 0; procinfo_masked[j]; j++)
-            found |= strcmp(procinfo_masked[j], must[i]) == 0;
+        for (size_t j = 0; procinfo_masked[j].name; j++)
+            found |= strcmp(procinfo_masked[j].name, must[i]) == 0;
         assert_true(found);
     }
+    /* each entry's type is the kernel's: a file cover for a file, a
+     * directory cover for a directory */
+    for (size_t j = 0; procinfo_masked[j].name; j++) {
+        const char *name = procinfo_masked[j].name;
+        bool dir = strcmp(name, "acpi") == 0 || strcmp(name, "scsi") == 0 || strcmp(name, "irq") == 0 ||
+                   strcmp(name, "tty") == 0 || strcmp(name, "bus") == 0;
+        bool file = strcmp(name, "kcore") == 0 || strcmp(name, "interrupts") == 0 ||
+                    strcmp(name, "sys/kernel/random/boot_id") == 0 || strcmp(name, "keys") == 0;
+        if (dir || file)
+            assert_int_equal(procinfo_masked[j].dir, dir);
+    }
     /* the synthesized ones are bound, never covered empty */
-    for (size_t j = 0; procinfo_masked[j]; j++) {
-        assert_string_not_equal(procinfo_masked[j], "cpuinfo");
-        assert_string_not_equal(procinfo_masked[j], "meminfo");
-        assert_string_not_equal(procinfo_masked[j], "stat");
-        assert_true(procinfo_masked[j][0] != '/' && !strstr(procinfo_masked[j], ".."));
+    for (size_t j = 0; procinfo_masked[j].name; j++) {
+        assert_string_not_equal(procinfo_masked[j].name, "cpuinfo");
+        assert_string_not_equal(procinfo_masked[j].name, "meminfo");
+        assert_string_not_equal(procinfo_masked[j].name, "stat");
+        assert_true(procinfo_masked[j].name[0] != '/' && !strstr(procinfo_masked[j].name, ".."));
     }
 }
 
