@@ -160,6 +160,12 @@ int cgroup_stat_keyed(int fd, const char *key, uint64_t *out)
     return cgroup_keyed_value(buf, key, out) ? 0 : -ENODATA;
 }
 
+int cgroup_populated(const struct rb_cgroup *cg)
+{
+    int r = cg->backend && cg->backend->populated ? cg->backend->populated(cg) : 1;
+    return r == 0 ? 0 : 1;
+}
+
 int cgroup_kill_all(const struct rb_cgroup *cg)
 {
     if (cg->backend->kill) {

@@ -70,6 +70,10 @@ struct rb_cgroup_backend {
     int (*open_stats)(const struct rb_cgroup *cg, struct rb_cg_stats *st);
     /* Reads them: cpu_ns only when cpu_only (what the limit loop needs). */
     int (*usage)(const struct rb_cg_stats *st, bool cpu_only, struct rb_cg_usage *u);
+    /* Optional: 0 when the group surely holds no process (or is gone), 1
+     * when it may, from one counter (v1: pids.current; v2: cgroup.events),
+     * -errno when that cannot tell. */
+    int (*populated)(const struct rb_cgroup *cg);
     /* Fills pids (up to max) with the processes still in the group. */
     int (*list_pids)(const struct rb_cgroup *cg, pid_t *pids, int max);
     /* Optional: kills every process in the group at once, descendants that
@@ -107,6 +111,8 @@ void cgroup_stats_close(struct rb_cg_stats *st);
 int cgroup_stat_u64(int fd, uint64_t *out);
 int cgroup_stat_keyed(int fd, const char *key, uint64_t *out);
 bool cgroup_keyed_value(const char *text, const char *key, uint64_t *out);
+/* The backend's populated, or 1 (it may) when it has none or cannot tell. */
+int cgroup_populated(const struct rb_cgroup *cg);
 /* Sends SIGKILL to every process in the group. */
 int cgroup_kill_all(const struct rb_cgroup *cg);
 /* rmdir of every dir that still exists: 0, or the first -errno (and *failed_dir). */

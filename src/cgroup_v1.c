@@ -209,6 +209,22 @@ static int v1_usage(const struct rb_cg_stats *st, bool cpu_only, struct rb_cg_us
     return r == -ENODATA ? 0 : r;
 }
 
+/* pids.current counts every task of the group until it is reaped, zombies
+ * included: 0 proves the pids group empty, and a box's processes join all
+ * of its groups before the program runs (cgroup_join). */
+static int v1_populated(const struct rb_cgroup *cg)
+{
+    int i = v1_find(cg, V1_PIDS);
+    if (i < 0)
+        return -EOPNOTSUPP;
+    char path[RB_CG_DIR_MAX + 16];
+    uint64_t n = 0;
+    int r = path_printf(path, sizeof(path), "%s/pids.current", cg->dirs[i]);
+    if (r == 0)
+        r = read_u64_file(path, &n);
+    return r == -ENOENT ? 0 : r < 0 ? r : n > 0;
+}
+
 static int v1_list_pids(const struct rb_cgroup *cg, pid_t *pids, int max)
 {
     int n = 0, missing = 0;
@@ -249,5 +265,6 @@ const struct rb_cgroup_backend rb_cgroup_v1 = {
     .create = v1_create,
     .open_stats = v1_open_stats,
     .usage = v1_usage,
+    .populated = v1_populated,
     .list_pids = v1_list_pids,
 };

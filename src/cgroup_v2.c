@@ -374,6 +374,13 @@ static int v2_usage(const struct rb_cg_stats *st, bool cpu_only, struct rb_cg_us
     return r == -ENODATA ? 0 : r;
 }
 
+static int v2_populated(const struct rb_cgroup *cg)
+{
+    uint64_t populated = 0;
+    int r = v2_read_keyed(cg->dirs[0], "cgroup.events", "populated", &populated);
+    return r == -ENOENT ? 0 : r < 0 ? r : populated > 0;
+}
+
 static int v2_list_pids(const struct rb_cgroup *cg, pid_t *pids, int max)
 {
     char path[400];
@@ -426,6 +433,7 @@ const struct rb_cgroup_backend rb_cgroup_v2 = {
     .create = v2_create,
     .open_stats = v2_open_stats,
     .usage = v2_usage,
+    .populated = v2_populated,
     .list_pids = v2_list_pids,
     .kill = v2_kill,
 };

@@ -92,6 +92,13 @@ static void step_kill(struct cleanup_run *c, bool by_uid)
      * one step that no fork racing a pid-by-pid sweep escapes. If it fails,
      * the failure is recorded and the sweep below stands in for it. */
     const struct rb_cgroup *cg = &c->box->cg;
+    /* A group that holds no process (one counter) needs neither its kill
+     * nor a listing, which on v1 builds a pid list in each hierarchy. The
+     * first pass only: the fallback's sweep by uid looks wider, and a
+     * process somewhere else in the box's groups keeps them from being
+     * removed, which kills again (step_cgroups). */
+    if (!by_uid && cg->backend && cgroup_populated(cg) == 0)
+        return;
     if (cg->backend && cg->backend->kill) {
         int k = cg->backend->kill(cg);
         if (k < 0 && k != -ENOENT && k != -EOPNOTSUPP) {
