@@ -281,7 +281,10 @@ void cleanup_find_leftovers(const struct rb_ctx *ctx, const struct rb_box *box, 
             snprintf(left->first, sizeof(left->first), "cgroup %s", box->name);
     }
     pid_t pids[RB_CLEANUP_MAX_PIDS];
-    left->processes = box_pids(&box->cg, box->uid, true, pids, (int)ARRAY_SIZE(pids));
+    /* Groups that are gone hold no process: then only the uid's are left
+     * to look for. */
+    const struct rb_cgroup none = { .backend = NULL };
+    left->processes = box_pids(left->cgroups ? &box->cg : &none, box->uid, true, pids, (int)ARRAY_SIZE(pids));
     if (left->processes > 0 && !left->first[0])
         snprintf(left->first, sizeof(left->first), "process %d", (int)pids[0]);
     if (scope == RB_SCOPE_RUN)
