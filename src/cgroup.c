@@ -125,21 +125,6 @@ static int stat_text(int fd, char *buf, size_t cap)
     return 0;
 }
 
-int cgroup_stat_u64(int fd, uint64_t *out)
-{
-    char buf[64];
-    int r = stat_text(fd, buf, sizeof(buf));
-    if (r < 0)
-        return r;
-    char *end;
-    errno = 0;
-    unsigned long long v = strtoull(buf, &end, 10);
-    if (end == buf || errno)
-        return -EINVAL;
-    *out = v;
-    return 0;
-}
-
 bool cgroup_keyed_value(const char *text, const char *key, uint64_t *out)
 {
     size_t kl = strlen(key);

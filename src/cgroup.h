@@ -105,10 +105,9 @@ int cgroup_join(struct rb_cgroup *cg);
 void cgroup_close_procs(struct rb_cgroup *cg);
 void cgroup_stats_init(struct rb_cg_stats *st);
 void cgroup_stats_close(struct rb_cg_stats *st);
-/* For the backends: the number in a one-value counter, or the value of
- * `key` in a file of "key value" lines (-ENODATA if absent), read from an
- * open counter with pread. */
-int cgroup_stat_u64(int fd, uint64_t *out);
+/* For the backends: the value of `key` in a counter file of "key value"
+ * lines (-ENODATA if absent), read from the open file with pread (a
+ * one-value counter: util's read_u64_fd). */
 int cgroup_stat_keyed(int fd, const char *key, uint64_t *out);
 bool cgroup_keyed_value(const char *text, const char *key, uint64_t *out);
 /* The backend's populated, or 1 (it may) when it has none or cannot tell. */

@@ -199,11 +199,11 @@ static int v1_usage(const struct rb_cg_stats *st, bool cpu_only, struct rb_cg_us
     memset(u, 0, sizeof(*u));
     int r = 0;
     if (st->fd[RB_CG_STAT_CPU] >= 0)
-        r = cgroup_stat_u64(st->fd[RB_CG_STAT_CPU], &u->cpu_ns);
+        r = read_u64_fd(st->fd[RB_CG_STAT_CPU], &u->cpu_ns);
     if (cpu_only || r < 0)
         return r;
     if (st->fd[RB_CG_STAT_MEMORY] >= 0)
-        r = cgroup_stat_u64(st->fd[RB_CG_STAT_MEMORY], &u->memory_peak);
+        r = read_u64_fd(st->fd[RB_CG_STAT_MEMORY], &u->memory_peak);
     if (r == 0 && st->fd[RB_CG_STAT_OOM] >= 0)
         r = cgroup_stat_keyed(st->fd[RB_CG_STAT_OOM], "oom_kill", &u->oom_kills);
     return r == -ENODATA ? 0 : r;

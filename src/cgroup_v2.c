@@ -368,7 +368,7 @@ static int v2_usage(const struct rb_cg_stats *st, bool cpu_only, struct rb_cg_us
     u->cpu_ns = usec * 1000;
     if (cpu_only)
         return 0;
-    if ((r = cgroup_stat_u64(st->fd[RB_CG_STAT_MEMORY], &u->memory_peak)) < 0)
+    if ((r = read_u64_fd(st->fd[RB_CG_STAT_MEMORY], &u->memory_peak)) < 0)
         return r;
     r = cgroup_stat_keyed(st->fd[RB_CG_STAT_OOM], "oom_kill", &u->oom_kills);
     return r == -ENODATA ? 0 : r;

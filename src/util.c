@@ -408,11 +408,16 @@ int mkdir_p(const char *path, mode_t mode)
 
 int read_u64_file(const char *path, uint64_t *out)
 {
-    char buf[64];
     _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return -errno;
-    ssize_t n = read(fd, buf, sizeof(buf) - 1);
+    return fd < 0 ? -errno : read_u64_fd(fd, out);
+}
+
+int read_u64_fd(int fd, uint64_t *out)
+{
+    char buf[64];
+    ssize_t n;
+    while ((n = pread(fd, buf, sizeof(buf) - 1, 0)) < 0 && errno == EINTR)
+        ;
     if (n < 0)
         return -errno;
     buf[n] = '\0';

@@ -48,8 +48,11 @@ typedef const char *(*host_dir_refuse_fn)(const char *dir, void *data);
 int host_file_check(const char *path, host_dir_refuse_fn refuse, void *refuse_data, struct rb_error *err);
 int host_file_write(const char *path, const char *text, host_dir_refuse_fn refuse, void *refuse_data,
                     struct rb_error *err);
-/* Reads the decimal number in a one-value file such as a cgroup counter. */
+/* Reads the decimal number in a one-value file such as a cgroup counter;
+ * the _fd form from offset 0 of an open one (pread: a fresh read of a seq
+ * file each time). */
 int read_u64_file(const char *path, uint64_t *out);
+int read_u64_fd(int fd, uint64_t *out);
 
 double monotonic_s(void);
 /* CLOCK_MONOTONIC in microseconds: the clock of every phase timing. */
