@@ -112,19 +112,6 @@ void cgroup_stats_close(struct rb_cg_stats *st)
     }
 }
 
-/* A counter file whole: the ones read here are a few hundred bytes (v2's
- * cpu.stat is the longest), so one page holds any of them. */
-static int stat_text(int fd, char *buf, size_t cap)
-{
-    ssize_t n;
-    while ((n = pread(fd, buf, cap - 1, 0)) < 0 && errno == EINTR)
-        ;
-    if (n < 0)
-        return -errno;
-    buf[n] = '\0';
-    return 0;
-}
-
 bool cgroup_keyed_value(const char *text, const char *key, uint64_t *out)
 {
     size_t kl = strlen(key);
@@ -138,8 +125,10 @@ bool cgroup_keyed_value(const char *text, const char *key, uint64_t *out)
 
 int cgroup_stat_keyed(int fd, const char *key, uint64_t *out)
 {
+    /* The keyed counters read here are a few hundred bytes (v2's cpu.stat
+     * is the longest). */
     char buf[2048];
-    int r = stat_text(fd, buf, sizeof(buf));
+    int r = read_text_fd(fd, buf, sizeof(buf));
     if (r < 0)
         return r;
     return cgroup_keyed_value(buf, key, out) ? 0 : -ENODATA;

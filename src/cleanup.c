@@ -48,12 +48,13 @@ static bool time_left(struct cleanup_run *c, double until)
     return false;
 }
 
-/* The box's processes: what its cgroup holds, and with by_uid also whatever
- * runs as its uid (a /proc sweep, the slower and wider net). A source that
- * cannot be read adds nothing; verification reads them again. */
+/* The box's processes: what its cgroup holds (cg NULL: no group to list),
+ * and with by_uid also whatever runs as its uid (a /proc sweep, the slower
+ * and wider net). A source that cannot be read adds nothing; verification
+ * reads them again. */
 static int box_pids(const struct rb_cgroup *cg, uid_t uid, bool by_uid, pid_t *pids, int max)
 {
-    int n = cg->backend ? cg->backend->list_pids(cg, pids, max) : 0;
+    int n = cg && cg->backend ? cg->backend->list_pids(cg, pids, max) : 0;
     if (n < 0)
         n = 0;
     if (!by_uid)
@@ -97,7 +98,7 @@ static void step_kill(struct cleanup_run *c, bool by_uid)
      * first pass only: the fallback's sweep by uid looks wider, and a
      * process somewhere else in the box's groups keeps them from being
      * removed, which kills again (step_cgroups). */
-    if (!by_uid && cg->backend && cgroup_populated(cg) == 0)
+    if (!by_uid && cgroup_populated(cg) == 0)
         return;
     if (cg->backend && cg->backend->kill) {
         int k = cg->backend->kill(cg);
@@ -283,8 +284,7 @@ void cleanup_find_leftovers(const struct rb_ctx *ctx, const struct rb_box *box, 
     pid_t pids[RB_CLEANUP_MAX_PIDS];
     /* Groups that are gone hold no process: then only the uid's are left
      * to look for. */
-    const struct rb_cgroup none = { .backend = NULL };
-    left->processes = box_pids(left->cgroups ? &box->cg : &none, box->uid, true, pids, (int)ARRAY_SIZE(pids));
+    left->processes = box_pids(left->cgroups ? &box->cg : NULL, box->uid, true, pids, (int)ARRAY_SIZE(pids));
     if (left->processes > 0 && !left->first[0])
         snprintf(left->first, sizeof(left->first), "process %d", (int)pids[0]);
     if (scope == RB_SCOPE_RUN)

@@ -113,22 +113,39 @@ static int bind_fd(int src, int dst)
  * open and a close less per bind. A symlink there would be covered, not
  * followed (no MOVE_MOUNT_T_SYMLINKS); callers bind only onto files and
  * directories of the box's own procfs, where no process of the box runs
- * yet. */
+ * yet. The detached copy of src is kept in *tree until one is attached: a
+ * bind that fails (no such entry) leaves it unused for the caller's next
+ * name, and the caller closes what is left. */
+static int bind_at_keeping(int src, int *tree, int dirfd, const char *name)
+{
+    if (*tree < 0) {
+        long t = syscall(SYS_open_tree, src, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+        if (t < 0 && errno != ENOSYS)
+            return negative_errno();
+        if (t < 0) {
+            int dst = openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+            if (dst < 0)
+                return negative_errno();
+            int r = bind_fd(src, dst);
+            (void)close(dst);
+            return r;
+        }
+        *tree = (int)t;
+    }
+    if (syscall(SYS_move_mount, *tree, "", dirfd, name, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+        return negative_errno();
+    (void)close(*tree); /* attached now: the mount stays */
+    *tree = -1;
+    return 0;
+}
+
+/* bind_at_keeping for one bind. */
 static int bind_at(int src, int dirfd, const char *name)
 {
-    long tree = syscall(SYS_open_tree, src, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
-    if (tree >= 0) {
-        int r = syscall(SYS_move_mount, (int)tree, "", dirfd, name, MOVE_MOUNT_F_EMPTY_PATH) < 0 ? negative_errno() : 0;
-        (void)close((int)tree);
-        return r;
-    }
-    if (errno != ENOSYS)
-        return negative_errno();
-    int dst = openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-    if (dst < 0)
-        return negative_errno();
-    int r = bind_fd(src, dst);
-    (void)close(dst);
+    int tree = -1;
+    int r = bind_at_keeping(src, &tree, dirfd, name);
+    if (tree >= 0)
+        (void)close(tree); /* a detached copy never attached: dropped whole */
     return r;
 }
 
@@ -189,23 +206,6 @@ static int synthesize_all(const struct rb_procfs_spec *s, int procfd, struct rb_
     return r;
 }
 
-/* bind_at from a detached copy of src kept in *tree until one is attached:
- * a bind that fails leaves the copy unused, for the next entry. */
-static int bind_at_reusing(int src, int *tree, int dirfd, const char *name)
-{
-    if (*tree < 0) {
-        long t = syscall(SYS_open_tree, src, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
-        if (t < 0)
-            return errno == ENOSYS ? bind_at(src, dirfd, name) : negative_errno();
-        *tree = (int)t;
-    }
-    if (syscall(SYS_move_mount, *tree, "", dirfd, name, MOVE_MOUNT_F_EMPTY_PATH) < 0)
-        return negative_errno();
-    (void)close(*tree); /* attached now: the mount stays */
-    *tree = -1;
-    return 0;
-}
-
 /* Covers /proc/<m->name> with the empty file empty[0] or, a directory, with
  * the empty directory empty[1]: a bind each (a tmpfs each would cost three
  * times as much). The bind goes straight for the type the list gives, and
@@ -213,18 +213,18 @@ static int bind_at_reusing(int src, int *tree, int dirfd, const char *name)
  * costs no more than a stat would, one it has a stat less. Only one of the
  * other type (a bind joins a file to a file, a directory to a directory:
  * EINVAL from move_mount, ENOTDIR from mount(2)) is looked at, to bind the
- * cover of its type. An entry only
- * root may read gets its cover too: needless (the box's user never is root
- * and holds no capability) but cheaper than the stat that would tell. */
+ * cover of its type. An entry only root may read gets its cover too:
+ * needless (the box's user never is root and holds no capability) but
+ * cheaper than the stat that would tell. */
 static int mask(int procfd, const struct rb_proc_mask *m, const int empty[2], int tree[2], struct rb_error *err)
 {
-    int r = bind_at_reusing(empty[m->dir], &tree[m->dir], procfd, m->name);
+    int r = bind_at_keeping(empty[m->dir], &tree[m->dir], procfd, m->name);
     if (r == -EINVAL || r == -ENOTDIR) {
         struct stat st;
         if (fstatat(procfd, m->name, &st, AT_SYMLINK_NOFOLLOW) < 0)
             r = negative_errno();
         else if (S_ISDIR(st.st_mode) != m->dir && (S_ISDIR(st.st_mode) || S_ISREG(st.st_mode)))
-            r = bind_at_reusing(empty[!m->dir], &tree[!m->dir], procfd, m->name);
+            r = bind_at_keeping(empty[!m->dir], &tree[!m->dir], procfd, m->name);
     }
     if (r == -ENOENT)
         return 0;

@@ -34,12 +34,12 @@ extern char **environ;
 /* Signals that ask rustbox to stop; during a run they end the box cleanly. */
 static const int stop_signals[] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT };
 
-/* One output pipe. Only its first max bytes are kept (the config's
- * capture_limit): the supervisor runs outside every cgroup, so its memory
- * must not follow what the program writes. */
 /* Bytes read from an output pipe at a time: a whole default pipe buffer. */
 #define CAPTURE_CHUNK 65536
 
+/* One output pipe. Only its first max bytes are kept (the config's
+ * capture_limit): the supervisor runs outside every cgroup, so its memory
+ * must not follow what the program writes. */
 struct capture {
     int fd;
     char *buf;

@@ -412,15 +412,23 @@ int read_u64_file(const char *path, uint64_t *out)
     return fd < 0 ? -errno : read_u64_fd(fd, out);
 }
 
-int read_u64_fd(int fd, uint64_t *out)
+int read_text_fd(int fd, char *buf, size_t cap)
 {
-    char buf[64];
     ssize_t n;
-    while ((n = pread(fd, buf, sizeof(buf) - 1, 0)) < 0 && errno == EINTR)
+    while ((n = pread(fd, buf, cap - 1, 0)) < 0 && errno == EINTR)
         ;
     if (n < 0)
         return -errno;
     buf[n] = '\0';
+    return 0;
+}
+
+int read_u64_fd(int fd, uint64_t *out)
+{
+    char buf[64];
+    int r = read_text_fd(fd, buf, sizeof(buf));
+    if (r < 0)
+        return r;
     char *end;
     errno = 0;
     unsigned long long v = strtoull(buf, &end, 10);

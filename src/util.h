@@ -53,6 +53,8 @@ int host_file_write(const char *path, const char *text, host_dir_refuse_fn refus
  * file each time). */
 int read_u64_file(const char *path, uint64_t *out);
 int read_u64_fd(int fd, uint64_t *out);
+/* What an open file holds from offset 0, up to cap - 1 bytes, NUL-ended. */
+int read_text_fd(int fd, char *buf, size_t cap);
 
 double monotonic_s(void);
 /* CLOCK_MONOTONIC in microseconds: the clock of every phase timing. */
