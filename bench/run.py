@@ -15,6 +15,9 @@ so load on the host hits both alike. Rows:
 - isolate's lifecycle (`--init`, `--run -- /bin/true`, `--cleanup`), and each
   of the three alone
 - `rustbox version` against `/bin/true` (process start-up: shared libraries)
+- the process starts alone that the floor, the one-shot run and the
+  lifecycle each pay (`unshare --version`, `rustbox version`, `/bin/true`):
+  the part of each figure spent starting programs
 - two one-shot loops at once against one, for rustbox and for the floor,
   and the time per run of each
   (how each scales on the host's cores)
@@ -122,8 +125,9 @@ def main():
             s_run.runs.append(timed([runp], env))
             s_clean.runs.append(timed([clean], env))
 
-        true, version = Series("/bin/true"), Series("version")
-        sample_all([(true, [["/bin/true"]]), (version, [[rustbox, "version"]])], env)
+        true, version, unshare = Series("/bin/true"), Series("version"), Series("unshare --version")
+        sample_all([(true, [["/bin/true"]]), (version, [[rustbox, "version"]]),
+                    (unshare, [["unshare", "--version"]])], env)
 
         f = floor.median()
         print(f"rustbox {rustbox}; {SAMPLES} samples x {RUNS} runs; load average {os.getloadavg()[0]:.2f}; "
@@ -138,6 +142,16 @@ def main():
         print(f"{'rustbox version vs /bin/true':<40} {version.median() * 1e3:8.2f} {version.p99() * 1e3:8.2f} "
               f"{version.median() / true.median():7.2f}x  <= 1.10x of /bin/true ({true.median() * 1e3:.2f} ms)")
         print(f"{'lifecycle p99 / median':<40} {cycle.p99() / cycle.median():8.2f}")
+        # What each figure pays in process starts alone (a program's exec,
+        # its libc's start-up and its exit): the floor starts unshare and
+        # /bin/true, the one-shot run rustbox and /bin/true, the lifecycle
+        # rustbox three times and /bin/true.
+        starts = [("floor: unshare + /bin/true", unshare.median() + true.median()),
+                  ("one-shot: rustbox + /bin/true", version.median() + true.median()),
+                  ("lifecycle: 3 x rustbox + /bin/true", 3 * version.median() + true.median())]
+        print("process starts alone (median ms, /floor):")
+        for name, t in starts:
+            print(f"{'  ' + name:<40} {t * 1e3:8.2f} {'':>8} {t / f:7.2f}x")
 
         one_f, two_f = parallel(floor_cmd, env, 1), parallel(floor_cmd, env, 2)
         one_r = parallel([[rustbox, "run", "--", "/bin/true"]], env, 1)
